@@ -1,0 +1,18 @@
+"""Logging set-up for entry points (the library itself only creates loggers)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Send log records to stderr in a short, readable format."""
+    level = logging.DEBUG if verbose else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("httpx", "urllib3", "jieba", "matplotlib", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
