@@ -22,11 +22,21 @@ SKIP_REASON_NO_SHARED = (
 )
 
 
+REQUIRE_SHARED = os.environ.get("GPT_SOVITS_REQUIRE_SHARED") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with ``reason``; in CI (GPT_SOVITS_REQUIRE_SHARED=1) a missing prerequisite is a failure."""
+    if REQUIRE_SHARED:
+        pytest.fail("required in CI: " + reason)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def golden_dir() -> Path:
     """The folder ../shared/golden; tests that need it skip with a clear reason when absent."""
     if not GOLDEN_DIR.is_dir():
-        pytest.skip(SKIP_REASON_NO_SHARED)
+        skip_or_fail(SKIP_REASON_NO_SHARED)
     return GOLDEN_DIR
 
 
@@ -34,5 +44,5 @@ def golden_dir() -> Path:
 def nltk_data_dir() -> Path:
     """The NLTK tagger data shipped in ../shared/nltk_data."""
     if not NLTK_DIR.is_dir():
-        pytest.skip(f"NLTK data not found at {NLTK_DIR}; " + SKIP_REASON_NO_SHARED)
+        skip_or_fail(f"NLTK data not found at {NLTK_DIR}; " + SKIP_REASON_NO_SHARED)
     return NLTK_DIR

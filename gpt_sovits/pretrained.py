@@ -1,0 +1,268 @@
+"""The official pretrained assets: what exists per model version, where it goes, and whether it is usable.
+
+Files keep upstream's layout under our ``pretrained/`` folder (the same relative paths as
+upstream's ``GPT_SoVITS/pretrained_models/``), so a user can copy an existing upstream folder in.
+Nothing is downloaded at import or start-up; :func:`download_version` does it when asked.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from gpt_sovits.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+HUB_REPO = "lj1995/GPT-SoVITS"
+MIRRORS = {
+    "hf": "https://huggingface.co",
+    "hf-mirror": "https://hf-mirror.com",
+}
+SUPPORTED_VERSIONS = ("v1", "v2", "v2Pro", "v2ProPlus")
+UNSUPPORTED_VERSIONS = {
+    "v3": "v3 uses a different acoustic model (CFM + BigVGAN) that the studio does not support yet.",
+    "v4": "v4 uses a different acoustic model (CFM + 48 kHz vocoder) that the studio does not support yet.",
+}
+HEADER_CHECK_BYTES = 8192
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One file of the official release.
+
+    ``size_bytes`` is exact when known (checked after download), otherwise None and
+    ``approx_bytes`` is only shown to the user. ``sha256`` is checked when known;
+    ``head_md5`` is the MD5 of the first 8 KiB, which upstream itself uses to recognise
+    its official SoVITS files.
+    """
+
+    path: str
+    role: str
+    approx_bytes: int
+    size_bytes: int | None = None
+    sha256: str | None = None
+    head_md5: str | None = None
+    repo: str = HUB_REPO
+
+
+HUBERT = (
+    Asset("chinese-hubert-base/config.json", "HuBERT config", 2_000),
+    Asset("chinese-hubert-base/preprocessor_config.json", "HuBERT feature-extractor config", 1_000),
+    Asset("chinese-hubert-base/pytorch_model.bin", "HuBERT weights (semantic features)", 189 * MB),
+)
+ROBERTA = (
+    Asset("chinese-roberta-wwm-ext-large/config.json", "Chinese BERT config", 2_000),
+    Asset("chinese-roberta-wwm-ext-large/tokenizer.json", "Chinese BERT tokenizer", 440_000),
+    Asset("chinese-roberta-wwm-ext-large/pytorch_model.bin", "Chinese BERT weights (text features)", 651 * MB),
+)
+GPT_V3 = Asset("s1v3.ckpt", "GPT (text to semantic tokens)", 155_284_856, size_bytes=155_284_856)
+SV = Asset("sv/pretrained_eres2netv2w24s4ep4.ckpt", "speaker-verification network (ERes2NetV2)", 108 * MB)
+
+REGISTRY: dict[str, tuple[Asset, ...]] = {
+    "v1": HUBERT
+    + ROBERTA
+    + (
+        Asset("s1bert25hz-2kh-longer-epoch=68e-step=50232.ckpt", "GPT (text to semantic tokens)", 155 * MB),
+        Asset("s2G488k.pth", "SoVITS generator", 106 * MB, head_md5="dc3c97e17592963677a4a1681f30c653"),
+        Asset("s2D488k.pth", "SoVITS discriminator (fine-tuning only)", 93_500_000),
+    ),
+    "v2": HUBERT
+    + ROBERTA
+    + (
+        Asset(
+            "gsv-v2final-pretrained/s1bert25hz-5kh-longer-epoch=12-step=369668.ckpt",
+            "GPT (text to semantic tokens)",
+            155 * MB,
+        ),
+        Asset(
+            "gsv-v2final-pretrained/s2G2333k.pth",
+            "SoVITS generator",
+            106 * MB,
+            head_md5="6642b37f3dbb1f76882b69937c95a5f3",
+        ),
+        Asset("gsv-v2final-pretrained/s2D2333k.pth", "SoVITS discriminator (fine-tuning only)", 93_500_000),
+    ),
+    "v2Pro": HUBERT
+    + ROBERTA
+    + (
+        GPT_V3,
+        Asset("v2Pro/s2Gv2Pro.pth", "SoVITS generator", 162 * MB, head_md5="c7e9fce2223f3db685cdfa1e6368728a"),
+        Asset("v2Pro/s2Dv2Pro.pth", "SoVITS discriminator (fine-tuning only)", 126 * MB),
+        SV,
+    ),
+    "v2ProPlus": HUBERT
+    + ROBERTA
+    + (
+        GPT_V3,
+        Asset(
+            "v2Pro/s2Gv2ProPlus.pth", "SoVITS generator", 200 * MB, head_md5="66b313e39455b57ab1b0bc0b239c9d0a"
+        ),
+        Asset("v2Pro/s2Dv2ProPlus.pth", "SoVITS discriminator (fine-tuning only)", 126 * MB),
+        SV,
+    ),
+}
+
+
+class AssetState(str, enum.Enum):
+    PRESENT = "present"
+    MISSING = "missing"
+    INCOMPLETE = "incomplete"
+    CORRUPT = "corrupt"
+
+
+@dataclass(frozen=True)
+class AssetStatus:
+    asset: Asset
+    state: AssetState
+    detail: str
+    local_path: Path
+
+
+def check_version_name(version: str) -> str:
+    """Return the canonical version name or raise ConfigError with the choices."""
+    for name in SUPPORTED_VERSIONS:
+        if name.lower() == version.strip().lower():
+            return name
+    if version in UNSUPPORTED_VERSIONS:
+        raise ConfigError(UNSUPPORTED_VERSIONS[version])
+    raise ConfigError(f"Unknown model version {version!r}; available versions: {', '.join(SUPPORTED_VERSIONS)}.")
+
+
+def assets_for(version: str) -> tuple[Asset, ...]:
+    """Every asset a model version needs, shared feature extractors included."""
+    return REGISTRY[check_version_name(version)]
+
+
+def partial_path(path: Path) -> Path:
+    """Where an unfinished download of ``path`` is kept."""
+    return path.with_name(path.name + ".partial")
+
+
+def head_md5(path: Path) -> str:
+    """MD5 of a file's first 8 KiB (upstream's fingerprint of its official SoVITS files)."""
+    with open(path, "rb") as f:
+        return hashlib.md5(f.read(HEADER_CHECK_BYTES), usedforsecurity=False).hexdigest()
+
+
+def asset_status(asset: Asset, pretrained_dir: Path) -> AssetStatus:
+    """Classify one asset as present, missing, incomplete (a partial download) or corrupt."""
+    path = Path(pretrained_dir) / asset.path
+    if not path.is_file():
+        partial = partial_path(path)
+        if partial.is_file():
+            done = partial.stat().st_size
+            return AssetStatus(asset, AssetState.INCOMPLETE, f"partial download, {done / MB:.1f} MB so far", path)
+        return AssetStatus(asset, AssetState.MISSING, f"not downloaded (about {asset.approx_bytes / MB:.0f} MB)", path)
+    size = path.stat().st_size
+    if size == 0:
+        return AssetStatus(asset, AssetState.CORRUPT, "the file is empty", path)
+    if asset.size_bytes is not None and size != asset.size_bytes:
+        state = AssetState.INCOMPLETE if size < asset.size_bytes else AssetState.CORRUPT
+        return AssetStatus(asset, state, f"size {size} bytes, expected {asset.size_bytes}", path)
+    if asset.head_md5 is not None and head_md5(path) != asset.head_md5:
+        return AssetStatus(asset, AssetState.CORRUPT, "the file does not match the official release", path)
+    return AssetStatus(asset, AssetState.PRESENT, f"{size / MB:.1f} MB", path)
+
+
+def version_status(version: str, pretrained_dir: Path) -> list[AssetStatus]:
+    """The status of every asset of one version."""
+    return [asset_status(a, pretrained_dir) for a in assets_for(version)]
+
+
+def is_version_ready(version: str, pretrained_dir: Path, *, for_training: bool = False) -> bool:
+    """True when every file needed for synthesis (and for training, if asked) is present."""
+    for status in version_status(version, pretrained_dir):
+        needed = for_training or "discriminator" not in status.asset.role
+        if needed and status.state is not AssetState.PRESENT:
+            return False
+    return True
+
+
+def mirror_base_url(mirror: str) -> str:
+    """Resolve ``hf``, ``hf-mirror`` or an http(s) URL to a base URL without trailing slash."""
+    if mirror in MIRRORS:
+        return MIRRORS[mirror]
+    if mirror.startswith(("http://", "https://")):
+        return mirror.rstrip("/")
+    raise ConfigError(f"Unknown mirror {mirror!r}; use one of {', '.join(MIRRORS)} or an http(s):// URL.")
+
+
+def asset_url(asset: Asset, base_url: str) -> str:
+    """The hub URL of an asset: ``<base>/<repo>/resolve/main/<path>``."""
+    from urllib.parse import quote
+
+    return f"{base_url}/{asset.repo}/resolve/main/{quote(asset.path)}"
+
+
+@dataclass(frozen=True)
+class DownloadReport:
+    """What one download run did, per asset."""
+
+    downloaded: list[str]
+    skipped: list[str]
+    failed: dict[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        lines = [f"Downloaded: {len(self.downloaded)}, already present: {len(self.skipped)}, failed: {len(self.failed)}."]
+        lines += [f"  FAILED {path}: {why}" for path, why in self.failed.items()]
+        return "\n".join(lines)
+
+
+def download_version(
+    version: str,
+    pretrained_dir: Path,
+    *,
+    mirror: str = "hf",
+    dry_run: bool = False,
+    include_training: bool = True,
+    progress: Callable[[str, int, int | None], None] | None = None,
+    timeout_s: float = 60.0,
+) -> DownloadReport:
+    """Fetch every missing or unusable asset of ``version`` into ``pretrained_dir``.
+
+    Partial files are resumed; each finished file is verified (size, sha256 or the
+    official fingerprint) before it is renamed into place. ``progress(path, done, total)``
+    is called as bytes arrive. With ``dry_run`` nothing is fetched; the report lists
+    what would be downloaded.
+    """
+    from gpt_sovits.downloader import download_file
+    from gpt_sovits.errors import StudioError
+
+    base = mirror_base_url(mirror)
+    downloaded, skipped, failed = [], [], {}
+    for status in version_status(version, pretrained_dir):
+        asset = status.asset
+        if not include_training and "discriminator" in asset.role:
+            continue
+        if status.state is AssetState.PRESENT:
+            skipped.append(asset.path)
+            continue
+        if dry_run:
+            downloaded.append(asset.path)
+            continue
+        if status.state is AssetState.CORRUPT:
+            logger.warning("Replacing %s: %s", asset.path, status.detail)
+        try:
+            download_file(
+                asset_url(asset, base),
+                status.local_path,
+                expected_size=asset.size_bytes,
+                expected_sha256=asset.sha256,
+                expected_head_md5=asset.head_md5,
+                progress=(lambda done, total, p=asset.path: progress(p, done, total)) if progress else None,
+                timeout_s=timeout_s,
+            )
+            downloaded.append(asset.path)
+        except StudioError as e:
+            failed[asset.path] = str(e)
+    return DownloadReport(downloaded, skipped, failed)
