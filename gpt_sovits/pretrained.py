@@ -150,9 +150,27 @@ def head_md5(path: Path) -> str:
         return hashlib.md5(f.read(HEADER_CHECK_BYTES), usedforsecurity=False).hexdigest()
 
 
-def asset_status(asset: Asset, pretrained_dir: Path) -> AssetStatus:
+TINY_MARKER = "TINY_RANDOM_MODELS.json"
+
+
+def tiny_model_files(pretrained_dir: Path) -> frozenset[str]:
+    """Paths written by `dev make-tiny-pretrained` (random test models), from its marker file."""
+    import json
+
+    marker = Path(pretrained_dir) / TINY_MARKER
+    if not marker.is_file():
+        return frozenset()
+    try:
+        return frozenset(json.loads(marker.read_text(encoding="utf-8")).get("files", []))
+    except (OSError, ValueError):
+        return frozenset()
+
+
+def asset_status(asset: Asset, pretrained_dir: Path, tiny_files: frozenset[str] | None = None) -> AssetStatus:
     """Classify one asset as present, missing, incomplete (a partial download) or corrupt."""
     path = Path(pretrained_dir) / asset.path
+    if tiny_files is None:
+        tiny_files = tiny_model_files(pretrained_dir)
     if not path.is_file():
         partial = partial_path(path)
         if partial.is_file():
@@ -162,6 +180,8 @@ def asset_status(asset: Asset, pretrained_dir: Path) -> AssetStatus:
     size = path.stat().st_size
     if size == 0:
         return AssetStatus(asset, AssetState.CORRUPT, "the file is empty", path)
+    if asset.path in tiny_files:
+        return AssetStatus(asset, AssetState.PRESENT, f"tiny random test model ({size / MB:.1f} MB), not real weights", path)
     if asset.size_bytes is not None and size != asset.size_bytes:
         state = AssetState.INCOMPLETE if size < asset.size_bytes else AssetState.CORRUPT
         return AssetStatus(asset, state, f"size {size} bytes, expected {asset.size_bytes}", path)
@@ -172,7 +192,8 @@ def asset_status(asset: Asset, pretrained_dir: Path) -> AssetStatus:
 
 def version_status(version: str, pretrained_dir: Path) -> list[AssetStatus]:
     """The status of every asset of one version."""
-    return [asset_status(a, pretrained_dir) for a in assets_for(version)]
+    tiny = tiny_model_files(pretrained_dir)
+    return [asset_status(a, pretrained_dir, tiny) for a in assets_for(version)]
 
 
 def is_version_ready(version: str, pretrained_dir: Path, *, for_training: bool = False) -> bool:

@@ -1,0 +1,1 @@
+"""Developer tools: tiny random models for tests and demos."""
