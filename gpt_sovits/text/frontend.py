@@ -1,0 +1,142 @@
+"""Text to phones as upstream's inference front end does it (``clean_text`` + ``get_phones_and_bert``).
+
+``clean_text`` handles one language; ``run_pipeline`` splits mixed text into
+language segments, cleans each one, joins the results and, when fewer than 6
+phones come out, retries once with "." in front of the text (upstream's rule).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from gpt_sovits.errors import TextError
+from gpt_sovits.text.language import EN, ZH, check_script, is_han, split_languages
+from gpt_sovits.text.symbols import UNKNOWN, phones_to_ids, symbols_for
+
+MODES = ("zh", "en", "auto", "all_zh")
+MIN_PHONES = 6  # fewer phones than this: retry with "." in front (upstream)
+MIN_EN_PHONES = 4  # fewer English phones than this get a leading "," (upstream)
+_SPECIAL_PAUSES = (("￥", "SP2"), ("^", "SP3"))
+
+
+class CleanedText(NamedTuple):
+    """One language's cleaning result: ``word2ph[i]`` phones per character of ``norm_text`` (zh only)."""
+
+    norm_text: str
+    phones: list[str]
+    word2ph: list[int] | None
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One language segment of the pipeline."""
+
+    lang: str
+    text: str
+    norm_text: str
+    phones: tuple[str, ...]
+    word2ph: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """Joined segments: ``phone_ids`` [T] index the symbol table of the requested version."""
+
+    segments: tuple[Segment, ...]
+    norm_text: str
+    phones: tuple[str, ...]
+    phone_ids: tuple[int, ...]
+    dot_prefixed: bool
+
+    @property
+    def word2ph(self) -> tuple[int, ...] | None:
+        """Concatenated word2ph when every segment is Chinese, else None (as upstream)."""
+        if not self.segments or any(s.word2ph is None for s in self.segments):
+            return None
+        return tuple(n for s in self.segments for n in (s.word2ph or ()))
+
+
+def _clean_chinese(text: str, version: str) -> CleanedText:
+    try:
+        from gpt_sovits.text.zh import clean_chinese
+    except ImportError as e:  # pragma: no cover - only while the zh package is missing
+        raise TextError("The Chinese front end (gpt_sovits.text.zh) is not available.") from e
+    for mark, pause in _SPECIAL_PAUSES:
+        if mark in text:
+            norm, phones, word2ph = clean_chinese(text.replace(mark, ","), version)
+            return CleanedText(norm, [pause if p == "," else p for p in phones], list(word2ph))
+    norm, phones, word2ph = clean_chinese(text, version)
+    return CleanedText(norm, list(phones), list(word2ph))
+
+
+def clean_text(text: str, language: str, version: str = "v2", *,
+               english_words: Mapping[str, list[str]] | None = None, nltk_data: Path | None = None) -> CleanedText:
+    """Normalise and phonemise ``text`` of one language ("zh" or "en"); unknown phones become UNK.
+
+    ``english_words`` (lower-case word -> ARPAbet) overrides English G2P.
+    """
+    if language == ZH:
+        result = _clean_chinese(text, version)
+    elif language == EN:
+        from gpt_sovits.text.en import clean_english
+
+        norm, phones = clean_english(text, english_words, nltk_data)
+        if len(phones) < MIN_EN_PHONES:
+            phones = [",", *phones]
+        result = CleanedText(norm, phones, None)
+    else:
+        raise TextError(f"Language {language!r} is not supported; use 'zh' or 'en'.")
+    table = set(symbols_for(version))
+    return result._replace(phones=[p if p in table else UNKNOWN for p in result.phones])
+
+
+def split_for_mode(text: str, mode: str) -> list[tuple[str, str]]:
+    """(language, text) segments of ``text`` for a language mode (see ``MODES``)."""
+    if mode == EN:
+        check_script(text)
+        han = next((i for i, ch in enumerate(text) if is_han(ch)), None)
+        if han is not None:
+            raise TextError(
+                f"Chinese character {text[han]!r} at position {han} in text marked as English; "
+                "use language 'auto' or 'zh' for mixed text."
+            )
+        return [(EN, text)]
+    if mode not in MODES:
+        raise TextError(f"Language {mode!r} is not supported; choose one of {', '.join(MODES)}.")
+    runs = split_languages(text, default=ZH if mode == "all_zh" else None)
+    return [(r.lang, r.text) for r in runs]
+
+
+def _segments(text: str, mode: str, version: str, english_words: Mapping[str, list[str]] | None,
+              nltk_data: Path | None) -> list[Segment]:
+    out = []
+    for lang, piece in split_for_mode(text, mode):
+        cleaned = clean_text(piece, lang, version, english_words=english_words, nltk_data=nltk_data)
+        w2p = tuple(cleaned.word2ph) if cleaned.word2ph is not None else None
+        out.append(Segment(lang, piece, cleaned.norm_text, tuple(cleaned.phones), w2p))
+    return out
+
+
+def run_pipeline(text: str, mode: str, version: str = "v2", *,
+                 english_words: Mapping[str, list[str]] | None = None, nltk_data: Path | None = None,
+                 retry_short: bool = True) -> PipelineResult:
+    """Upstream's ``get_phones_and_bert`` without BERT: segments, joined phones, ids, norm text."""
+    text = re.sub(r" {2,}", " ", text)
+    segments = _segments(text, mode, version, english_words, nltk_data)
+    phones = tuple(p for s in segments for p in s.phones)
+    dot = False
+    if retry_short and len(phones) < MIN_PHONES:
+        segments = _segments("." + text, mode, version, english_words, nltk_data)
+        phones = tuple(p for s in segments for p in s.phones)
+        dot = True
+    return PipelineResult(
+        segments=tuple(segments),
+        norm_text="".join(s.norm_text for s in segments),
+        phones=phones,
+        phone_ids=tuple(phones_to_ids(phones, version)),
+        dot_prefixed=dot,
+    )
