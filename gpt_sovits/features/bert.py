@@ -1,0 +1,72 @@
+"""Phone-level BERT features (chinese-roberta-wwm-ext-large), as upstream computes them.
+
+The normalised Chinese text is tokenised (one token per character), the model runs with
+all hidden states, ``hidden_states[-3]`` is taken without its [CLS]/[SEP] rows, and each
+character's row is repeated ``word2ph[i]`` times -> [1024, n_phones]. Languages other
+than Chinese get zeros of the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from gpt_sovits.errors import ModelNotFoundError, TextError
+
+logger = logging.getLogger(__name__)
+
+BERT_DIM = 1024
+BERT_HIDDEN_LAYER = -3
+
+
+class BertFeatureExtractor:
+    """Loaded tokenizer and masked-LM BERT; call :meth:`phone_features`."""
+
+    def __init__(self, tokenizer, model, device: torch.device, dtype: torch.dtype):
+        self.tokenizer = tokenizer
+        self.model = model
+        self.device = device
+        self.dtype = dtype
+
+    @classmethod
+    def load(cls, folder: Path, device: str | torch.device = "cpu", half: bool = False) -> BertFeatureExtractor:
+        """Load tokenizer and model from ``folder`` as float32, or float16 when ``half``."""
+        from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+        folder = Path(folder)
+        if not (folder / "config.json").is_file():
+            raise ModelNotFoundError(
+                f"Chinese BERT model not found in {folder}. Download the pretrained weights "
+                "(Models tab, or `python -m gpt_sovits download --version v2`)."
+            )
+        dtype = torch.float16 if half else torch.float32
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        model = AutoModelForMaskedLM.from_pretrained(str(folder), local_files_only=True, dtype=dtype)
+        device = torch.device(device)
+        return cls(tokenizer, model.to(device).eval(), device, dtype)
+
+    @torch.inference_mode()
+    def phone_features(self, norm_text: str, word2ph: Sequence[int]) -> torch.Tensor:
+        """Chinese normalised text and its word2ph -> features [1024, sum(word2ph)] (float32, on CPU)."""
+        if len(word2ph) != len(norm_text):
+            raise TextError(
+                f"Internal mismatch: {len(norm_text)} characters but {len(word2ph)} word2ph entries for {norm_text!r}."
+            )
+        inputs = self.tokenizer(norm_text, return_tensors="pt")
+        inputs = {k: v.to(self.device) for k, v in inputs.items()}
+        out = self.model(**inputs, output_hidden_states=True)
+        rows = out.hidden_states[BERT_HIDDEN_LAYER][0, 1:-1].float().cpu()
+        if rows.shape[0] != len(word2ph):
+            raise TextError(
+                f"The BERT tokenizer split {norm_text!r} into {rows.shape[0]} tokens instead of one per character."
+            )
+        counts = torch.as_tensor(list(word2ph), dtype=torch.long)
+        return rows.repeat_interleave(counts, dim=0).T.contiguous()
+
+
+def zero_features(n_phones: int) -> torch.Tensor:
+    """Features for non-Chinese text: zeros [1024, n_phones]."""
+    return torch.zeros(BERT_DIM, n_phones)
