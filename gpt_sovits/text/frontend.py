@@ -20,7 +20,6 @@ from gpt_sovits.text.symbols import UNKNOWN, phones_to_ids, symbols_for
 MODES = ("zh", "en", "auto", "all_zh")
 MIN_PHONES = 6  # fewer phones than this: retry with "." in front (upstream)
 MIN_EN_PHONES = 4  # fewer English phones than this get a leading "," (upstream)
-_SPECIAL_PAUSES = (("￥", "SP2"), ("^", "SP3"))
 
 
 class CleanedText(NamedTuple):
@@ -61,14 +60,8 @@ class PipelineResult:
 
 
 def _clean_chinese(text: str, version: str) -> CleanedText:
-    try:
-        from gpt_sovits.text.zh import clean_chinese
-    except ImportError as e:  # pragma: no cover - only while the zh package is missing
-        raise TextError("The Chinese front end (gpt_sovits.text.zh) is not available.") from e
-    for mark, pause in _SPECIAL_PAUSES:
-        if mark in text:
-            norm, phones, word2ph = clean_chinese(text.replace(mark, ","), version)
-            return CleanedText(norm, [pause if p == "," else p for p in phones], list(word2ph))
+    from gpt_sovits.text.zh import clean_chinese  # handles the ￥ / ^ special pauses itself
+
     norm, phones, word2ph = clean_chinese(text, version)
     return CleanedText(norm, list(phones), list(word2ph))
 

@@ -69,7 +69,7 @@ def test_normalisation_rules(text: str, expected: str) -> None:
 def test_fullwidth_commas_are_deleted_like_upstream() -> None:
     # Upstream's mapping of ，；： to "," never fires (escaped pattern), so they vanish.
     assert normalize_english("Hello，world；yes") == "Helloworldyes"
-    assert normalize_english("Yes。Sure！") == "Yes.Sure!"
+    assert normalize_english("Yes。Sure！") == "Yes. Sure!"  # a capital after "." gets a space
 
 
 def test_lexicon_edits() -> None:
