@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from gpt_sovits.errors import TextError
@@ -105,3 +109,10 @@ def test_text_that_normalises_to_nothing():
 def test_empty_text_is_a_clear_error(text):
     with pytest.raises(TextError, match="empty"):
         clean_chinese(text)
+
+
+def test_import_loads_no_dictionary():
+    code = "import sys, gpt_sovits.text.zh; print(sorted(m for m in ('jieba', 'pypinyin') if m in sys.modules))"
+    repo_root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo_root)
+    assert out.stdout.strip() == "[]"
