@@ -116,3 +116,14 @@ def test_import_loads_no_dictionary():
     repo_root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=repo_root)
     assert out.stdout.strip() == "[]"
+
+
+def test_opencpop_table():
+    from gpt_sovits.text.zh.g2p import opencpop_table
+
+    table = opencpop_table()
+    assert len(table) == 429
+    assert table["zhi"] == ("zh", "ir") and table["zi"] == ("z", "i0") and table["ju"] == ("j", "v")
+    assert table["yan"] == ("y", "En") and table["e"] == ("EE", "e") and table["er"] == ("EE", "er")
+    v2 = set(symbols_for("v2"))
+    assert all(i in v2 and f + "1" in v2 for i, f in table.values())

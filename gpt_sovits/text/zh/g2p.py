@@ -8,7 +8,9 @@ punctuation mark gives itself. ``word2ph`` counts the phones of every character.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 
 from gpt_sovits.errors import TextError
 from gpt_sovits.text.zh.data.lexicon import MUST_ERHUA, NOT_ERHUA, OPENCPOP_STRICT
@@ -30,6 +32,11 @@ def _opencpop() -> dict[str, tuple[str, str]]:
         pinyin, initial, final = line.split(" ")
         table[pinyin] = (initial, final)
     return table
+
+
+def opencpop_table() -> Mapping[str, tuple[str, str]]:
+    """Toneless pinyin syllable -> (initial symbol, final symbol), e.g. "zhi" -> ("zh", "ir")."""
+    return MappingProxyType(_opencpop())
 
 
 def merge_erhua(initials_: list[str], finals: list[str], word: str, tag: str) -> tuple[list[str], list[str]]:
