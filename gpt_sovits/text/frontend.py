@@ -133,3 +133,86 @@ def run_pipeline(text: str, mode: str, version: str = "v2", *,
         phone_ids=tuple(phones_to_ids(phones, version)),
         dot_prefixed=dot,
     )
+
+
+LANGUAGES = ("zh", "en", "auto", "all_zh")
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A pause before phone ``at`` (an index into the phones): ``seconds`` is None for a [break]."""
+
+    at: int
+    seconds: float | None
+
+
+@dataclass(frozen=True)
+class PhonemizeResult:
+    """Everything the synthesiser needs from the text.
+
+    phones / phone_ids / emphasis: [T] each; word2ph: phones per norm_text character (Chinese-only
+    text, else None); segments: language segments in order; pauses: from [pause:s] and [break].
+    """
+
+    norm_text: str
+    phones: tuple[str, ...]
+    phone_ids: tuple[int, ...]
+    word2ph: tuple[int, ...] | None
+    segments: tuple[Segment, ...]
+    emphasis: tuple[bool, ...]
+    pauses: tuple[Pause, ...]
+    dot_prefixed: bool
+
+
+def _override_segment(span, version: str) -> Segment:  # span: markup.Span
+    table = set(symbols_for(version))
+    phones = tuple(p if p in table else UNKNOWN for p in span.override)
+    w2p = (2,) * len(span.text.strip()) if span.override_lang == ZH else None
+    return Segment(span.override_lang, span.text, span.text.strip(), phones, w2p)
+
+
+def phonemize(text: str, language: str, version: str = "v2", dictionary=None,
+              nltk_data: Path | None = None) -> PhonemizeResult:
+    """Phones of ``text`` (markup allowed, see ``markup``) in ``language`` ("zh", "en", "auto", "all_zh").
+
+    ``dictionary`` is a ``PronunciationDictionary`` whose entries override G2P.
+    Raises TextError for empty text, bad markup, unsupported languages or scripts.
+    """
+    from gpt_sovits.text.dictionary import apply_entries
+    from gpt_sovits.text.markup import parse_markup
+
+    if language not in LANGUAGES:
+        raise TextError(f"Language {language!r} is not supported; choose one of {', '.join(LANGUAGES)}.")
+    if not text or not text.strip():
+        raise TextError("The text is empty; type something to read.")
+    english_words = dictionary.english() if dictionary is not None else None
+    if dictionary is not None:
+        text = apply_entries(text, dictionary)
+    spans = parse_markup(text)
+    mode = "zh" if language == "auto" else language
+    if len(spans) == 1 and spans[0].override is None and spans[0].text:
+        r = run_pipeline(spans[0].text, mode, version, english_words=english_words, nltk_data=nltk_data)
+        return PhonemizeResult(r.norm_text, r.phones, r.phone_ids, r.word2ph, r.segments,
+                               (spans[0].emphasis,) * len(r.phones), (), r.dot_prefixed)
+    segments: list[Segment] = []
+    emphasis: list[bool] = []
+    pauses: list[Pause] = []
+    for span in spans:
+        if span.pause_s is not None or span.is_break:
+            pauses.append(Pause(len(emphasis), span.pause_s))
+            continue
+        if span.override is not None:
+            new = [_override_segment(span, version)]
+        elif span.text.strip(" "):
+            new = list(run_pipeline(span.text, mode, version, english_words=english_words,
+                                    nltk_data=nltk_data, retry_short=False).segments)
+        else:
+            continue
+        segments += new
+        emphasis += [span.emphasis] * sum(len(s.phones) for s in new)
+    phones = tuple(p for s in segments for p in s.phones)
+    if not phones:
+        raise TextError("The text has nothing to read once markup is removed.")
+    w2p = None if any(s.word2ph is None for s in segments) else tuple(n for s in segments for n in s.word2ph)
+    return PhonemizeResult("".join(s.norm_text for s in segments), phones, tuple(phones_to_ids(phones, version)),
+                           w2p, tuple(segments), tuple(emphasis), tuple(pauses), False)
