@@ -41,12 +41,13 @@ class Span:
 
 def pinyin_to_phones(syllable: str) -> list[str]:
     """Two v2 phone symbols of a toned pinyin syllable ("hang2" -> ["h", "ang2"])."""
-    from gpt_sovits.text.zh.g2p import _opencpop  # the zh package's pinyin table
+    from gpt_sovits.text.zh.g2p import opencpop_table
 
+    table = opencpop_table()
     s = syllable.strip().lower().replace("ü", "v").replace("u:", "v")
-    if len(s) < 2 or s[-1] not in "12345" or s[:-1] not in _opencpop():
+    if len(s) < 2 or s[-1] not in "12345" or s[:-1] not in table:
         raise TextError(f"{syllable!r} is not a pinyin syllable with a tone digit 1-5 (like 'hang2').")
-    initial, final = _opencpop()[s[:-1]]
+    initial, final = table[s[:-1]]
     return [initial, final + s[-1]]
 
 
