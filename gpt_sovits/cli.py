@@ -76,6 +76,25 @@ def cmd_phonemize(args: argparse.Namespace) -> int:
     return 0
 
 
+# Modules that add their own subcommands through ``register(subparsers)``; imported when the
+# parser is built, so each keeps its heavy imports inside its command functions.
+COMMAND_MODULES = (
+    "gpt_sovits.inference.commands",
+    "gpt_sovits.data.commands",
+    "gpt_sovits.training.commands",
+    "gpt_sovits.api.commands",
+)
+
+
+def _register_module_commands(sub) -> None:
+    import importlib
+    import importlib.util
+
+    for name in COMMAND_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).register(sub)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gpt_sovits", description="GPT-SoVITS Studio command line.")
     parser.add_argument("--version", action="version", version=f"GPT-SoVITS Studio {__version__}")
@@ -106,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", default="v2", help="v1, v2, v2Pro or v2ProPlus (default v2)")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_make_tiny)
+    _register_module_commands(sub)
     return parser
 
 

@@ -1,0 +1,238 @@
+"""Synthesizer: the one inference path behind the UI, the HTTP API and the CLI.
+
+text + ReferencePrompt -> per piece: GPT (semantic tokens) -> SoVITS decode -> audio,
+yielded piece by piece so playback can start before the whole text is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from gpt_sovits.errors import ModelNotFoundError
+from gpt_sovits.inference.reference import (
+    PROMPT_PAD_SAMPLES,
+    ReferenceCache,
+    ReferencePrompt,
+    fit_reference_length,
+    load_reference_audio,
+    reference_key,
+    to_16k,
+    to_32k_peak_limited,
+)
+from gpt_sovits.inference.request import OUTPUT_SAMPLE_RATE_HZ, AudioChunk, SynthesisRequest
+from gpt_sovits.inference.textprep import TextFeatures, ensure_final_punctuation, text_features
+
+logger = logging.getLogger(__name__)
+
+EARLY_STOP_PER_MAX_SEC = 50  # upstream: early_stop_num = hz(50) * max_sec
+SV_RATE_HZ = 16000
+
+
+@dataclass
+class SynthesisResult:
+    """The whole output of one request."""
+
+    sample_rate: int
+    audio: np.ndarray  # float32 [N]
+    chunks: list[AudioChunk]
+    seed: int
+    seconds_to_first_audio: float
+    seconds_total: float
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def real_time_factor(self) -> float:
+        duration = len(self.audio) / self.sample_rate
+        return self.seconds_total / duration if duration else float("inf")
+
+
+class Synthesizer:
+    """Loaded models plus the reference cache; create once, call :meth:`synthesize` many times."""
+
+    def __init__(self, gpt, sovits, hubert, bert, sv=None, *, device: str | torch.device = "cpu",
+                 cache_dir: Path | None = None, model_ids: tuple[str, ...] = ()):
+        self.gpt = gpt
+        self.sovits = sovits
+        self.hubert = hubert
+        self.bert = bert
+        self.sv = sv
+        self.device = torch.device(device)
+        self.model_ids = list(model_ids)
+        self.cache = ReferenceCache(cache_dir)
+        self.reference_analyses = 0  # how many times a reference was analysed (not served from cache)
+
+    # ----- construction ---------------------------------------------------------------------
+    @classmethod
+    def from_files(cls, gpt_path: Path, sovits_path: Path, pretrained_dir: Path, *, device: str = "auto",
+                   half: bool | None = None, cache_dir: Path | None = None) -> Synthesizer:
+        """Load GPT, SoVITS, HuBERT, BERT (and the speaker encoder for Pro models) from files."""
+        from gpt_sovits.devices import choose_device
+        from gpt_sovits.features.bert import BertFeatureExtractor
+        from gpt_sovits.features.hubert import HubertFeatureExtractor
+        from gpt_sovits.models import load_gpt, load_sovits
+
+        choice = choose_device(device, half)
+        for path, what in ((gpt_path, "GPT"), (sovits_path, "SoVITS")):
+            if not Path(path).is_file():
+                raise ModelNotFoundError(f"The {what} model file {path} does not exist.")
+        pretrained_dir = Path(pretrained_dir)
+        gpt = load_gpt(gpt_path, device=choice.device)
+        sovits = load_sovits(sovits_path, device=choice.device)
+        hubert = HubertFeatureExtractor.load(pretrained_dir / "chinese-hubert-base", choice.device, choice.use_half)
+        bert = BertFeatureExtractor.load(pretrained_dir / "chinese-roberta-wwm-ext-large", choice.device,
+                                         choice.use_half)
+        sv = None
+        if getattr(sovits, "is_pro", False):
+            from gpt_sovits.features.speaker import SpeakerEmbedder
+
+            sv = SpeakerEmbedder.load(pretrained_dir / "sv" / "pretrained_eres2netv2w24s4ep4.ckpt", choice.device)
+        ids = (_file_id(gpt_path), _file_id(sovits_path), _file_id(pretrained_dir / "chinese-hubert-base"),
+               _file_id(pretrained_dir / "chinese-roberta-wwm-ext-large"))
+        return cls(gpt, sovits, hubert, bert, sv, device=choice.device, cache_dir=cache_dir, model_ids=ids)
+
+    @property
+    def symbol_version(self) -> str:
+        return "v1" if getattr(self.sovits, "version", "v2") == "v1" else "v2"
+
+    @property
+    def early_stop_num(self) -> int:
+        return EARLY_STOP_PER_MAX_SEC * int(self.gpt.config.max_sec)
+
+    # ----- references -----------------------------------------------------------------------
+    def prepare_reference(self, ref_audio: Path, ref_text: str = "", ref_language: str = "auto",
+                          aux_ref_audio: tuple[Path, ...] | list[Path] = ()) -> ReferencePrompt:
+        """Analyse (or fetch from the cache) the reference clip(s) and prompt text."""
+        paths = [Path(ref_audio), *map(Path, aux_ref_audio)]
+        prompt_text = ensure_final_punctuation(ref_text.replace("\n", ""), ref_language) if ref_text.strip() else ""
+        key = reference_key(paths, prompt_text, ref_language, self.model_ids + [self.symbol_version])
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
+        self.reference_analyses += 1
+        notices: list[str] = []
+        specs, svs = [], []
+        prompt_semantic = None
+        for i, path in enumerate(paths):
+            audio, sr = load_reference_audio(path)
+            if i == 0:
+                audio, clip_notices = fit_reference_length(audio, sr)
+                notices += clip_notices
+                if prompt_text:
+                    prompt_semantic = self._prompt_semantic(audio, sr)
+            wav32 = to_32k_peak_limited(audio, sr)
+            specs.append(self._spectrogram(wav32))
+            if self.sv is not None:
+                svs.append(self.sv.embed(_resample_torch(wav32, OUTPUT_SAMPLE_RATE_HZ, SV_RATE_HZ)))
+        phones: tuple[int, ...] = ()
+        bert = None
+        norm = ""
+        if prompt_text:
+            feats = text_features(prompt_text, ref_language, self.symbol_version, self.bert)
+            phones, bert, norm = feats.phone_ids, feats.bert, feats.norm_text
+        prompt = ReferencePrompt(key, prompt_semantic, phones, bert, norm, specs, svs or None, notices)
+        self.cache.put(prompt)
+        return prompt
+
+    @torch.inference_mode()
+    def _prompt_semantic(self, audio: np.ndarray, sr: int) -> torch.Tensor:
+        wav16 = np.concatenate([to_16k(audio, sr), np.zeros(PROMPT_PAD_SAMPLES, dtype=np.float32)])
+        ssl = self.hubert.extract(wav16).to(self.device, self._sovits_dtype())
+        return self.sovits.extract_latent(ssl)[0, 0].cpu()
+
+    @torch.inference_mode()
+    def _spectrogram(self, wav32: torch.Tensor) -> torch.Tensor:
+        from gpt_sovits.audio.spectrogram import linear_spectrogram
+
+        return linear_spectrogram(wav32).cpu()
+
+    def _sovits_dtype(self) -> torch.dtype:
+        return next(self.sovits.parameters()).dtype
+
+    # ----- synthesis ------------------------------------------------------------------------
+    def synthesize(self, request: SynthesisRequest) -> Iterator[AudioChunk]:
+        """Yield one AudioChunk per piece of text (audio followed by the fragment interval)."""
+        from gpt_sovits.inference.plan import plan_request
+
+        request.validate()
+        seed = request.seed if request.seed >= 0 else random.randrange(2**32)
+        reference = self.prepare_reference(request.ref_audio, request.ref_text, request.ref_language,
+                                           request.aux_ref_audio)
+        for index, item in enumerate(plan_request(request, self.symbol_version)):
+            start = time.perf_counter()
+            audio, tokens = item.render(self, request, reference, seed + index)
+            chunk = AudioChunk(index, item.text, audio, tokens=tokens, seconds_to_compute=time.perf_counter() - start)
+            if index == 0:
+                chunk.notices = list(reference.notices)
+            yield chunk
+
+    def synthesize_all(self, request: SynthesisRequest) -> SynthesisResult:
+        """Run :meth:`synthesize` to the end and join the pieces."""
+        start = time.perf_counter()
+        chunks: list[AudioChunk] = []
+        first = None
+        seed = request.seed if request.seed >= 0 else random.randrange(2**32)
+        if request.seed < 0:
+            from dataclasses import replace
+
+            request = replace(request, seed=seed)
+        for chunk in self.synthesize(request):
+            if first is None:
+                first = time.perf_counter() - start
+            chunks.append(chunk)
+        audio = np.concatenate([c.audio for c in chunks]) if chunks else np.zeros(0, np.float32)
+        notices = [n for c in chunks for n in c.notices]
+        return SynthesisResult(OUTPUT_SAMPLE_RATE_HZ, audio, chunks, seed, first or 0.0,
+                               time.perf_counter() - start, notices)
+
+    @torch.inference_mode()
+    def render_piece(self, features: TextFeatures, reference: ReferencePrompt, request: SynthesisRequest,
+                     seed: int, speed: float | None = None) -> tuple[np.ndarray, int]:
+        """GPT + SoVITS for one piece of text: float32 audio [N] (no trailing silence), token count."""
+        dtype = self._sovits_dtype()
+        if reference.prompt_semantic is not None:
+            phone_ids = list(reference.prompt_phone_ids) + list(features.phone_ids)
+            bert = torch.cat([reference.prompt_bert, features.bert], dim=1)
+            prompt = reference.prompt_semantic
+        else:
+            phone_ids, bert, prompt = list(features.phone_ids), features.bert, None
+        tokens, idx = self.gpt.generate(
+            torch.tensor(phone_ids, device=self.device)[None], bert.to(self.device)[None], prompt,
+            top_k=request.top_k, top_p=request.top_p, temperature=request.temperature,
+            repetition_penalty=request.repetition_penalty, early_stop_num=self.early_stop_num, seed=seed,
+        )
+        pred = tokens[:, -idx:] if idx else tokens
+        specs = [s.to(self.device, dtype) for s in reference.refer_specs]
+        svs = [s.to(self.device, dtype) for s in reference.sv_embs] if reference.sv_embs else None
+        target = torch.tensor(features.phone_ids, device=self.device)[None]
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            wav = self.sovits.decode(pred[None].to(self.device), target, specs, noise_scale=request.noise_scale,
+                                     speed=request.speed if speed is None else speed, sv_emb=svs)
+        audio = wav[0, 0].float().cpu().numpy()
+        peak = float(np.abs(audio).max()) if audio.size else 0.0
+        if peak > 1:
+            audio = audio / peak
+        return audio.astype(np.float32), int(pred.shape[-1])
+
+
+def _resample_torch(wav: torch.Tensor, sr_from: int, sr_to: int) -> torch.Tensor:
+    import torchaudio.functional as AF
+
+    return AF.resample(wav, sr_from, sr_to)
+
+
+def _file_id(path: Path) -> str:
+    """A cheap identity of a model file or folder: name, size and modification time."""
+    path = Path(path)
+    if not path.exists():
+        return str(path)
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if p.is_file())
+    return ";".join(f"{p.name}:{p.stat().st_size}:{int(p.stat().st_mtime)}" for p in files)
