@@ -162,7 +162,7 @@ def trim_reference(
         span = int(max_s * 100)
         counts = np.convolve(speech.astype(np.int32), np.ones(span, dtype=np.int32), mode="valid")
         first = int(np.argmax(counts))
-        window, how = (first, first + span), "the part with the most speech (no pause to cut at, so a word may be cut)"
+        window, how = (first, first + span), "the part with the most speech; with no pause to cut at, a word may be cut"
     start = window[0] * hop
     end = min(audio.size, window[1] * hop, start + int(max_s * sr))
     notice = (f"The reference audio was {duration:.1f} s; references must be {min_s:.0f}-{max_s:.0f} s, so "

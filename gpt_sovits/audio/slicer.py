@@ -212,6 +212,8 @@ def slice_audio(audio: np.ndarray, sr: int, settings: SlicerSettings | None = No
         pieces = _split_long(audio, start, end, sr, s)
         resplit += len(pieces) > 1
         for a, b in pieces:
+            if b <= a:
+                continue
             clip = Clip(audio=audio[a:b], start=a, end=b, sample_rate=sr)
             (kept if clip.duration_s >= s.min_clip_s else dropped).append(clip)
     if dropped:
