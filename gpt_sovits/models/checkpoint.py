@@ -127,6 +127,24 @@ def pickle_globals(data: bytes) -> list[str]:
     return found
 
 
+def _refuse_forbidden(referenced: list[str], name: str) -> None:
+    forbidden = sorted(set(referenced) - ALLOWED_GLOBALS)
+    if forbidden:
+        raise UnsafeCheckpointError(
+            f"refusing to load {name}: it references {', '.join(forbidden)}, which could run code when "
+            "loaded. Only plain GPT-SoVITS model files are accepted; do not use files from untrusted sources."
+        )
+
+
+def _refuse_if_code(raw: bytes, name: str) -> None:
+    """A bare pickle stream (not a zip) is never loaded, but one that imports code is named as unsafe."""
+    try:
+        referenced = pickle_globals(raw)
+    except (ValueError, IndexError, KeyError, TypeError):
+        return  # not a pickle at all
+    _refuse_forbidden(referenced, name)
+
+
 def _archive_bytes(path: Path) -> tuple[bytes, bytes | None]:
     """File bytes with "PK" restored, and the header code that replaced it (None for plain files)."""
     try:
@@ -139,6 +157,7 @@ def _archive_bytes(path: Path) -> tuple[bytes, bytes | None]:
     if header in HEADER_CODES and raw[2:4] == b"\x03\x04":
         return b"PK" + raw[2:], header
     if raw[:4] != b"PK\x03\x04":
+        _refuse_if_code(raw, path.name)
         raise CheckpointError(
             f"{path.name} is not a PyTorch checkpoint archive (it does not start with a zip or GPT-SoVITS "
             "version header); expected a .pth/.ckpt file saved by GPT-SoVITS or a .safetensors file from this studio"
@@ -169,12 +188,7 @@ def read_upstream_archive(path: Path) -> tuple[Any, bytes | None]:
         referenced = pickle_globals(_data_pickle(data, path.name))
     except (ValueError, IndexError, KeyError) as e:
         raise CheckpointError(f"{path.name} has a damaged pickle stream: {e}") from e
-    forbidden = sorted(set(referenced) - ALLOWED_GLOBALS)
-    if forbidden:
-        raise UnsafeCheckpointError(
-            f"refusing to load {path.name}: it references {', '.join(forbidden)}, which could run code when "
-            "loaded. Only plain GPT-SoVITS model files are accepted; do not use files from untrusted sources."
-        )
+    _refuse_forbidden(referenced, path.name)
     try:
         with torch.serialization.safe_globals([(UpstreamHParams, "utils.HParams")]):
             obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
@@ -264,7 +278,8 @@ def import_sovits(path: Path) -> ImportedSoVITS:
         if native.kind != "sovits":
             raise CheckpointError(f"{path.name} holds a {native.kind!r} model, not a SoVITS generator")
         version = detect_sovits_version(native.weights)
-        return ImportedSoVITS(native.weights, native.config, version, native.info, source="native", extra=native.extra)
+        weights = _in_model_order(native.weights, version, native.config)
+        return ImportedSoVITS(weights, native.config, version, native.info, source="native", extra=native.extra)
     obj, header = read_upstream_archive(path)
     weights = _weights_of(obj, path.name)
     try:
@@ -281,6 +296,19 @@ def import_sovits(path: Path) -> ImportedSoVITS:
     config["model"] = model
     info = obj.get("info", "") if isinstance(obj, dict) else ""
     return ImportedSoVITS(weights, config, version, str(info), header=header)
+
+
+def _in_model_order(weights: dict[str, torch.Tensor], version: str, config: dict) -> dict[str, torch.Tensor]:
+    """Weights re-ordered as the architecture lists them (upstream's order); unknown keys last."""
+    try:
+        with torch.device("meta"):
+            order = list(build_sovits(version, make_config(version, config)).state_dict())
+    except (CheckpointError, ValueError, TypeError) as e:
+        logger.warning("cannot build SoVITS %s to order its weights (%s); keeping the stored order", version, e)
+        return dict(weights)
+    ordered = {k: weights[k] for k in order if k in weights}
+    ordered.update((k, v) for k, v in weights.items() if k not in ordered)
+    return ordered
 
 
 def _load_into(model: torch.nn.Module, weights: dict[str, torch.Tensor], what: str) -> None:
@@ -346,8 +374,9 @@ def export_sovits_upstream(model_or_weights, config, path: Path, info: str = "0e
     """Write an upstream SoVITS_weights-style .pth: fp16, no enc_q, utils.HParams config, header for Pro."""
     weights = _weights_from(model_or_weights)
     version = _version_of(model_or_weights, config, weights)
-    exported = {k: v.detach().to("cpu", torch.float16).clone() for k, v in weights.items() if "enc_q" not in k}
     full = _full_config(config, version)
+    weights = _in_model_order(weights, version, full)
+    exported = {k: v.detach().to("cpu", torch.float16).clone() for k, v in weights.items() if "enc_q" not in k}
     top = OrderedDict(weight=exported, config=UpstreamHParams(**full), info=info)
     write_upstream_archive(top, Path(path), header=_PRO_HEADERS.get(version))
 
