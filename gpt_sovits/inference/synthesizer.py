@@ -33,6 +33,10 @@ from gpt_sovits.inference.textprep import TextFeatures, ensure_final_punctuation
 logger = logging.getLogger(__name__)
 
 EARLY_STOP_PER_MAX_SEC = 50  # upstream: early_stop_num = hz(50) * max_sec
+# Runaway guard: natural speech needs about 2–3 semantic tokens per phone; a piece that
+# needs far more is the model failing to stop (repeating or babbling), so we cut it.
+MAX_TOKENS_PER_PHONE = 8
+MAX_TOKENS_SLACK = 25
 SV_RATE_HZ = 16000
 
 
@@ -68,6 +72,7 @@ class Synthesizer:
         self.model_ids = list(model_ids)
         self.cache = ReferenceCache(cache_dir)
         self.reference_analyses = 0  # how many times a reference was analysed (not served from cache)
+        self.last_cut_pieces: list[str] = []  # pieces stopped by the runaway guard in the current call
 
     # ----- construction ---------------------------------------------------------------------
     @classmethod
@@ -167,10 +172,15 @@ class Synthesizer:
                                            request.aux_ref_audio)
         for index, item in enumerate(plan_request(request, self.symbol_version)):
             start = time.perf_counter()
+            self.last_cut_pieces = []
             audio, tokens = item.render(self, request, reference, seed + index)
             chunk = AudioChunk(index, item.text, audio, tokens=tokens, seconds_to_compute=time.perf_counter() - start)
             if index == 0:
                 chunk.notices = list(reference.notices)
+            chunk.notices += [
+                f"Piece {index + 1} ({text[:30]!r}) did not end naturally and was cut; try another seed."
+                for text in self.last_cut_pieces
+            ]
             yield chunk
 
     def synthesize_all(self, request: SynthesisRequest) -> SynthesisResult:
@@ -192,11 +202,16 @@ class Synthesizer:
         return SynthesisResult(OUTPUT_SAMPLE_RATE_HZ, audio, chunks, seed, first or 0.0,
                                time.perf_counter() - start, notices)
 
+    def token_limit(self, n_phones: int) -> int:
+        """The most semantic tokens one piece of ``n_phones`` phones may take (runaway guard)."""
+        return min(self.early_stop_num, MAX_TOKENS_PER_PHONE * n_phones + MAX_TOKENS_SLACK)
+
     @torch.inference_mode()
     def render_piece(self, features: TextFeatures, reference: ReferencePrompt, request: SynthesisRequest,
                      seed: int, speed: float | None = None) -> tuple[np.ndarray, int]:
         """GPT + SoVITS for one piece of text: float32 audio [N] (no trailing silence), token count."""
         dtype = self._sovits_dtype()
+        limit = self.token_limit(len(features.phone_ids))
         if reference.prompt_semantic is not None:
             phone_ids = list(reference.prompt_phone_ids) + list(features.phone_ids)
             bert = torch.cat([reference.prompt_bert, features.bert], dim=1)
@@ -206,8 +221,11 @@ class Synthesizer:
         tokens, idx = self.gpt.generate(
             torch.tensor(phone_ids, device=self.device)[None], bert.to(self.device)[None], prompt,
             top_k=request.top_k, top_p=request.top_p, temperature=request.temperature,
-            repetition_penalty=request.repetition_penalty, early_stop_num=self.early_stop_num, seed=seed,
+            repetition_penalty=request.repetition_penalty, early_stop_num=limit, seed=seed,
         )
+        if idx >= limit:
+            logger.warning("The model did not finish %r within %d tokens; the piece was cut there.", features.text, limit)
+            self.last_cut_pieces.append(features.text)
         pred = tokens[:, -idx:] if idx else tokens
         specs = [s.to(self.device, dtype) for s in reference.refer_specs]
         svs = [s.to(self.device, dtype) for s in reference.sv_embs] if reference.sv_embs else None
