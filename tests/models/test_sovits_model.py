@@ -89,15 +89,15 @@ def _batch(version: str, frames: int = 40, batch: int = 2):
 def test_training_forward_shapes_and_frozen_quantizer():
     version = "v2Pro"
     torch.manual_seed(1)
-    small = {"inter_channels": 32, "filter_channels": 32, "n_layers": 2, "upsample_initial_channel": 32}
+    small = {"inter_channels": 32, "filter_channels": 32, "n_layers": 2, "upsample_initial_channel": 32, "segment_size": 8}
     model = build_sovits(version, {**small, "gin_channels": 16}).train()
     ssl, spec, lengths, text, text_lengths, sv = _batch(version)
     wave, commit, starts, mask, mask2, (z, z_p, m_p, logs_p, m_q, logs_q), quantized = model(
         ssl, spec, lengths, text, text_lengths, sv
     )
-    assert wave.shape == (2, 1, 32 * 640)
+    assert wave.shape == (2, 1, 8 * 640)
     assert float(commit) == 0.0
-    assert starts.shape == (2,) and bool((starts <= lengths - 32).all())
+    assert starts.shape == (2,) and bool((starts <= lengths - 8).all())
     assert mask.shape == (2, 1, 40) and mask is mask2
     for t in (z, z_p, m_p, logs_p, m_q, logs_q):
         assert t.shape == (2, 32, 40)
