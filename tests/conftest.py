@@ -46,3 +46,49 @@ def nltk_data_dir() -> Path:
     if not NLTK_DIR.is_dir():
         skip_or_fail(f"NLTK data not found at {NLTK_DIR}; " + SKIP_REASON_NO_SHARED)
     return NLTK_DIR
+
+
+# ----- tiny random models, made once and reused while the code that writes them is unchanged -----
+TINY_CACHE = REPO_ROOT / ".cache" / "tiny-pretrained"
+TINY_GPT = "gsv-v2final-pretrained/s1bert25hz-5kh-longer-epoch=12-step=369668.ckpt"
+TINY_SOVITS = "gsv-v2final-pretrained/s2G2333k.pth"
+
+
+def _tiny_code_hash() -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for folder in ("gpt_sovits/models", "gpt_sovits/devtools"):
+        for path in sorted((REPO_ROOT / folder).rglob("*.py")):
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def tiny_pretrained_dir(version: str = "v2") -> Path:
+    """A folder of tiny random models for ``version`` (made on first use, then cached under .cache/)."""
+    from gpt_sovits.devtools.tiny_pretrained import make_tiny_pretrained
+    from gpt_sovits.pretrained import is_version_ready
+
+    folder = TINY_CACHE / f"{version}-{_tiny_code_hash()}"
+    if not is_version_ready(version, folder, for_training=True):
+        make_tiny_pretrained(folder, version=version, seed=0)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_v2() -> Path:
+    """Tiny random v2 models in the official layout (GPT at TINY_GPT, SoVITS at TINY_SOVITS)."""
+    return tiny_pretrained_dir("v2")
+
+
+@pytest.fixture(scope="session")
+def speech_wav(tmp_path_factory) -> Path:
+    """A 5 s speech-like 24 kHz WAV usable as a reference clip."""
+    import soundfile as sf
+
+    from tests.fixtures.synthetic_speech import make_recording
+
+    rec = make_recording(duration_s=5.0, sample_rate=24000, long_silence_every=0, seed=3)
+    path = tmp_path_factory.mktemp("ref") / "ref.wav"
+    sf.write(path, rec.audio, 24000, subtype="PCM_16")
+    return path
