@@ -19,6 +19,7 @@ import io
 import logging
 import pickle
 import pickletools
+import threading
 import types
 import zipfile
 from collections import OrderedDict
@@ -64,6 +65,7 @@ ALLOWED_GLOBALS = frozenset(
         *(f"torch.{name}Storage" for name in _STORAGES),
     }
 )
+_LOAD_LOCK = threading.Lock()
 _KNOWN_VERSIONS = ("v1", "v2", "v2Pro", "v2ProPlus")
 _PRO_HEADERS = {"v2Pro": b"05", "v2ProPlus": b"06"}
 
@@ -190,7 +192,9 @@ def read_upstream_archive(path: Path) -> tuple[Any, bytes | None]:
         raise CheckpointError(f"{path.name} has a damaged pickle stream: {e}") from e
     _refuse_forbidden(referenced, path.name)
     try:
-        with torch.serialization.safe_globals([(UpstreamHParams, "utils.HParams")]):
+        # The allow-list entry is process-wide while it exists; the lock keeps concurrent loads
+        # from removing it under each other.
+        with _LOAD_LOCK, torch.serialization.safe_globals([(UpstreamHParams, "utils.HParams")]):
             obj = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         raise UnsafeCheckpointError(f"refusing to load {path.name}: {e}") from e

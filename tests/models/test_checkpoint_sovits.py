@@ -103,6 +103,12 @@ def test_export_from_model_drops_posterior_and_uses_fp16(golden_dir, tmp_path):
     assert reloaded.version == "v2"
     for key, value in model.state_dict().items():
         assert torch.equal(reloaded.state_dict()[key], value), key  # fp16-exact weights survive
+    native = tmp_path / "from_model.safetensors"
+    save_sovits_native(model, model.config, native, info="e1")
+    from_native = load_sovits(native)
+    assert from_native.version == "v2" and not from_native.training
+    for key, value in model.state_dict().items():
+        assert torch.equal(from_native.state_dict()[key], value), key
 
 
 def test_versions_come_from_content_not_header_or_size(golden_dir, tmp_path):
