@@ -1,0 +1,91 @@
+"""``create_app``: the FastAPI application, for ``python -m gpt_sovits serve`` or mounting in the studio."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse
+
+from gpt_sovits.api.options import ApiOptions, default_model_paths
+from gpt_sovits.api.queue import EngineHost, EngineLoader
+from gpt_sovits.api.routes_compat import add_compat_routes
+from gpt_sovits.api.routes_ours import add_our_routes
+from gpt_sovits.api.schemas import ApiError
+from gpt_sovits.api.security import GuardMiddleware
+from gpt_sovits.api.service import ApiContext
+from gpt_sovits.config import StudioSettings
+from gpt_sovits.errors import StudioError, UnsafePathError
+
+logger = logging.getLogger(__name__)
+
+
+def synthesizer_loader(settings: StudioSettings, device: str = "auto") -> EngineLoader:
+    """A loader that builds the real engine (Synthesizer.from_files, safe model importers) for a model pair."""
+
+    def load(gpt: Path, sovits: Path):
+        from gpt_sovits.inference import Synthesizer
+
+        return Synthesizer.from_files(gpt, sovits, Path(settings.pretrained_dir), device=device)
+
+    return load
+
+
+def create_app(settings: StudioSettings, options: ApiOptions | None = None, *,
+               engine_loader: EngineLoader | None = None, shutdown: Callable[[], None] | None = None) -> FastAPI:
+    """Build the API app. Nothing is loaded until the first request needs the models.
+
+    ``engine_loader(gpt, sovits)`` builds the engine (default: the real Synthesizer); ``shutdown``
+    is what ``/control?command=exit`` calls (None: exit is refused, as when mounted in the studio).
+    """
+    options = (options or ApiOptions()).validate()
+    host = EngineHost(engine_loader or synthesizer_loader(settings, options.device),
+                      default_model_paths(settings, options), max_waiting=options.max_waiting)
+    ctx = ApiContext(settings, options, host, shutdown=shutdown)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        host.close()
+
+    app = FastAPI(title="GPT-SoVITS Studio API", version="1", lifespan=lifespan,
+                  docs_url="/docs", redoc_url=None)
+    app.state.api = ctx
+    _add_error_handlers(app)
+    app.add_middleware(GuardMiddleware, options=options)
+    if options.cors_origins:  # added last: outermost, so refusals carry CORS headers too
+        app.add_middleware(CORSMiddleware, allow_origins=list(options.cors_origins),
+                           allow_methods=["GET", "POST", "OPTIONS"],
+                           allow_headers=["Authorization", "Content-Type"], allow_credentials=False)
+    add_compat_routes(app, ctx)
+    add_our_routes(app, ctx)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, e: ApiError) -> JSONResponse:
+        return JSONResponse({"message": str(e)}, status_code=e.status)
+
+    @app.exception_handler(UnsafePathError)
+    async def unsafe_path(_request: Request, e: UnsafePathError) -> JSONResponse:
+        return JSONResponse({"message": str(e)}, status_code=403)
+
+    @app.exception_handler(StudioError)
+    async def studio_error(_request: Request, e: StudioError) -> JSONResponse:
+        return JSONResponse({"message": str(e)}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, e: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(map(str, err.get('loc', ())))}: {err.get('msg')}" for err in e.errors())
+        return JSONResponse({"message": problems or "invalid request"}, status_code=400)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, e: Exception) -> JSONResponse:
+        logger.exception("Unexpected error while answering a request")
+        return JSONResponse({"message": "Internal error; the server log has the details."}, status_code=500)

@@ -1,0 +1,97 @@
+"""Running a request through the engine host and answering with audio, whole or streamed."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from gpt_sovits.api.encode import CONTENT_TYPES, OPENAI_PCM_RATE_HZ, encode_audio, wav_stream_header
+from gpt_sovits.api.queue import EngineHost
+from gpt_sovits.api.schemas import ApiError
+from gpt_sovits.errors import StudioError
+from gpt_sovits.inference.request import OUTPUT_SAMPLE_RATE_HZ, SynthesisRequest, to_int16
+
+logger = logging.getLogger(__name__)
+
+
+def message(text: str, status: int = 400, **extra) -> JSONResponse:
+    """Upstream's error shape: ``{"message": ...}`` (plus any extra keys)."""
+    return JSONResponse({"message": text, **extra}, status_code=status)
+
+
+def tts_failed(error: Exception) -> JSONResponse:
+    """An engine failure as upstream reports it (400, message and Exception)."""
+    status = getattr(error, "status", 400)
+    return message(f"tts failed: {error}", status=status, Exception=str(error))
+
+
+async def _resample_for(media_type: str, audio: np.ndarray, sr: int, openai_pcm: bool) -> tuple[np.ndarray, int]:
+    if openai_pcm and media_type == "pcm" and sr != OPENAI_PCM_RATE_HZ:
+        from gpt_sovits.audio.processing import resample
+
+        return await run_in_threadpool(resample, audio, sr, OPENAI_PCM_RATE_HZ), OPENAI_PCM_RATE_HZ
+    return audio, sr
+
+
+async def whole_audio(host: EngineHost, request: SynthesisRequest, models, media_type: str,
+                      openai_pcm: bool = False) -> Response:
+    """Synthesize everything, then answer one encoded file."""
+    pieces, sr = [], OUTPUT_SAMPLE_RATE_HZ
+    async for chunk in host.synthesize(request, models):
+        pieces.append(chunk.audio)
+        sr = chunk.sample_rate
+    audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+    if audio.size == 0:
+        raise ApiError("tts failed: the text produced no audio (is it only punctuation?).")
+    audio, sr = await _resample_for(media_type, audio, sr, openai_pcm)
+    data = await run_in_threadpool(encode_audio, audio, sr, media_type)
+    return Response(data, media_type=CONTENT_TYPES[media_type], headers={"X-Sample-Rate": str(sr)})
+
+
+async def streamed_audio(host: EngineHost, request: SynthesisRequest, models, media_type: str) -> Response:
+    """Answer piece by piece: a WAV header then raw int16 for wav, else one small file per piece (as upstream).
+
+    The first piece is awaited before answering, so errors found before synthesis (bad reference,
+    bad text, model load failure) still become HTTP 400.
+    """
+    pieces = host.synthesize(request, models)
+    try:
+        first = await pieces.__anext__()
+    except StopAsyncIteration as e:
+        raise ApiError("tts failed: the text produced no audio (is it only punctuation?).") from e
+
+    async def body():
+        try:
+            chunk = first
+            if media_type == "wav":
+                yield wav_stream_header(chunk.sample_rate)
+            while True:
+                if media_type == "wav":
+                    yield to_int16(chunk.audio).astype("<i2").tobytes()
+                else:
+                    yield await run_in_threadpool(encode_audio, chunk.audio, chunk.sample_rate, media_type)
+                try:
+                    chunk = await pieces.__anext__()
+                except StopAsyncIteration:
+                    return
+        except StudioError as e:  # the status line is already sent: log and end the stream
+            logger.error("Streaming stopped after a failure: %s", e)
+        finally:
+            await pieces.aclose()
+
+    return StreamingResponse(body(), media_type=CONTENT_TYPES[media_type],
+                             headers={"X-Sample-Rate": str(first.sample_rate)})
+
+
+def relative_to_roots(path: Path, roots: list[Path]) -> str:
+    """A path as the client may send it back: relative to the first root that holds it."""
+    for root in roots:
+        try:
+            return Path(path).resolve().relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return Path(path).name

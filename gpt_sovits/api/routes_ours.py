@@ -1,0 +1,90 @@
+"""Our routes on top of upstream's: voices, reference uploads, health, and OpenAI's /v1/audio/speech."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import FastAPI, Request
+from starlette.responses import JSONResponse, Response
+
+from gpt_sovits.api.encode import check_media_type
+from gpt_sovits.api.responses import relative_to_roots, whole_audio
+from gpt_sovits.api.routes_compat import UPLOAD_FIELDS
+from gpt_sovits.api.schemas import ApiError, FieldReader, TtsParams
+from gpt_sovits.api.service import ApiContext, build_request, save_upload, voice_summary
+from gpt_sovits.errors import StudioError
+
+OPENAI_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
+
+
+def openai_error(text: str, status: int = 400) -> JSONResponse:
+    """OpenAI's error shape (``error.message``), with upstream's ``message`` beside it."""
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    return JSONResponse({"error": {"message": text, "type": kind, "code": status}, "message": text},
+                        status_code=status)
+
+
+def parse_openai_speech(data: dict, max_text_chars: int) -> TtsParams:
+    """OpenAI's speech body (model, input, voice, response_format, speed) -> TtsParams."""
+    r = FieldReader(data)
+    text, voice = r.text("input"), r.text("voice").strip()
+    fmt = (r.text("response_format", "mp3").strip().lower() or "mp3")
+    speed = r.number("speed", 1.0)
+    if not text.strip():
+        r.problems.append("input is required.")
+    elif len(text) > max_text_chars:
+        r.problems.append(f"input is {len(text)} characters long; this server accepts at most {max_text_chars}.")
+    if not voice:
+        r.problems.append("voice is required (GET /voices lists the voices of this server).")
+    if fmt not in OPENAI_FORMATS:
+        r.problems.append(f"response_format must be one of {', '.join(OPENAI_FORMATS)}, not {fmt!r}.")
+    if r.problems:
+        raise ApiError(" ".join(r.problems))
+    return TtsParams(text=text, text_lang="auto", voice=voice, media_type=fmt, speed_factor=speed,
+                     text_split_method="auto")
+
+
+def add_our_routes(app: FastAPI, ctx: ApiContext) -> None:
+    """Register /voices, /upload_ref_audio, /health and /v1/audio/speech on ``app``."""
+
+    @app.get("/voices")
+    async def voices() -> dict:
+        return {"voices": [voice_summary(ctx.workspace.voice(name)) for name in ctx.workspace.list_voices()]}
+
+    @app.get("/health")
+    async def health() -> dict:
+        loaded = ctx.host.loaded_models
+        return {"status": "ok", "busy": ctx.host.busy, "waiting": ctx.host.waiting,
+                "models": [p.name for p in loaded] if loaded else None}
+
+    @app.post("/upload_ref_audio")
+    async def upload_ref_audio(request: Request) -> JSONResponse:
+        if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+            raise ApiError("Send the clip as multipart/form-data in a field named 'file'.")
+        form = await request.form(max_files=1, max_fields=10)
+        try:
+            upload = next((v for k, v in form.multi_items() if k in UPLOAD_FIELDS and hasattr(v, "read")), None)
+            if upload is None:
+                raise ApiError("No file found: send the clip in a multipart field named 'file'.")
+            saved = save_upload(ctx, await upload.read(ctx.options.max_upload_bytes + 1), upload.filename or "")
+        finally:
+            await form.close()
+        return JSONResponse({"message": "success", "ref_audio_path": relative_to_roots(saved, ctx.roots)})
+
+    @app.post("/v1/audio/speech")
+    async def openai_speech(request: Request) -> Response:
+        try:
+            try:
+                data = json.loads(await request.body() or b"{}")
+            except ValueError as e:
+                raise ApiError(f"The request body is not valid JSON: {e}") from e
+            if not isinstance(data, dict):
+                raise ApiError("The request body must be a JSON object.")
+            params = parse_openai_speech(data, ctx.options.max_text_chars)
+            check_media_type(params.media_type, OPENAI_FORMATS)
+            synthesis, models = build_request(ctx, params)
+            return await whole_audio(ctx.host, synthesis, models, params.media_type, openai_pcm=True)
+        except ApiError as e:
+            return openai_error(str(e), e.status)
+        except StudioError as e:
+            return openai_error(str(e), 400)
