@@ -22,6 +22,12 @@ def test_linear_spectrogram_matches_golden(golden):
     np.testing.assert_allclose(spec.numpy(), ref, rtol=1e-4, atol=1e-5 * float(np.abs(ref).max()))
 
 
+def test_window_is_the_periodic_hann_of_upstream(golden):
+    from gpt_sovits.audio.spectrogram import _hann_window
+
+    np.testing.assert_allclose(_hann_window(2048).numpy(), golden["hann_window"], atol=1e-7)
+
+
 def test_mel_filterbank_matches_librosa_slaney(golden):
     basis = mel_filterbank()
     np.testing.assert_allclose(basis.numpy(), golden["mel_basis"], rtol=1e-5, atol=1e-8)

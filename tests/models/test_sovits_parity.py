@@ -86,6 +86,8 @@ def test_version_detected_from_content(case):
     version, model, _ = case
     assert model.version == version
     assert model.enc_q is None  # exports carry no posterior encoder
+    with pytest.raises(RuntimeError, match="enc_q"):
+        model(torch.zeros(1, 768, 4), torch.zeros(1, 1025, 4), torch.tensor([4]), torch.zeros(1, 3).long(), torch.tensor([3]))
     assert not model.training
     assert all(p.dtype == torch.float32 for p in model.parameters())
 

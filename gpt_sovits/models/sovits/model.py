@@ -183,6 +183,11 @@ class SoVITSGenerator(nn.Module):
         (wave_slice [B,1,segment*640], commit_loss, slice_starts [B], y_mask, y_mask,
         (z, z_p, m_p, logs_p, m_q, logs_q), quantized [B,768,T]).
         """
+        if self.enc_q is None:
+            raise RuntimeError(
+                "this SoVITS generator has no posterior encoder (enc_q): it was loaded from an inference "
+                "export; start fine-tuning from a pretrained s2G file instead"
+            )
         y_mask = length_mask(y_lengths, y.shape[2], y.dtype)
         ge = self._timbre(y, y_mask, sv_emb, None)
         ge_text = self._text_condition(ge)
