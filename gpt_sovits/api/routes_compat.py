@@ -90,9 +90,9 @@ async def _set_weights(ctx: ApiContext, request: Request, kind: str) -> JSONResp
         await ctx.host.select_models(gpt=path if kind == "gpt" else None, sovits=path if kind == "sovits" else None)
     except ApiError:
         raise
-    except StudioError as e:
-        logger.warning("Refused %s weights %s: %s", label, path.name, e)
-        return message(f"change {label} weight failed", Exception=str(e))
+    except Exception as e:  # any failure to read the file is a refusal of that file; the old models stay
+        logger.warning("Refused %s weights %s: %s: %s", label, path.name, type(e).__name__, e)
+        return message(f"change {label} weight failed", Exception=f"{type(e).__name__}: {e}")
     return JSONResponse({"message": "success"})
 
 
