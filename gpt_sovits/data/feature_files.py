@@ -9,7 +9,8 @@ Inside ``workspace/<voice>/features/`` (upstream's names in brackets)::
     semantic.tsv    [6-name2semantic.tsv]  header item_name<TAB>semantic_audio, then name<TAB>codes (25 Hz)
     sv/<name>.pt    [7-sv_cn/]             float tensor [1, 20480], v2Pro and v2ProPlus only
     info.json       version, items and the model used for the semantic tokens
-    .work/          one small file per item, from which the two .tsv files are assembled
+    .work/          one small record per clip and stage: the .tsv rows before assembly, and the size and
+                    time stamp of the input each output was made from (a changed input is redone)
 
 ``name`` is the clip's file name with its extension, upstream's key. Tensors are saved with
 ``torch.save`` and must be read with :func:`load_tensor` (``weights_only=True``).
@@ -20,6 +21,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +89,12 @@ class FeatureLayout:
     def semantic_part(self, name: str) -> Path:
         return self._item(".work/semantic", name, ".json")
 
+    def audio_part(self, name: str) -> Path:
+        return self._item(".work/audio", name, ".json")
+
+    def sv_part(self, name: str) -> Path:
+        return self._item(".work/sv", name, ".json")
+
 
 def save_tensor(path: Path, tensor: torch.Tensor) -> None:
     """Save one CPU tensor atomically (torch.save format, readable with weights_only=True)."""
@@ -99,7 +107,7 @@ def load_tensor(path: Path) -> torch.Tensor | None:
     """A tensor saved by :func:`save_tensor`, or None when the file is missing or unreadable."""
     try:
         value = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError, ValueError) as e:  # missing, truncated or not a tensor file
+    except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as e:  # missing, truncated or not a tensor file
         if path.exists():
             logger.warning("Ignoring unreadable %s (%s); it will be made again", path, e)
         return None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gpt_sovits.data.events import DatasetError, EventCallback, emit
 from gpt_sovits.data.feature_files import FeatureLayout, save_json, write_phones_table, write_semantic_table
-from gpt_sovits.data.manifest import read_manifest, resolve_audio_path
+from gpt_sovits.data.manifest import ManifestError, read_manifest, resolve_audio_path
 from gpt_sovits.data.stages import (
     AudioStage,
     DatasetItem,
@@ -57,7 +57,10 @@ def dataset_items(voice: Voice) -> list[DatasetItem]:
     manifest = voice.path(TRANSCRIPTS_FILE)
     if not manifest.is_file():
         raise DatasetError(f"Voice {voice.name!r} has no transcripts yet: add recordings and their text first.")
-    entries = read_manifest(manifest, strict=True)
+    try:
+        entries = read_manifest(manifest, strict=True)
+    except ManifestError as e:
+        raise DatasetError(e.problems) from e
     items, problems = [], []
     for entry in entries:
         if entry.language not in SUPPORTED_TEXT_LANGUAGES:

@@ -1,6 +1,6 @@
 """The four stages of dataset preparation, each made of two questions per clip.
 
-``check(item)`` answers "is this clip's output present, newer than its input and consistent?"
+``check(item)`` answers "is this clip's output present, made from its current input and consistent?"
 and returns None when it is, or what is wrong; ``make(item)`` computes and writes the output
 (atomically). :func:`run_stage` skips clips whose output checks out, makes the others, checks
 again, and stops with a :class:`DatasetError` naming every bad clip before the next stage starts.
@@ -72,12 +72,20 @@ class StageCounts:
     reused: int
 
 
-def newer_or_same(output: Path, source: Path) -> bool:
-    """True when ``output`` exists and was written no earlier than ``source`` was last changed."""
+def file_stamp(path: Path) -> list[int] | None:
+    """[size, mtime_ns] of a file (None if missing): an output records its input's stamp, and a
+    different stamp later means the input changed (robust to clocks that jump, unlike comparing times)."""
     try:
-        return output.stat().st_mtime_ns >= source.stat().st_mtime_ns
+        st = path.stat()
     except FileNotFoundError:
-        return False
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def stamp_matches(record: Path, source: Path) -> bool:
+    """True when the JSON ``record`` exists and holds the current stamp of ``source``."""
+    data = load_json(record)
+    return data is not None and data.get("source") == file_stamp(source) is not None
 
 
 def run_stage(name: str, items: list[DatasetItem], check: Callable[[DatasetItem], str | None],
@@ -190,8 +198,8 @@ class AudioStage:
         import soundfile as sf
 
         wav, feats = self.ctx.layout.wav32k(item.name), self.ctx.layout.hubert(item.name)
-        if not (newer_or_same(wav, item.audio) and newer_or_same(feats, item.audio)):
-            return "no 32 kHz audio and HuBERT features newer than the clip"
+        if not stamp_matches(self.ctx.layout.audio_part(item.name), item.audio):
+            return "no 32 kHz audio and HuBERT features made from the current clip"
         try:
             info = sf.info(str(wav))
         except (sf.LibsndfileError, RuntimeError):
@@ -234,6 +242,7 @@ class AudioStage:
             raise AudioError(f"the clip is only {audio.size / WAV32K_RATE_HZ:.2f} s long; too short for features")
         save_tensor(self.ctx.layout.hubert(item.name), self._extract(wav16k))
         save_wav(self.ctx.layout.wav32k(item.name), level, WAV32K_RATE_HZ)
+        save_json(self.ctx.layout.audio_part(item.name), {"source": file_stamp(item.audio)})
 
 
 # ----- semantic tokens from the pretrained SoVITS ------------------------------------------------------
@@ -260,14 +269,15 @@ class SemanticStage:
 
     def codes(self, item: DatasetItem) -> list[int] | None:
         part = load_json(self.ctx.layout.semantic_part(item.name))
-        if part is None or part.get("model") != self.fingerprint:
+        hubert_stamp = file_stamp(self.ctx.layout.hubert(item.name))
+        if part is None or part.get("model") != self.fingerprint or part.get("source") != hubert_stamp:
             return None
         return part.get("codes")
 
     def check(self, item: DatasetItem) -> str | None:
-        part_path, hubert_path = self.ctx.layout.semantic_part(item.name), self.ctx.layout.hubert(item.name)
+        hubert_path = self.ctx.layout.hubert(item.name)
         codes = self.codes(item)
-        if codes is None or not newer_or_same(part_path, hubert_path):
+        if codes is None:
             return "no semantic codes from the current HuBERT features and model"
         hubert = load_tensor(hubert_path)
         if hubert is None:
@@ -285,8 +295,9 @@ class SemanticStage:
             raise StudioError("its HuBERT features are missing; run the audio stage again")
         with torch.inference_mode():
             codes = model.extract_latent(hubert.to(self.ctx.device, torch.float32))  # [1, 1, T//2]
-        save_json(self.ctx.layout.semantic_part(item.name), {"model": self.fingerprint,
-                                                             "codes": codes[0, 0].cpu().tolist()})  # fmt: skip
+        record = {"model": self.fingerprint, "source": file_stamp(self.ctx.layout.hubert(item.name)),
+                  "codes": codes[0, 0].cpu().tolist()}  # fmt: skip
+        save_json(self.ctx.layout.semantic_part(item.name), record)
 
 
 # ----- speaker vectors (v2Pro, v2ProPlus) ---------------------------------------------------------------
@@ -301,8 +312,8 @@ class SpeakerStage:
 
     def check(self, item: DatasetItem) -> str | None:
         path = self.ctx.layout.sv(item.name)
-        if not newer_or_same(path, self.ctx.layout.wav32k(item.name)):
-            return "no speaker vector newer than the 32 kHz audio"
+        if not stamp_matches(self.ctx.layout.sv_part(item.name), self.ctx.layout.wav32k(item.name)):
+            return "no speaker vector made from the current 32 kHz audio"
         vector = load_tensor(path)
         if vector is None or tuple(vector.shape) != (1, 20480) or not torch.isfinite(vector).all():
             return f"speaker vector of shape {None if vector is None else tuple(vector.shape)}, expected [1, 20480]"
@@ -318,3 +329,4 @@ class SpeakerStage:
         audio, sr = sf.read(str(self.ctx.layout.wav32k(item.name)), dtype="float32")
         wav16k = torchaudio.functional.resample(torch.from_numpy(audio), sr, HUBERT_RATE_HZ)
         save_tensor(self.ctx.layout.sv(item.name), speaker_embedding(model, wav16k[None]).float())
+        save_json(self.ctx.layout.sv_part(item.name), {"source": file_stamp(self.ctx.layout.wav32k(item.name))})
