@@ -5,26 +5,83 @@ from __future__ import annotations
 import gradio as gr
 
 from gpt_sovits import __version__
+from gpt_sovits.ui.common import guarded
+from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.services import StudioServices
+from gpt_sovits.ui.tabs.clean_slice import build_clean_slice_tab
+from gpt_sovits.ui.tabs.finetune import build_finetune_tab
 from gpt_sovits.ui.tabs.models import build_models_tab
-from gpt_sovits.ui.tabs.planned import PLANNED_TABS, build_planned_tab
+from gpt_sovits.ui.tabs.settings import build_settings_tab
+from gpt_sovits.ui.tabs.synthesize import build_synthesize_tab
+from gpt_sovits.ui.tabs.transcripts import build_transcripts_tab
+from gpt_sovits.ui.tabs.voice_data import build_voice_data_tab
 
-TAB_NAMES = ("Voice data", "Clean & slice", "Transcripts", "Fine-tune", "Synthesize", "Models")
+# (English name, translation key, element id)
+TABS = (
+    ("Voice data", "tab_voice", "voice-data"),
+    ("Clean & slice", "tab_clean", "clean-slice"),
+    ("Transcripts", "tab_transcripts", "transcripts"),
+    ("Fine-tune", "tab_finetune", "fine-tune"),
+    ("Synthesize", "tab_synth", "synthesize"),
+    ("Models", "tab_models", "models"),
+    ("Settings", "tab_settings", "settings"),
+)
+TAB_NAMES = tuple(name for name, _, _ in TABS)
+CSS = "#voice-bar {align-items: end} footer {display: none !important}"
 
 
 def build_app(services: StudioServices) -> gr.Blocks:
     """Build the studio UI; nothing is loaded until a handler runs."""
+    tr = Translator(services.settings.ui_language)
     with gr.Blocks(title="GPT-SoVITS Studio") as app:
-        gr.Markdown(f"# GPT-SoVITS Studio <small>v{__version__}</small>")
-        models_refresh = None
-        for name in TAB_NAMES:
-            with gr.Tab(name, id=name.lower().replace(" & ", "-").replace(" ", "-")):
-                if name == "Models":
-                    models_refresh = build_models_tab(services)
+        tr.reg(gr.Markdown(f"# {tr.t('title')} <small>v{__version__}</small>"), "title", "value")
+        names = services.voice_names()
+        with gr.Row(elem_id="voice-bar"):
+            voice = tr.reg(gr.Dropdown(names, value=names[0] if names else None, label=tr.t("current_voice"),
+                                       elem_id="voice-select", scale=4), "current_voice")
+            reload = tr.reg(gr.Button(tr.t("refresh"), scale=1, elem_id="voice-refresh"), "refresh", "value")
+        hooks = []  # (refresh function, its outputs, its tab): run when the voice changes or the tab opens
+        tabs = {}
+        for name, key, tab_id in TABS:
+            with tr.reg(gr.Tab(tr.t(key), id=tab_id, elem_id=f"tab-{tab_id}"), key) as tab:
+                tabs[name] = tab
+                if name == "Voice data":
+                    refresh, outputs, sources = build_voice_data_tab(services, tr, voice)
+                elif name == "Clean & slice":
+                    refresh, outputs = build_clean_slice_tab(services, tr, voice, sources)
+                elif name == "Transcripts":
+                    refresh, outputs = build_transcripts_tab(services, tr, voice)
+                elif name == "Fine-tune":
+                    refresh, outputs = build_finetune_tab(services, tr, voice)
+                elif name == "Synthesize":
+                    refresh, outputs = build_synthesize_tab(services, tr, voice)
+                elif name == "Models":
+                    show_status, version, status_outputs = build_models_tab(services, tr)
+                    continue
                 else:
-                    assert name in PLANNED_TABS
-                    build_planned_tab(name)
-        if models_refresh is not None:
-            show_status, version, outputs = models_refresh
-            app.load(show_status, version, outputs)
+                    language = build_settings_tab(services, tr)
+                    continue
+                hooks.append((refresh, outputs, tab))
+        _wire(app, services, voice, reload, hooks, (show_status, version, status_outputs))
+        language.change(tr.updates, language, tr.widgets)
+        app.load(lambda: tr.updates(services.settings.ui_language), None, tr.widgets)
     return app
+
+
+def _wire(app: gr.Blocks, services: StudioServices, voice: gr.Dropdown, reload: gr.Button, hooks: list,
+          models: tuple) -> None:
+    """Refresh every tab when the voice changes, and each tab when it is opened."""
+
+    @guarded
+    def reload_voices(current: str | None):
+        names = services.voice_names()
+        return gr.update(choices=names, value=current if current in names else (names[0] if names else None))
+
+    for refresh, outputs, tab in hooks:
+        voice.change(refresh, voice, outputs)
+        tab.select(refresh, voice, outputs)
+        app.load(refresh, voice, outputs)
+    reload.click(reload_voices, voice, voice)
+    app.load(reload_voices, voice, voice)
+    show_status, version, status_outputs = models
+    app.load(show_status, version, status_outputs)

@@ -6,6 +6,8 @@ import gradio as gr
 
 from gpt_sovits import pretrained
 from gpt_sovits.errors import StudioError
+from gpt_sovits.ui.common import guarded
+from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.services import StudioServices
 
 STATUS_HEADERS = ["File", "Purpose", "Status", "Details"]
@@ -22,7 +24,7 @@ def _summary(rows: list[list[str]], version: str) -> str:
     )
 
 
-def build_models_tab(services: StudioServices) -> None:
+def build_models_tab(services: StudioServices, tr: Translator):
     """Lay out the Models tab inside the current gr.Tab."""
     folder = str(services.settings.pretrained_dir)
     gr.Markdown(
@@ -30,21 +32,24 @@ def build_models_tab(services: StudioServices) -> None:
         f"*Download*. Files go to `{folder}`. Versions v3 and v4 are not supported yet."
     )
     with gr.Row():
-        version = gr.Dropdown(list(pretrained.SUPPORTED_VERSIONS), value="v2", label="Model version")
+        version = tr.reg(gr.Dropdown(list(pretrained.SUPPORTED_VERSIONS), value="v2", label=tr.t("model_version")),
+                         "model_version")
         mirror = gr.Dropdown(
             ["hf", "hf-mirror"], value="hf", allow_custom_value=True, label="Download source (or a mirror URL)"
         )
     summary = gr.Markdown(elem_id="models-summary")
     table = gr.Dataframe(headers=STATUS_HEADERS, interactive=False, wrap=True, elem_id="models-status")
     with gr.Row():
-        refresh = gr.Button("Refresh status")
+        refresh = tr.reg(gr.Button(tr.t("refresh")), "refresh", "value")
         download = gr.Button("Download missing files", variant="primary")
     report = gr.Markdown(elem_id="models-report")
 
+    @guarded
     def show_status(ver: str):
         rows = services.model_status_rows(ver)
         return _summary(rows, ver).replace("{pretrained}", folder), rows
 
+    @guarded
     def run_download(ver: str, source: str, progress=gr.Progress()):  # noqa: B008 - gradio's idiom
         def on_bytes(path: str, done: int, total: int | None) -> None:
             frac = done / total if total else None

@@ -1,0 +1,124 @@
+"""English and Chinese labels for the studio, switched live from the Settings tab.
+
+Widgets are created with ``tr.t(key)`` as their label and registered with ``tr.reg``; a language
+change returns one ``gr.update`` per registered widget. The translator belongs to one app
+(built in build_app), never to the module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gradio as gr
+
+LANGUAGE_CHOICES = (("English", "en"), ("中文", "zh"))
+
+# key -> (English, Chinese)
+STRINGS: dict[str, tuple[str, str]] = {
+    "title": ("GPT-SoVITS Studio", "GPT-SoVITS 工作室"),
+    "current_voice": ("Voice", "声音"),
+    "refresh": ("Refresh", "刷新"),
+    "tab_voice": ("Voice data", "声音数据"),
+    "tab_clean": ("Clean & slice", "降噪与切分"),
+    "tab_transcripts": ("Transcripts", "文本标注"),
+    "tab_finetune": ("Fine-tune", "微调训练"),
+    "tab_synth": ("Synthesize", "合成"),
+    "tab_models": ("Models", "模型"),
+    "tab_settings": ("Settings", "设置"),
+    # voice data
+    "new_voice": ("New voice name", "新声音名称"),
+    "create_voice": ("Create voice", "创建声音"),
+    "rename_to": ("Rename the chosen voice to", "重命名为"),
+    "rename": ("Rename", "重命名"),
+    "confirm_delete": ("Yes, delete this voice and all its files", "确认删除该声音及其全部文件"),
+    "delete_voice": ("Delete voice", "删除声音"),
+    "consent": ("This is my voice, or I have the speaker's permission to clone it.",
+                "这是我本人的声音，或我已获得说话人的克隆许可。"),
+    "upload": ("Recordings to add (WAV, FLAC, MP3, OGG…)", "要添加的录音（WAV、FLAC、MP3、OGG…）"),
+    "microphone": ("…or record with the microphone", "……或用麦克风录音"),
+    "preview": ("Preview of the first recording", "第一段录音预览"),
+    "activity_log": ("What was done with this voice", "该声音的操作记录"),
+    # clean & slice
+    "denoise": ("Noise reduction strength (0 = off)", "降噪强度（0 = 关闭）"),
+    "clip_language": ("Language spoken in the clips", "片段中的语言"),
+    "slicer_settings": ("Slicer settings", "切分设置"),
+    "preview_clean": ("Preview cleaning", "预览降噪"),
+    "clean_slice": ("Clean & slice into clips", "降噪并切分"),
+    "before": ("Before", "处理前"),
+    "after": ("After", "处理后"),
+    "clips": ("Clips", "片段"),
+    "clip_choice": ("Clip", "片段"),
+    "delete_clip": ("Delete this clip", "删除该片段"),
+    # transcripts
+    "save_transcripts": ("Save transcripts", "保存文本"),
+    "asr": ("Transcribe empty rows automatically", "自动识别空白行"),
+    "clip_player": ("Selected clip", "所选片段"),
+    # fine-tune
+    "model_version": ("Model version", "模型版本"),
+    "prepare": ("1. Prepare training data", "1. 准备训练数据"),
+    "sovits_epochs": ("SoVITS epochs", "SoVITS 轮数"),
+    "gpt_epochs": ("GPT epochs", "GPT 轮数"),
+    "batch_size": ("Batch size (0 = automatic)", "批大小（0 = 自动）"),
+    "train_sovits": ("2. Train SoVITS", "2. 训练 SoVITS"),
+    "train_gpt": ("3. Train GPT", "3. 训练 GPT"),
+    "cancel": ("Cancel training", "取消训练"),
+    "loss": ("Loss", "损失"),
+    "produced_models": ("Models trained for this voice", "该声音训练出的模型"),
+    # synthesize
+    "gpt_model": ("GPT model", "GPT 模型"),
+    "sovits_model": ("SoVITS model", "SoVITS 模型"),
+    "reference": ("Reference clip", "参考音频"),
+    "reference_upload": ("…or upload a reference clip (3–10 s)", "……或上传参考音频（3–10 秒）"),
+    "reference_text": ("What the reference clip says (empty: no prompt text)", "参考音频的文本（留空：无提示文本）"),
+    "reference_language": ("Reference language", "参考音频语言"),
+    "text": ("Text to speak", "要合成的文本"),
+    "language": ("Text language", "文本语言"),
+    "markup_help": ("Markup help", "标记说明"),
+    "advanced": ("Advanced settings", "高级设置"),
+    "temperature": ("Temperature", "温度"),
+    "top_k": ("Top-k", "Top-k"),
+    "top_p": ("Top-p", "Top-p"),
+    "repetition_penalty": ("Repetition penalty", "重复惩罚"),
+    "speed": ("Speed", "语速"),
+    "seed": ("Seed (-1 = random)", "随机种子（-1 = 随机）"),
+    "cut_method": ("How to split the text", "文本切分方式"),
+    "emphasis_strength": ("Emphasis strength", "强调强度"),
+    "synthesize": ("Synthesize", "合成"),
+    "show_phonemes": ("Show phonemes", "显示音素"),
+    "output": ("Result", "结果"),
+    "download": ("Download WAV", "下载 WAV"),
+    "pieces": ("Sentences", "分句"),
+    "piece_choice": ("Sentence to redo", "要重做的句子"),
+    "regenerate": ("Regenerate with a new seed", "换种子重新生成"),
+    # settings
+    "ui_language": ("Interface language", "界面语言"),
+    "pretrained_dir": ("Pretrained models folder", "预训练模型文件夹"),
+    "workspace_dir": ("Workspace folder (voices and outputs)", "工作区文件夹（声音与输出）"),
+    "save_settings": ("Save settings", "保存设置"),
+}
+
+
+@dataclass
+class Translator:
+    """Labels in the chosen language, and the widgets to relabel when it changes."""
+
+    language: str = "en"
+    _widgets: list[tuple[gr.components.Component | gr.blocks.BlockContext, str, str]] = field(default_factory=list)
+
+    def t(self, key: str, language: str | None = None) -> str:
+        english, chinese = STRINGS[key]
+        return chinese if (language or self.language) == "zh" else english
+
+    def reg(self, widget, key: str, attr: str = "label"):
+        """Remember that ``widget``'s ``attr`` shows the text of ``key``; returns the widget."""
+        self._widgets.append((widget, key, attr))
+        return widget
+
+    @property
+    def widgets(self) -> list:
+        return [w for w, _, _ in self._widgets]
+
+    def updates(self, language: str) -> list[dict]:
+        """One gr.update per registered widget, relabelled in ``language``."""
+        self.language = language
+        return [gr.update(**{attr: self.t(key, language)}) for _, key, attr in self._widgets]

@@ -1,0 +1,226 @@
+"""Synthesis for the UI: one cached Synthesizer, reference picking, outputs saved with the voice.
+
+Every sound is made by gpt_sovits.inference; this module chooses the files and keeps the pieces
+of the last result so that one sentence can be redone and spliced back in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from gpt_sovits import pretrained
+from gpt_sovits.errors import ModelNotFoundError, StudioError
+
+logger = logging.getLogger(__name__)
+
+AUTO_REFERENCE = "auto"
+MODEL_SUFFIXES = (".ckpt", ".pth", ".safetensors")
+REQUEST_LANGUAGES = ("zh", "en", "auto", "all_zh")
+
+
+@dataclass
+class Piece:
+    """One synthesized sentence (or pause) of a result."""
+
+    text: str
+    audio: np.ndarray  # float32 [n] at the output rate, trailing silence included
+    seconds_to_compute: float
+    tokens: int
+    seed: int
+
+
+@dataclass
+class SynthesisOutput:
+    """A finished synthesis as the Synthesize tab shows it."""
+
+    voice: str
+    gpt_path: Path
+    sovits_path: Path
+    request: object  # SynthesisRequest (with the resolved reference and seed)
+    pieces: list[Piece]
+    sample_rate: int
+    wav_path: Path
+    seconds_to_first_audio: float
+    seconds_total: float
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def audio(self) -> np.ndarray:
+        return np.concatenate([p.audio for p in self.pieces]) if self.pieces else np.zeros(0, np.float32)
+
+    @property
+    def duration_s(self) -> float:
+        return self.audio.size / self.sample_rate
+
+    @property
+    def real_time_factor(self) -> float:
+        return self.seconds_total / self.duration_s if self.duration_s else float("inf")
+
+
+class SynthesisService:
+    """Keeps ONE loaded Synthesizer and reloads it only when the chosen model files change."""
+
+    def __init__(self, services):
+        self.services = services
+        self._key: tuple | None = None
+        self._synth = None
+
+    # ----- choices -----------------------------------------------------------------------------
+    def model_choices(self, voice_name: str | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """(GPT choices, SoVITS choices) as (label, path): the voice's fine-tuned models, then pretrained."""
+        gpt: list[tuple[str, str]] = []
+        sovits: list[tuple[str, str]] = []
+        if voice_name:
+            voice = self.services.voice(voice_name)
+            for kind, out in (("gpt", gpt), ("sovits", sovits)):
+                for path in sorted(voice.path("models", kind).glob("*"), key=lambda p: p.stat().st_mtime, reverse=True):
+                    if path.suffix in MODEL_SUFFIXES:
+                        out.append((f"{voice_name}: {path.name}", str(path)))
+        root = self.services.settings.pretrained_dir
+        for version in pretrained.SUPPORTED_VERSIONS:
+            for asset in pretrained.assets_for(version):
+                path = root / asset.path
+                target = gpt if asset.role.startswith("GPT") else sovits if asset.role == "SoVITS generator" else None
+                if target is not None and path.is_file() and str(path) not in {v for _, v in target}:
+                    target.append((f"pretrained {version}: {Path(asset.path).name}", str(path)))
+        return gpt, sovits
+
+    def reference_choices(self, voice_name: str | None) -> list[tuple[str, str]]:
+        choices = [("Pick the best clip automatically", AUTO_REFERENCE)]
+        return choices + [(f"{c.name} ({c.duration_s:.1f} s)", c.name) for c in self.services.clips(voice_name)]
+
+    def clip_reference(self, voice_name: str, clip: str) -> tuple[str, str]:
+        """(text, request language) of one clip from the transcripts."""
+        for info in self.services.clips(voice_name):
+            if info.name == clip:
+                return info.text, info.language if info.language in REQUEST_LANGUAGES else "auto"
+        raise StudioError(f"The clip {clip} is not part of voice {voice_name!r}; refresh the list.")
+
+    def pick_reference(self, voice_name: str) -> tuple[str, str]:
+        """(clip name, why) of the best 3-10 s clip, preferring clips that have a transcript."""
+        from gpt_sovits.audio.io import load_audio
+        from gpt_sovits.audio.reference import rank_references
+
+        clips = self.services.clips(voice_name)
+        if not clips:
+            raise StudioError(f"Voice {voice_name!r} has no clips yet: add and slice a recording, or upload a "
+                              "reference clip on this tab.")  # fmt: skip
+        with_text = [c for c in clips if c.text] or clips
+        audio = [load_audio(c.path, 32000)[0] for c in with_text]
+        best = rank_references(audio, 32000)[0]
+        clip = with_text[best.index]
+        why = "; ".join(best.reasons) or "clean, 3-10 s"
+        return clip.name, f"auto-picked {clip.name} (score {best.score:.2f}: {why})"
+
+    # ----- synthesis ---------------------------------------------------------------------------
+    def synthesizer(self, gpt_path: str | Path | None, sovits_path: str | Path | None, cache_dir: Path):
+        """The cached Synthesizer for these files (loaded when they change)."""
+        from gpt_sovits.inference import Synthesizer
+
+        if not gpt_path or not sovits_path:
+            raise ModelNotFoundError("Choose a GPT and a SoVITS model. If the lists are empty, download the "
+                                     "pretrained models on the Models tab (or fine-tune this voice).")  # fmt: skip
+        key = (str(gpt_path), str(sovits_path), str(self.services.settings.pretrained_dir), str(cache_dir))
+        if key != self._key:
+            self._synth, self._key = None, None
+            logger.info("Loading GPT %s and SoVITS %s", gpt_path, sovits_path)
+            self._synth = Synthesizer.from_files(Path(gpt_path), Path(sovits_path),
+                                                 self.services.settings.pretrained_dir, cache_dir=cache_dir)
+            self._key = key
+        return self._synth
+
+    def resolve_reference(self, voice_name: str, choice: str, upload: str | None, ref_text: str,
+                          ref_language: str) -> tuple[Path, str, str, str]:
+        """(audio path, text, language, description) of the reference the request will use."""
+        voice = self.services.voice(voice_name)
+        if upload:
+            return Path(upload), ref_text, ref_language, f"uploaded clip {Path(upload).name}"
+        why = ""
+        if not choice or choice == AUTO_REFERENCE:
+            choice, why = self.pick_reference(voice_name)
+            if not ref_text.strip():
+                ref_text, ref_language = self.clip_reference(voice_name, choice)
+        return self.services.clip_path(voice.name, choice), ref_text, ref_language, why or f"clip {choice}"
+
+    def run(self, voice_name: str, gpt_path, sovits_path, request) -> Iterator[tuple[int, Piece] | SynthesisOutput]:
+        """Synthesize ``request``: yields (index, Piece) as pieces finish, then the SynthesisOutput."""
+        voice = self.services.voice(voice_name)
+        voice.require_consent("cloning")
+        request = request.validate()
+        if request.seed < 0:
+            request = dataclasses.replace(request, seed=random.randrange(2**32))
+        start = time.perf_counter()
+        synth = self.synthesizer(gpt_path, sovits_path, voice.path("cache", "references"))
+        pieces, first, notices = [], None, []
+        for chunk in synth.synthesize(request):
+            first = time.perf_counter() - start if first is None else first
+            piece = Piece(chunk.text, chunk.audio, chunk.seconds_to_compute, chunk.tokens, request.seed + chunk.index)
+            pieces.append(piece)
+            notices += chunk.notices
+            yield chunk.index, piece
+        if not pieces:
+            raise StudioError("Nothing to say: the text holds no speakable words.")
+        output = SynthesisOutput(voice.name, Path(gpt_path), Path(sovits_path), request, pieces, 32000,
+                                 Path(), first or 0.0, time.perf_counter() - start, notices)
+        output.wav_path = self._save(voice, output)
+        voice.log("synthesize", chars=len(request.text), seconds=round(output.duration_s, 2),
+                  output=output.wav_path.name, seed=request.seed)
+        yield output
+
+    def regenerate(self, output: SynthesisOutput, index: int) -> SynthesisOutput:
+        """Redo piece ``index`` with a fresh seed and splice it in; saves a new WAV."""
+        from gpt_sovits.inference.plan import plan_request
+
+        if not 0 <= index < len(output.pieces):
+            raise StudioError(f"There is no sentence {index + 1}; the result has {len(output.pieces)}.")
+        voice = self.services.voice(output.voice)
+        synth = self.synthesizer(output.gpt_path, output.sovits_path, voice.path("cache", "references"))
+        request = output.request
+        items = plan_request(request, synth.symbol_version)
+        if len(items) != len(output.pieces):
+            raise StudioError("The models changed since this result was made; synthesize the whole text again.")
+        seed = random.randrange(2**32)
+        reference = synth.prepare_reference(request.ref_audio, request.ref_text, request.ref_language,
+                                            request.aux_ref_audio)
+        start = time.perf_counter()
+        audio, tokens = items[index].render(synth, request, reference, seed)
+        pieces = list(output.pieces)
+        pieces[index] = Piece(pieces[index].text, audio, time.perf_counter() - start, tokens, seed)
+        new = dataclasses.replace(output, pieces=pieces)
+        new.wav_path = self._save(voice, new)
+        voice.log("regenerate-sentence", sentence=index + 1, seed=seed, output=new.wav_path.name)
+        return new
+
+    def _save(self, voice, output: SynthesisOutput) -> Path:
+        from gpt_sovits.audio.io import save_wav
+
+        folder = voice.path("outputs")
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path, n = folder / f"speech-{stamp}.wav", 2
+        while path.exists():
+            path, n = folder / f"speech-{stamp}-{n}.wav", n + 1
+        save_wav(path, output.audio, output.sample_rate)
+        return path
+
+    # ----- text --------------------------------------------------------------------------------
+    def phonemes(self, text: str, language: str) -> list[list[str]]:
+        """Rows (language, text, phones) per segment, and a final row listing pauses and emphasis."""
+        from gpt_sovits.text import phonemize
+
+        result = phonemize(text, language, version="v2")
+        rows = [[s.lang, s.norm_text, " ".join(s.phones)] for s in result.segments]
+        emphasised = [p for p, e in zip(result.phones, result.emphasis, strict=True) if e]
+        if emphasised:
+            rows.append(["emphasis", "", " ".join(emphasised)])
+        for pause in result.pauses:
+            rows.append(["pause", f"before phone {pause.at}", "break" if pause.seconds is None else f"{pause.seconds:g} s"])
+        return rows

@@ -1,0 +1,91 @@
+"""Fine-tune tab: prepare the training data, train SoVITS and GPT with live progress, list the models."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from gpt_sovits import pretrained
+from gpt_sovits.ui.common import event_progress, guarded
+from gpt_sovits.ui.i18n import Translator
+from gpt_sovits.ui.plots import loss_figure
+from gpt_sovits.ui.services import StudioServices
+
+MODEL_HEADERS = ["Kind", "File", "MB", "Made"]
+POLL_S = 1.0
+
+
+def _eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "estimating…"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes} min {secs:02d} s left" if minutes else f"{secs} s left"
+
+
+def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
+    gr.Markdown("**Optional.** Zero-shot synthesis (the Synthesize tab) already imitates a voice from one short "
+                "clip with no training. Fine-tuning on your transcribed clips makes the likeness closer; it takes "
+                "minutes on a GPU and much longer on a CPU. Steps: prepare the data, train SoVITS, then train GPT; "
+                "the new models appear on the Synthesize tab.")  # fmt: skip
+    with gr.Row():
+        version = tr.reg(gr.Dropdown(list(pretrained.SUPPORTED_VERSIONS), value="v2", label=tr.t("model_version")),
+                         "model_version")
+        prepare = tr.reg(gr.Button(tr.t("prepare"), variant="primary", elem_id="prepare"), "prepare", "value")
+    with gr.Row():
+        sovits_epochs = tr.reg(gr.Number(8, precision=0, minimum=1, maximum=100, label=tr.t("sovits_epochs")),
+                               "sovits_epochs")
+        gpt_epochs = tr.reg(gr.Number(15, precision=0, minimum=1, maximum=100, label=tr.t("gpt_epochs")), "gpt_epochs")
+        batch = tr.reg(gr.Number(0, precision=0, minimum=0, maximum=64, label=tr.t("batch_size")), "batch_size")
+    ready = services.training_available()
+    with gr.Row():
+        train_sovits = tr.reg(gr.Button(tr.t("train_sovits"), interactive=ready, elem_id="train-sovits"),
+                              "train_sovits", "value")
+        train_gpt = tr.reg(gr.Button(tr.t("train_gpt"), interactive=ready, elem_id="train-gpt"), "train_gpt", "value")
+        cancel = tr.reg(gr.Button(tr.t("cancel"), variant="stop", interactive=ready), "cancel", "value")
+    if not ready:
+        gr.Markdown("Training is not available in this build yet; preparing the data already works, and "
+                    "zero-shot synthesis needs no training.")  # fmt: skip
+    status = gr.Markdown(elem_id="finetune-status")
+    losses = tr.reg(gr.Plot(label=tr.t("loss")), "loss")
+    models = tr.reg(gr.Dataframe(headers=MODEL_HEADERS, interactive=False, label=tr.t("produced_models"),
+                                 elem_id="trained-models"), "produced_models")
+
+    def refresh(name: str | None):
+        return services.trained_models(name)
+
+    @guarded
+    def do_prepare(name, ver, progress=gr.Progress()):  # noqa: B008
+        report = services.prepare_dataset(name, ver, on_event=event_progress(progress))
+        return f"✅ Training data ready: {report.summary()}"
+
+    def make_train(kind: str):
+        @guarded
+        def do_train(name, ver, s_epochs, g_epochs, batch_size, progress=gr.Progress()):  # noqa: B008
+            epochs = int(s_epochs if kind == "sovits" else g_epochs)
+            job = services.start_training(name, kind, ver, epochs, int(batch_size or 0))
+            curves: dict[str, list[tuple[float, float]]] = {}
+            for event in services.follow_training(job, poll_s=POLL_S):
+                kind_label = "SoVITS" if kind == "sovits" else "GPT"
+                if event.get("event") == "step":
+                    for key, value in (event.get("losses") or {}).items():
+                        curves.setdefault(key, []).append((event.get("step", 0), value))
+                    total = event.get("total_steps")
+                    frac = event["step"] / total if total else None
+                    progress(frac, desc=f"{kind_label} epoch {event.get('epoch')}, step {event.get('step')}: "
+                                        f"{_eta(event.get('eta_s'))}")  # fmt: skip
+                    yield f"Training {kind_label}… {_eta(event.get('eta_s'))}", loss_figure(curves), refresh(name)
+            outcome = services.training_outcome(job)
+            yield outcome, loss_figure(curves), refresh(name)
+
+        return do_train
+
+    @guarded
+    def do_cancel(name):
+        services.cancel_training(name)
+        return "Cancel requested: training stops after the current step and keeps its last checkpoint."
+
+    prepare.click(do_prepare, [voice, version], status)
+    inputs = [voice, version, sovits_epochs, gpt_epochs, batch]
+    train_sovits.click(make_train("sovits"), inputs, [status, losses, models])
+    train_gpt.click(make_train("gpt"), inputs, [status, losses, models])
+    cancel.click(do_cancel, voice, status, concurrency_limit=None)
+    return guarded(refresh), [models]

@@ -1,0 +1,156 @@
+"""Synthesize tab: models, reference clip, text with markup, settings; result, sentences, timings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from gpt_sovits.inference.request import CUT_METHODS, SynthesisRequest
+from gpt_sovits.ui.common import audio_value, guarded, markdown_list
+from gpt_sovits.ui.i18n import Translator
+from gpt_sovits.ui.services import StudioServices
+from gpt_sovits.ui.synthesis import AUTO_REFERENCE, SynthesisOutput
+
+LANGUAGES = [("Chinese (and English words)", "zh"), ("English", "en"), ("Detect", "auto"), ("Chinese only", "all_zh")]
+PIECE_HEADERS = ["#", "Text", "Seconds", "Compute s", "Seed"]
+PHONEME_HEADERS = ["Language", "Text", "Phones"]
+MARKUP_HELP = """\
+- `[emph]word[/emph]` or `**word**`: say it with emphasis (louder, slower, higher).
+- `[pause:0.8]`: a pause of 0.8 seconds (up to 10); `[break]`: a sentence break.
+- `{行|hang2}`: read Chinese characters with this pinyin (tone digit 1–5, one syllable per character).
+- `{record|R EH1 K ER0 D}`: read an English word with these ARPAbet phones.
+- Write `\\[`, `\\{` or `\\*` for the characters themselves.
+"""
+
+
+def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
+    synth = services.synthesis
+    with gr.Row():
+        gpt = tr.reg(gr.Dropdown([], label=tr.t("gpt_model"), elem_id="gpt-model"), "gpt_model")
+        sovits = tr.reg(gr.Dropdown([], label=tr.t("sovits_model"), elem_id="sovits-model"), "sovits_model")
+    with gr.Row():
+        reference = tr.reg(gr.Dropdown([("Pick the best clip automatically", AUTO_REFERENCE)], value=AUTO_REFERENCE,
+                                       label=tr.t("reference"), scale=2), "reference")
+        ref_upload = tr.reg(gr.Audio(label=tr.t("reference_upload"), type="filepath", sources=["upload"], scale=2),
+                            "reference_upload")
+    with gr.Row():
+        ref_text = tr.reg(gr.Textbox(label=tr.t("reference_text"), scale=3), "reference_text")
+        ref_language = tr.reg(gr.Dropdown(LANGUAGES, value="auto", label=tr.t("reference_language"), scale=1),
+                              "reference_language")
+    text = tr.reg(gr.Textbox(label=tr.t("text"), lines=4, elem_id="synth-text",
+                             placeholder="你好，[emph]欢迎[/emph]使用。 Hello there."), "text")
+    with tr.reg(gr.Accordion(tr.t("markup_help"), open=False), "markup_help"):
+        gr.Markdown(MARKUP_HELP)
+    with gr.Row():
+        language = tr.reg(gr.Dropdown(LANGUAGES, value="auto", label=tr.t("language")), "language")
+        cut = tr.reg(gr.Dropdown(list(CUT_METHODS), value="auto", label=tr.t("cut_method")), "cut_method")
+        seed = tr.reg(gr.Number(-1, precision=0, minimum=-1, label=tr.t("seed")), "seed")
+    with tr.reg(gr.Accordion(tr.t("advanced"), open=False), "advanced"):
+        with gr.Row():
+            temperature = tr.reg(gr.Slider(0.01, 2, value=1.0, step=0.05, label=tr.t("temperature")), "temperature")
+            top_k = tr.reg(gr.Slider(1, 100, value=15, step=1, label=tr.t("top_k")), "top_k")
+            top_p = tr.reg(gr.Slider(0.01, 1, value=1.0, step=0.01, label=tr.t("top_p")), "top_p")
+        with gr.Row():
+            repetition = tr.reg(gr.Slider(1, 3, value=1.35, step=0.05, label=tr.t("repetition_penalty")),
+                                "repetition_penalty")
+            speed = tr.reg(gr.Slider(0.5, 2, value=1.0, step=0.05, label=tr.t("speed")), "speed")
+            emphasis = tr.reg(gr.Slider(0, 3, value=1.0, step=0.1, label=tr.t("emphasis_strength")),
+                              "emphasis_strength")
+    with gr.Row():
+        run = tr.reg(gr.Button(tr.t("synthesize"), variant="primary", elem_id="synthesize"), "synthesize", "value")
+        show = tr.reg(gr.Button(tr.t("show_phonemes"), elem_id="show-phonemes"), "show_phonemes", "value")
+    status = gr.Markdown(elem_id="synth-status")
+    phonemes = gr.Dataframe(headers=PHONEME_HEADERS, interactive=False, wrap=True, visible=False,
+                            elem_id="phonemes")
+    output = tr.reg(gr.Audio(label=tr.t("output"), type="filepath", interactive=False, elem_id="synth-output",
+                             buttons=["download"]), "output")
+    download = tr.reg(gr.File(label=tr.t("download"), interactive=False, elem_id="synth-download"), "download")
+    pieces = tr.reg(gr.Dataframe(headers=PIECE_HEADERS, interactive=False, wrap=True, label=tr.t("pieces"),
+                                 elem_id="pieces"), "pieces")
+    with gr.Row():
+        piece = tr.reg(gr.Dropdown([], label=tr.t("piece_choice"), scale=3), "piece_choice")
+        regenerate = tr.reg(gr.Button(tr.t("regenerate"), scale=1, elem_id="regenerate"), "regenerate", "value")
+    piece_player = gr.Audio(interactive=False, show_label=False)
+    last = gr.State(None)
+
+    def refresh(name: str | None):
+        gpts, sovitss = synth.model_choices(name)
+        refs = synth.reference_choices(name)
+        return (gr.update(choices=gpts, value=gpts[0][1] if gpts else None),
+                gr.update(choices=sovitss, value=sovitss[0][1] if sovitss else None),
+                gr.update(choices=refs, value=AUTO_REFERENCE))
+
+    def request_from(values: dict) -> SynthesisRequest:
+        return SynthesisRequest(
+            text=values["text"] or "", ref_audio=Path(), language=values["language"], ref_text="",
+            top_k=int(values["top_k"]), top_p=float(values["top_p"]), temperature=float(values["temperature"]),
+            repetition_penalty=float(values["repetition"]), speed=float(values["speed"]),
+            seed=int(values["seed"] if values["seed"] is not None else -1), cut_method=values["cut"],
+            emphasis_strength=float(values["emphasis"]),
+        )
+
+    def show_output(out: SynthesisOutput, head: str):
+        rows = [[i + 1, p.text, f"{p.audio.size / out.sample_rate:.2f}", f"{p.seconds_to_compute:.2f}", p.seed]
+                for i, p in enumerate(out.pieces)]  # fmt: skip
+        timings = (f"{head} {out.duration_s:.2f} s of speech in {len(out.pieces)} piece(s); real-time factor "
+                   f"**{out.real_time_factor:.2f}**, first audio after **{out.seconds_to_first_audio:.2f} s**, "
+                   f"total {out.seconds_total:.2f} s, seed {out.request.seed}. Saved as `{out.wav_path.name}`.")
+        notes = markdown_list("Notes", out.notices)
+        choices = [(f"{i + 1}: {p.text[:40]}", i) for i, p in enumerate(out.pieces)]
+        return (timings + ("\n\n" + notes if notes else ""), str(out.wav_path), str(out.wav_path), rows,
+                gr.update(choices=choices, value=0), out)
+
+    names = ["text", "language", "top_k", "top_p", "temperature", "repetition", "speed", "seed", "cut", "emphasis"]
+    widgets = [text, language, top_k, top_p, temperature, repetition, speed, seed, cut, emphasis]
+
+    @guarded
+    def do_synthesize(name, gpt_path, sovits_path, ref, upload, rtext, rlang, *values, progress=gr.Progress()):  # noqa: B008
+        request = request_from(dict(zip(names, values, strict=True))).validate()
+        ref_path, rtext, rlang, why = synth.resolve_reference(name, ref, upload, rtext or "", rlang)
+        from dataclasses import replace
+
+        request = replace(request, ref_audio=ref_path, ref_text=rtext, ref_language=rlang)
+        progress(None, desc="Loading the models (first time only) and analysing the reference")
+        for item in synth.run(name, gpt_path, sovits_path, request):
+            if isinstance(item, SynthesisOutput):
+                return (*show_output(item, f"✅ Reference: {why}."), rtext)
+            index, done = item
+            progress(None, desc=f"Sentence {index + 1} done: {done.text[:30]}")
+        raise gr.Error("Synthesis ended without a result.")
+
+    @guarded
+    def do_regenerate(out: SynthesisOutput | None, index, progress=gr.Progress()):  # noqa: B008
+        if out is None:
+            raise gr.Error("Synthesize something first; then you can redo one sentence.")
+        if index is None:
+            raise gr.Error("Choose the sentence to redo.")
+        progress(None, desc=f"Redoing sentence {int(index) + 1}")
+        new = synth.regenerate(out, int(index))
+        result = show_output(new, f"🔁 Sentence {int(index) + 1} redone with seed {new.pieces[int(index)].seed}.")
+        return (*result[:4], gr.update(value=int(index)), result[5])
+
+    @guarded
+    def do_piece(out: SynthesisOutput | None, index):
+        if out is None or index is None or not 0 <= int(index) < len(out.pieces):
+            return None
+        return audio_value(out.pieces[int(index)].audio, out.sample_rate)
+
+    @guarded
+    def do_phonemes(value, lang):
+        return gr.update(value=synth.phonemes(value or "", lang), visible=True)
+
+    @guarded
+    def do_reference(name, choice):
+        if not choice or choice == AUTO_REFERENCE:
+            return "", "auto"
+        return synth.clip_reference(name, choice)
+
+    outs = [status, output, download, pieces, piece, last]
+    run.click(do_synthesize, [voice, gpt, sovits, reference, ref_upload, ref_text, ref_language, *widgets],
+              [*outs, ref_text])
+    regenerate.click(do_regenerate, [last, piece], outs)
+    piece.change(do_piece, [last, piece], piece_player)
+    show.click(do_phonemes, [text, language], phonemes)
+    reference.input(do_reference, [voice, reference], [ref_text, ref_language])
+    return guarded(refresh), [gpt, sovits, reference]

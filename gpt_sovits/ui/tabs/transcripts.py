@@ -1,0 +1,72 @@
+"""Transcripts tab: an editable table of clips (language and text), play per clip, ASR when installed."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from gpt_sovits.ui.common import event_progress, guarded, markdown_list
+from gpt_sovits.ui.i18n import Translator
+from gpt_sovits.ui.services import StudioServices
+
+HEADERS = ["Clip", "Language", "Text"]
+
+
+def _rows(value) -> list[list[str]]:
+    """A gr.Dataframe value (pandas frame or list of lists) as rows of strings."""
+    if value is None:
+        return []
+    if hasattr(value, "values"):
+        value = value.values.tolist()
+    return [["" if cell is None else str(cell) for cell in row] for row in value if row and str(row[0]).strip()]
+
+
+def build_transcripts_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
+    gr.Markdown("Type exactly what is said in each clip (click a row to hear it). Language: `zh` Chinese, `en` "
+                "English, `ja`, `ko`, `yue`. Press **Save transcripts** when done; rows without text cannot be "
+                "used for training.")  # fmt: skip
+    table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str"], interactive=True, static_columns=[0],
+                         column_widths=["30%", "10%", "60%"], wrap=True, max_height=420, elem_id="transcripts")
+    player = tr.reg(gr.Audio(label=tr.t("clip_player"), type="filepath", interactive=False), "clip_player")
+    with gr.Row():
+        save = tr.reg(gr.Button(tr.t("save_transcripts"), variant="primary", elem_id="save-transcripts"),
+                      "save_transcripts", "value")
+        backends = services.asr_backends()
+        asr = tr.reg(gr.Button(tr.t("asr"), interactive=bool(backends)), "asr", "value")
+    if not backends:
+        gr.Markdown("Automatic transcription needs a speech-recognition package (`faster-whisper` or `funasr`) "
+                    "and its model in `pretrained/asr/`; none is installed, so type the text yourself.")  # fmt: skip
+    status = gr.Markdown(elem_id="transcripts-status")
+
+    def refresh(name: str | None):
+        return [[c.name, c.language or "zh", c.text] for c in services.clips(name)], ""
+
+    @guarded
+    def do_save(name, value):
+        rows = _rows(value)
+        if not rows:
+            raise gr.Error("There are no clips to save yet: clean and slice a recording first.")
+        warnings = services.save_transcripts(name, rows)
+        head = f"✅ Saved {len(rows)} rows."
+        if warnings:
+            gr.Warning(f"Saved, but {len(warnings)} row(s) need a look; see the list under the table.")
+        return markdown_list(f"{head} Please check:", warnings) or head + " Every row has text."
+
+    @guarded
+    def do_asr(name, progress=gr.Progress()):  # noqa: B008
+        report = services.transcribe(name, on_event=event_progress(progress))
+        failed = [f"{clip}: {why}" for clip, why in report.failed]
+        text = f"Filled {len(report.filled)} rows; {report.kept} already had text."
+        return (*refresh(name)[:1], markdown_list(text, failed) or text)
+
+    @guarded
+    def do_play(name, value, evt: gr.SelectData):
+        rows = _rows(value)
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if row is None or row >= len(rows):
+            return None
+        return str(services.clip_path(name, rows[row][0]))
+
+    save.click(do_save, [voice, table], status)
+    asr.click(do_asr, voice, [table, status])
+    table.select(do_play, [voice, table], player)
+    return guarded(refresh), [table, status]

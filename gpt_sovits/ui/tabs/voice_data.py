@@ -1,0 +1,124 @@
+"""Voice data tab: create, rename and delete voices; consent; add recordings with a quality report."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from gpt_sovits.data.workspace import CONSENT_STATEMENT
+from gpt_sovits.errors import StudioError
+from gpt_sovits.ui.common import audio_value, guarded, markdown_list, uploaded_paths
+from gpt_sovits.ui.i18n import Translator
+from gpt_sovits.ui.plots import waveform_figure
+from gpt_sovits.ui.services import PREVIEW_SAMPLE_RATE_HZ, StudioServices
+
+AUDIO_TYPES = [".wav", ".flac", ".mp3", ".ogg", ".m4a", ".aac", ".webm", ".opus", ".aiff"]
+LOG_HEADERS = ["Time", "Action", "Details"]
+
+
+def _quality_text(name: str, report) -> str:
+    lines = [f"**{name}**: {report.duration_s:.1f} s, {report.speech_s:.0f} s of speech, "
+             f"signal-to-noise {report.snr_db:.0f} dB, speech level {report.rms_dbfs:.0f} dBFS, "
+             f"{report.sample_rate_hz} Hz."]  # fmt: skip
+    lines += [f"- ⚠️ {w}" for w in report.warnings] or ["- ✅ No problems found."]
+    return "\n".join(lines)
+
+
+def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
+    """Lay out the tab; returns (refresh function, outputs, upload components) for the app to wire."""
+    gr.Markdown("A *voice* holds one speaker's recordings, clips, transcripts, models and results. "
+                "About one minute of clear speech is enough.")  # fmt: skip
+    with gr.Row():
+        new_name = tr.reg(gr.Textbox(label=tr.t("new_voice"), placeholder="e.g. Anna", scale=3), "new_voice")
+        create = tr.reg(gr.Button(tr.t("create_voice"), variant="primary", scale=1), "create_voice", "value")
+    with gr.Accordion("Rename or delete the chosen voice", open=False):
+        with gr.Row():
+            rename_to = tr.reg(gr.Textbox(label=tr.t("rename_to"), scale=3), "rename_to")
+            rename = tr.reg(gr.Button(tr.t("rename"), scale=1), "rename", "value")
+        with gr.Row():
+            confirm = tr.reg(gr.Checkbox(label=tr.t("confirm_delete"), value=False), "confirm_delete")
+            delete = tr.reg(gr.Button(tr.t("delete_voice"), variant="stop"), "delete_voice", "value")
+    consent = tr.reg(gr.Checkbox(label=tr.t("consent"), value=False, elem_id="consent",
+                                 info="Required before fine-tuning on this voice or synthesizing with it."), "consent")
+    status = gr.Markdown(elem_id="voice-status")
+    with gr.Row():
+        files = tr.reg(gr.File(label=tr.t("upload"), file_count="multiple", file_types=AUDIO_TYPES,
+                               elem_id="upload"), "upload")
+        mic = tr.reg(gr.Audio(label=tr.t("microphone"), sources=["microphone"], type="filepath"), "microphone")
+    quality = gr.Markdown(elem_id="quality-report")
+    with gr.Row():
+        preview = tr.reg(gr.Audio(label=tr.t("preview"), interactive=False, type="numpy"), "preview")
+        waveform = gr.Plot(show_label=False)
+    gr.Markdown("Next: open **Clean & slice** to turn these recordings into clips.")
+    recordings = gr.Markdown(elem_id="recordings")
+    log = tr.reg(gr.Dataframe(headers=LOG_HEADERS, interactive=False, label=tr.t("activity_log"), wrap=True,
+                              max_height=300, elem_id="voice-log"), "activity_log")
+
+    def refresh(name: str | None):
+        if not name:
+            return False, "No voice chosen yet: type a name above and press *Create voice*.", "", []
+        v = services.voice(name)
+        recs = services.recordings(name)
+        text = markdown_list(f"Recordings already in {name}", recs) or f"No recordings in {name} yet."
+        consent_md = "✅ Consent given." if v.has_consent else f"⚠️ Consent not given yet: tick “{CONSENT_STATEMENT}”"
+        return v.has_consent, f"**{name}** — {consent_md}", text, services.log_rows(name)
+
+    outputs = [consent, status, recordings, log]
+
+    @guarded
+    def do_create(name: str):
+        created = services.create_voice(name)
+        gr.Info(f"Voice {created!r} created. Next: give consent and add recordings.")
+        return gr.update(choices=services.voice_names(), value=created), ""
+
+    @guarded
+    def do_rename(current: str | None, new: str):
+        renamed = services.rename_voice(current, new)
+        return gr.update(choices=services.voice_names(), value=renamed), ""
+
+    @guarded
+    def do_delete(current: str | None, sure: bool):
+        if not sure:
+            raise gr.Error("Tick the box to confirm that the voice and all its files should be deleted.")
+        services.delete_voice(current)
+        names = services.voice_names()
+        gr.Info(f"Voice {current!r} deleted.")
+        return gr.update(choices=names, value=names[0] if names else None), False
+
+    @guarded
+    def do_consent(name: str | None, given: bool):
+        if not name:
+            if given:
+                gr.Warning("Create or choose a voice first; consent is stored with the voice.")
+            return (False, *refresh(name)[1:])
+        services.set_consent(name, given)
+        return refresh(name)
+
+    @guarded
+    def do_analyse(upload, take, progress=gr.Progress()):  # noqa: B008 - gradio's idiom
+        paths = uploaded_paths(upload, take)
+        if not paths:
+            return "", None, None
+        texts, first = [], None
+        for i, path in enumerate(paths):
+            progress(i / len(paths), desc=f"Checking {path.name}")
+            try:
+                report, audio = services.analyse_recording(path)
+            except StudioError as e:  # one bad file must not hide the others' reports
+                texts.append(f"**{path.name}**: ❌ {e}")
+                continue
+            texts.append(_quality_text(path.name, report))
+            first = first if first is not None else audio
+        if first is None:
+            return "\n\n".join(texts), None, None
+        fig = waveform_figure([("first usable recording", first)], PREVIEW_SAMPLE_RATE_HZ)
+        return "\n\n".join(texts), audio_value(first, PREVIEW_SAMPLE_RATE_HZ), fig
+
+    create.click(do_create, new_name, [voice, new_name])
+    new_name.submit(do_create, new_name, [voice, new_name])
+    rename.click(do_rename, [voice, rename_to], [voice, rename_to])
+    delete.click(do_delete, [voice, confirm], [voice, confirm])
+    consent.input(do_consent, [voice, consent], outputs)
+    files.change(do_analyse, [files, mic], [quality, preview, waveform])
+    mic.change(do_analyse, [files, mic], [quality, preview, waveform])
+    return guarded(refresh), outputs, (files, mic)
+
