@@ -145,7 +145,8 @@ def save_upload(ctx: ApiContext, data: bytes, original_name: str = "") -> Path:
         raise ApiError("The uploaded file is empty.")
     folder = ctx.uploads_dir
     name = uuid.uuid4().hex
-    suffix = Path(original_name).suffix.lower()[:8] if re.fullmatch(r"\.[a-z0-9]{1,7}", Path(original_name).suffix.lower()) else ""
+    suffix = Path(original_name).suffix.lower()
+    suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,7}", suffix) else ""
     raw = folder / f".{name}{suffix}.incoming"  # never the client's name: only its extension, checked
     write_bytes_atomic(raw, data)
     try:
