@@ -97,21 +97,13 @@ def fit_reference_length(audio: np.ndarray, sr: int) -> tuple[np.ndarray, list[s
     elif duration > MAX_REF_S:
         from gpt_sovits.audio.reference import trim_reference
 
-        audio, start_s = _trim(trim_reference, audio, sr)
+        trimmed = trim_reference(audio, sr, min_s=MIN_REF_S, max_s=MAX_REF_S)
+        audio = trimmed.audio
         notices.append(
-            f"The reference clip is {duration:.1f} s long; used its clearest {len(audio) / sr:.1f} s "
-            f"(from {start_s:.1f} s). Give the exact text of that part as prompt text, or leave it empty."
+            (trimmed.notice or f"The reference clip was {duration:.1f} s long; its clearest part was used.")
+            + " Give the exact text of that part as prompt text, or leave the prompt text empty."
         )
     return audio, notices
-
-
-def _trim(trim_reference, audio: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
-    result = trim_reference(audio, sr, min_s=MIN_REF_S, max_s=MAX_REF_S)
-    if isinstance(result, tuple):
-        clip, start = result[0], result[1]
-        start_s = start / sr if isinstance(start, (int, np.integer)) and start > MAX_REF_S * 10 else float(start)
-        return clip, start_s
-    return result, 0.0
 
 
 class ReferenceCache:

@@ -125,3 +125,16 @@ def test_bad_requests_get_clear_errors(synth, speech_wav, tmp_path):
         synth.synthesize_all(_req(bad))
     with pytest.raises(ModelNotFoundError):
         Synthesizer.from_files(tmp_path / "nope.ckpt", tmp_path / "nope.pth", tmp_path)
+
+
+def test_long_reference_is_trimmed_with_a_notice(synth, tmp_path):
+    import soundfile as sf
+
+    from tests.fixtures.synthetic_speech import make_recording
+
+    rec = make_recording(duration_s=14.0, sample_rate=24000, seed=5)
+    path = tmp_path / "long.wav"
+    sf.write(path, rec.audio, 24000)
+    ref = synth.prepare_reference(path, "", "zh")
+    assert ref.notices and "14.0" in ref.notices[0]
+    assert ref.refer_specs[0].shape[-1] <= 10 * 50 + 1
