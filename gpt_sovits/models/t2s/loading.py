@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from gpt_sovits.errors import CheckpointError, ConfigError, UnsafeCheckpointError
+from gpt_sovits.errors import CheckpointError, ConfigError, ModelNotFoundError, UnsafeCheckpointError
 from gpt_sovits.models.native import NATIVE_SUFFIX, NativeCheckpoint, load_native, save_native
 from gpt_sovits.models.t2s.config import UPSTREAM_V2_CONFIG, GPTConfig
 from gpt_sovits.models.t2s.model import Text2SemanticModel
@@ -85,19 +85,28 @@ def _from_upstream_dict(obj: object, path: Path) -> tuple[dict[str, torch.Tensor
     return weights, config, str(obj.get("info", ""))
 
 
+def _load_native(path: Path) -> NativeCheckpoint:
+    from safetensors import SafetensorError
+
+    try:
+        return load_native(path)
+    except SafetensorError as e:  # native.py lets the library's own error through for garbage headers
+        raise CheckpointError(
+            f"{path.name} is neither a PyTorch checkpoint nor a safetensors model file ({e})."
+        ) from e
+
+
 def import_gpt(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict, str]:
     """Read an upstream ``.ckpt`` or native GPT file -> (weights without ``model.``, upstream config, info)."""
     path = Path(path)
     if not path.is_file():
-        from gpt_sovits.errors import ModelNotFoundError
-
         raise ModelNotFoundError(f"GPT model file not found: {path}")
     kind = _sniff(path)
     if kind == "sovits-header":
         raise CheckpointError(f"{path.name} is a SoVITS model (it starts with a version tag), not a GPT model.")
     if kind == "torch":
         return _from_upstream_dict(_torch_load(path), path)
-    native = load_native(path)
+    native = _load_native(path)
     if native.kind != NATIVE_KIND:
         raise CheckpointError(f"{path.name} holds a '{native.kind}' model, not a GPT model.")
     return OrderedDict(native.weights), native.config, native.info

@@ -43,6 +43,9 @@ class Text2SemanticModel(nn.Module):
             config.n_layer, d, config.n_head, config.ffn_dim, config.layer_norm_eps, config.train_dropout
         )
         self.ar_predict_layer = nn.Linear(d, config.vocab_size, bias=False)
+        # Decoding runs on plain tensors; a reduced-precision copy swaps in its own weights and matmul.
+        self.step_weights: list[tuple] | None = None
+        self.step_linear = F.linear
 
     # ----------------------------------------------------------------- embeddings
     def embed_text(self, phone_ids: torch.Tensor, bert: torch.Tensor) -> torch.Tensor:
@@ -73,6 +76,8 @@ class Text2SemanticModel(nn.Module):
 
     def packed_layers(self) -> list[tuple[torch.Tensor, ...]]:
         """Per layer (W_qkv, b_qkv, W_o, b_o, W_1, b_1, W_2, b_2, g_1, beta_1, g_2, beta_2), fetched once."""
+        if self.step_weights is not None:
+            return self.step_weights
         out = []
         for layer in self.h.layers:
             a = layer.self_attn
@@ -91,16 +96,17 @@ class Text2SemanticModel(nn.Module):
         start = cache.length
         cache.reserve(start + s)
         eps = self.config.layer_norm_eps
+        lin = self.step_linear
         x = xy
         for i, (wq, bq, wo, bo, w1, b1, w2, b2, g1, n1, g2, n2) in enumerate(self.packed_layers()):
-            q, k, v = F.linear(x, wq, bq).view(b, s, 3, h, d // h).permute(2, 0, 3, 1, 4)
+            q, k, v = lin(x, wq, bq).view(b, s, 3, h, d // h).permute(2, 0, 3, 1, 4)
             cache.k[i, :, :, start : start + s] = k
             cache.v[i, :, :, start : start + s] = v
             keys = cache.k[i, :, :, : start + s]
             values = cache.v[i, :, :, : start + s]
             att = F.scaled_dot_product_attention(q, keys, values, attn_mask=allowed)
-            x = F.layer_norm(x + F.linear(att.transpose(1, 2).reshape(b, s, d), wo, bo), (d,), g1, n1, eps)
-            x = F.layer_norm(x + F.linear(F.relu(F.linear(x, w1, b1)), w2, b2), (d,), g2, n2, eps)
+            x = F.layer_norm(x + lin(att.transpose(1, 2).reshape(b, s, d), wo, bo), (d,), g1, n1, eps)
+            x = F.layer_norm(x + lin(F.relu(lin(x, w1, b1)), w2, b2), (d,), g2, n2, eps)
         cache.length = start + s
         return x
 
@@ -116,16 +122,17 @@ class Text2SemanticModel(nn.Module):
             cache.reserve(pos + 1)
         eps = self.config.layer_norm_eps
         shape = (d,)
+        lin = self.step_linear
         ks, vs = cache.k, cache.v
         for i, (wq, bq, wo, bo, w1, b1, w2, b2, g1, n1, g2, n2) in enumerate(layers or self.packed_layers()):
-            qkv = F.linear(x, wq, bq).view(b, 3, h, d // h)
+            qkv = lin(x, wq, bq).view(b, 3, h, d // h)
             k_all = ks[i]
             v_all = vs[i]
             k_all.select(2, pos).copy_(qkv[:, 1])
             v_all.select(2, pos).copy_(qkv[:, 2])
             att = F.scaled_dot_product_attention(qkv[:, 0].unsqueeze(2), k_all[:, :, : pos + 1], v_all[:, :, : pos + 1])
-            x = F.layer_norm(x + F.linear(att.view(b, 1, d), wo, bo), shape, g1, n1, eps)
-            x = F.layer_norm(x + F.linear(F.relu(F.linear(x, w1, b1)), w2, b2), shape, g2, n2, eps)
+            x = F.layer_norm(x + lin(att.view(b, 1, d), wo, bo), shape, g1, n1, eps)
+            x = F.layer_norm(x + lin(F.relu(lin(x, w1, b1)), w2, b2), shape, g2, n2, eps)
         cache.length = pos + 1
         return x
 
