@@ -174,10 +174,20 @@ def make_tiny_pretrained(out_dir: Path, version: str = "v2", seed: int = 0) -> l
 
 
 def _write_speaker_encoder(path: Path, seed: int) -> Path:
-    from gpt_sovits.models.sv import write_random_speaker_encoder
+    """The speaker network at its real size (its 20480-d output fixes the width), as a plain state dict."""
+    import io
 
+    import torch
+
+    from gpt_sovits.fileio import write_bytes_atomic
+    from gpt_sovits.models.sv import build_speaker_encoder
+
+    torch.manual_seed(seed)
+    model = build_speaker_encoder().eval()
+    buffer = io.BytesIO()
+    torch.save(model.state_dict(), buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_random_speaker_encoder(path, seed=seed)
+    write_bytes_atomic(path, buffer.getvalue())
     return path
 
 

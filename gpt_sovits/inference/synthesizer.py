@@ -103,6 +103,33 @@ class Synthesizer:
                _file_id(pretrained_dir / "chinese-roberta-wwm-ext-large"))
         return cls(gpt, sovits, hubert, bert, sv, device=choice.device, cache_dir=cache_dir, model_ids=ids)
 
+    def with_models(self, gpt_path: Path | None = None, sovits_path: Path | None = None,
+                    pretrained_dir: Path | None = None) -> Synthesizer:
+        """A Synthesizer with other GPT and/or SoVITS files, sharing the loaded HuBERT, BERT and speaker encoder.
+
+        Pro SoVITS models need the speaker encoder: it is loaded from ``pretrained_dir`` when not loaded yet.
+        """
+        from gpt_sovits.models import load_gpt, load_sovits
+
+        gpt = load_gpt(gpt_path, device=self.device) if gpt_path is not None else self.gpt
+        sovits = load_sovits(sovits_path, device=self.device) if sovits_path is not None else self.sovits
+        sv = self.sv
+        if getattr(sovits, "is_pro", False) and sv is None:
+            if pretrained_dir is None:
+                raise ModelNotFoundError("This SoVITS model (v2Pro) needs the speaker-verification network; "
+                                         "give the pretrained folder.")
+            from gpt_sovits.features.speaker import SpeakerEmbedder
+
+            sv = SpeakerEmbedder.load(Path(pretrained_dir) / "sv" / "pretrained_eres2netv2w24s4ep4.ckpt", self.device)
+        ids = list(self.model_ids) or ["", "", "", ""]
+        if gpt_path is not None:
+            ids[0] = _file_id(gpt_path)
+        if sovits_path is not None:
+            ids[1] = _file_id(sovits_path)
+        new = Synthesizer(gpt, sovits, self.hubert, self.bert, sv, device=self.device, model_ids=tuple(ids))
+        new.cache = self.cache if sovits_path is None else ReferenceCache(self.cache.folder)
+        return new
+
     @property
     def symbol_version(self) -> str:
         return "v1" if getattr(self.sovits, "version", "v2") == "v1" else "v2"
