@@ -282,7 +282,11 @@ def import_sovits(path: Path) -> ImportedSoVITS:
         if native.kind != "sovits":
             raise CheckpointError(f"{path.name} holds a {native.kind!r} model, not a SoVITS generator")
         version = detect_sovits_version(native.weights)
-        weights = _in_model_order(native.weights, version, native.config)
+        order = native.extra.get("key_order")
+        if isinstance(order, list) and set(order) == set(native.weights):
+            weights = {k: native.weights[k] for k in order}
+        else:  # safetensors sorts keys; rebuild upstream's order from the architecture
+            weights = _in_model_order(native.weights, version, native.config)
         return ImportedSoVITS(weights, native.config, version, native.info, source="native", extra=native.extra)
     obj, header = read_upstream_archive(path)
     weights = _weights_of(obj, path.name)
@@ -371,7 +375,8 @@ def save_sovits_native(model_or_weights, config, path: Path, info: str = "", ver
     weights = _weights_from(model_or_weights)
     version = version or _version_of(model_or_weights, config, weights)
     full = _full_config(config, version)
-    save_native(NativeCheckpoint("sovits", version, full, weights, info=info), Path(path))
+    extra = {"key_order": list(weights)}  # safetensors stores keys sorted; keep upstream's order
+    save_native(NativeCheckpoint("sovits", version, full, weights, info=info, extra=extra), Path(path))
 
 
 def export_sovits_upstream(model_or_weights, config, path: Path, info: str = "0epoch_0iteration") -> None:
@@ -379,7 +384,6 @@ def export_sovits_upstream(model_or_weights, config, path: Path, info: str = "0e
     weights = _weights_from(model_or_weights)
     version = _version_of(model_or_weights, config, weights)
     full = _full_config(config, version)
-    weights = _in_model_order(weights, version, full)
     exported = {k: v.detach().to("cpu", torch.float16).clone() for k, v in weights.items() if "enc_q" not in k}
     top = OrderedDict(weight=exported, config=UpstreamHParams(**full), info=info)
     write_upstream_archive(top, Path(path), header=_PRO_HEADERS.get(version))

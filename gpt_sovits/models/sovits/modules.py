@@ -41,8 +41,8 @@ class _WeightNormMixin:
     def _split_weight(self) -> None:
         weight = self.weight.detach()
         del self.weight
-        self.weight_g = nn.Parameter(_norm_except_dim0(weight).clone())
-        self.weight_v = nn.Parameter(weight.clone())
+        self.weight_g = nn.Parameter(_norm_except_dim0(weight))
+        self.weight_v = nn.Parameter(weight)
 
     def normalised_weight(self) -> torch.Tensor:
         """The effective kernel g * v / ||v|| (same shape as ``weight_v``)."""
