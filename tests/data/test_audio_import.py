@@ -4,6 +4,7 @@ error, and nothing already in the workspace is lost or changed."""
 from __future__ import annotations
 
 import hashlib
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from tests.data.conftest import write_recording
 
 
 def _snapshot(root: Path) -> dict[str, str]:
+    """Every file under ``root`` (but the log) with its SHA-256."""
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in root.rglob("*") if p.is_file() and p.name != "log.jsonl"}  # fmt: skip
 
@@ -66,7 +68,15 @@ def _bad_files(folder: Path) -> dict[str, tuple[Path, str]]:
     sf.write(empty, np.zeros(0, dtype=np.float32), 16000, subtype="PCM_16")
     low_rate = folder / "telephone.wav"
     sf.write(low_rate, np.sin(np.arange(4000 * 3) * 0.3).astype(np.float32) * 0.3, 4000, subtype="PCM_16")
+    huge = folder / "all_day.wav"
+    rate, frames = 8000, 8000 * 3700  # just over the one-hour limit
+    header = (b"RIFF" + struct.pack("<I", 36 + frames * 2) + b"WAVEfmt "
+              + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16) + b"data" + struct.pack("<I", frames * 2))
+    with open(huge, "wb") as f:  # a sparse file: the samples take no disk space
+        f.write(header)
+        f.truncate(len(header) + frames * 2)
     return {
+        "huge": (huge, "minutes long"),
         "zero": (zero, "empty (0 bytes)"),
         "corrupt": (corrupt, "damaged"),
         "text": (text, "not an audio file"),

@@ -76,6 +76,7 @@ def test_prepared_files_are_consistent(prepared_template):
     assert events[-1].stage == "done"
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_without_redoing_finished_clips(voice, tiny_v2):
     layout = FeatureLayout(voice.path("features"))
     n = len(read_transcripts(voice))
@@ -101,6 +102,7 @@ def test_interrupted_run_resumes_without_redoing_finished_clips(voice, tiny_v2):
     assert _mtimes(layout.root).keys() == after.keys()
 
 
+@pytest.mark.slow
 def test_edited_text_changed_clip_and_damaged_file_redo_only_their_items(prepared_voice, tiny_v2):
     voice = prepared_voice
     layout = FeatureLayout(voice.path("features"))
