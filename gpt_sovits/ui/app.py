@@ -27,14 +27,14 @@ TABS = (
     ("Settings", "tab_settings", "settings"),
 )
 TAB_NAMES = tuple(name for name, _, _ in TABS)
-CSS = "#voice-bar {align-items: end} footer {display: none !important}"
 
 
 def build_app(services: StudioServices) -> gr.Blocks:
     """Build the studio UI; nothing is loaded until a handler runs."""
     tr = Translator(services.settings.ui_language)
     with gr.Blocks(title="GPT-SoVITS Studio") as app:
-        tr.reg(gr.Markdown(f"# {tr.t('title')} <small>v{__version__}</small>"), "title", "value")
+        tr.reg(gr.Markdown(tr.t("title")), "title", "value")
+        gr.Markdown(f"<small>v{__version__}</small>")
         names = services.voice_names()
         with gr.Row(elem_id="voice-bar"):
             voice = tr.reg(gr.Dropdown(names, value=names[0] if names else None, label=tr.t("current_voice"),

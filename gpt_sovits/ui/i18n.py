@@ -15,7 +15,7 @@ LANGUAGE_CHOICES = (("English", "en"), ("中文", "zh"))
 
 # key -> (English, Chinese)
 STRINGS: dict[str, tuple[str, str]] = {
-    "title": ("GPT-SoVITS Studio", "GPT-SoVITS 工作室"),
+    "title": ("# GPT-SoVITS Studio", "# GPT-SoVITS 工作室"),
     "current_voice": ("Voice", "声音"),
     "refresh": ("Refresh", "刷新"),
     "tab_voice": ("Voice data", "声音数据"),

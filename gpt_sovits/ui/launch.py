@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 import sys
+from pathlib import Path
 
 from gpt_sovits.config import DEFAULT_UI_PORT, is_loopback_host, load_settings
 from gpt_sovits.errors import StudioError
@@ -75,8 +76,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"Refusing to listen on {args.host}: other computers could use the studio without a password. "
                 "Add --auth USER:PASSWORD, or keep the default --host 127.0.0.1."
             )
+        settings_path = Path(args.settings) if args.settings else PROJECT_ROOT / "settings.yaml"
         settings = load_settings(
-            args.settings or PROJECT_ROOT / "settings.yaml",
+            settings_path,
             pretrained_dir=args.pretrained,
             workspace_dir=args.workspace,
             host=args.host,
@@ -87,16 +89,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if port != args.port:
         logger.warning("Port %d is busy; using port %d instead.", args.port, port)
-    _serve(settings, port, auth, open_browser=not args.no_browser)
+    _serve(settings, port, auth, open_browser=not args.no_browser, settings_path=settings_path)
     return 0
 
 
-def _serve(settings, port: int, auth, open_browser: bool) -> None:
+def _serve(settings, port: int, auth, open_browser: bool, settings_path: Path | None = None) -> None:
     from gpt_sovits.ui.app import build_app
     from gpt_sovits.ui.services import StudioServices
 
     settings.workspace_dir.mkdir(parents=True, exist_ok=True)
-    app = build_app(StudioServices(settings))
+    app = build_app(StudioServices(settings, settings_path=settings_path))
     url_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     print(f"GPT-SoVITS Studio is running at http://{url_host}:{port}  (Ctrl+C to stop)", flush=True)  # noqa: T201
     app.queue(default_concurrency_limit=1).launch(

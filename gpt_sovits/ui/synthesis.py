@@ -157,8 +157,8 @@ class SynthesisService:
         request = request.validate()
         if request.seed < 0:
             request = dataclasses.replace(request, seed=random.randrange(2**32))
-        start = time.perf_counter()
         synth = self.synthesizer(gpt_path, sovits_path, voice.path("cache", "references"))
+        start = time.perf_counter()  # after loading: timings describe synthesis, like the engine's
         pieces, first, notices = [], None, []
         for chunk in synth.synthesize(request):
             first = time.perf_counter() - start if first is None else first

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -14,12 +15,19 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 URL_RE = re.compile(r"running at (http://[\d.]+:\d+)")
 
 
+def _ephemeral_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class StudioProcess:
     """``python app.py --no-browser ...`` with its output captured; a context manager."""
 
     def __init__(self, *args: str, pretrained: Path, workspace: Path, timeout_s: float = 60):
+        port = [] if "--port" in args else ["--port", str(_ephemeral_port())]  # not 7860: other studios run there
         self.args = [sys.executable, str(REPO_ROOT / "app.py"), "--no-browser", "--pretrained", str(pretrained),
-                     "--workspace", str(workspace), *args]
+                     "--workspace", str(workspace), *port, *args]
         self.timeout_s = timeout_s
         self.output = ""
         self.url = None

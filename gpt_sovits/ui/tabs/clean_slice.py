@@ -38,9 +38,9 @@ def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dr
         preview_btn = tr.reg(gr.Button(tr.t("preview_clean")), "preview_clean", "value")
         run_btn = tr.reg(gr.Button(tr.t("clean_slice"), variant="primary", elem_id="clean-slice"), "clean_slice", "value")
     with gr.Row():
-        before = tr.reg(gr.Audio(label=tr.t("before"), interactive=False), "before")
-        after = tr.reg(gr.Audio(label=tr.t("after"), interactive=False), "after")
-    waveforms = gr.Plot(show_label=False)
+        before = tr.reg(gr.Audio(label=tr.t("before"), interactive=False, elem_id="clean-before"), "before")
+        after = tr.reg(gr.Audio(label=tr.t("after"), interactive=False, elem_id="clean-after"), "after")
+    waveforms = gr.Plot(show_label=False, elem_id="clean-plot")
     report = gr.Markdown(elem_id="slice-report")
     clip_table = tr.reg(gr.Dataframe(headers=CLIP_HEADERS, interactive=False, label=tr.t("clips"), max_height=320,
                                      elem_id="clip-table"), "clips")

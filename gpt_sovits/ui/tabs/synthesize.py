@@ -65,13 +65,14 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
                             elem_id="phonemes")
     output = tr.reg(gr.Audio(label=tr.t("output"), type="filepath", interactive=False, elem_id="synth-output",
                              buttons=["download"]), "output")
-    download = tr.reg(gr.File(label=tr.t("download"), interactive=False, elem_id="synth-download"), "download")
+    download = tr.reg(gr.File(label=tr.t("download"), interactive=False, height=90, elem_id="synth-download"),
+                        "download")
     pieces = tr.reg(gr.Dataframe(headers=PIECE_HEADERS, interactive=False, wrap=True, label=tr.t("pieces"),
                                  elem_id="pieces"), "pieces")
     with gr.Row():
         piece = tr.reg(gr.Dropdown([], label=tr.t("piece_choice"), scale=3), "piece_choice")
         regenerate = tr.reg(gr.Button(tr.t("regenerate"), scale=1, elem_id="regenerate"), "regenerate", "value")
-    piece_player = gr.Audio(interactive=False, show_label=False)
+    piece_player = gr.Audio(interactive=False, show_label=False, buttons=["download"])
     last = gr.State(None)
 
     def refresh(name: str | None):
