@@ -69,8 +69,13 @@ def tiny_pretrained_dir(version: str = "v2") -> Path:
     from gpt_sovits.devtools.tiny_pretrained import make_tiny_pretrained
     from gpt_sovits.pretrained import is_version_ready
 
+    import shutil
+
     folder = TINY_CACHE / f"{version}-{_tiny_code_hash()}"
     if not is_version_ready(version, folder, for_training=True):
+        for stale in TINY_CACHE.glob(f"{version}-*"):  # models written by older code
+            if stale != folder:
+                shutil.rmtree(stale, ignore_errors=True)
         make_tiny_pretrained(folder, version=version, seed=0)
     return folder
 
