@@ -10,11 +10,12 @@ SoVITS (when the package provides a builder): decode time for about 10 s of audi
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import torch
 
-from gpt_sovits.models.t2s.config import UPSTREAM_V2_CONFIG
+from gpt_sovits.models.t2s.config import SEMANTIC_HZ, UPSTREAM_V2_CONFIG
 from gpt_sovits.models.t2s.loading import build_gpt
 from gpt_sovits.models.t2s.quantize import PRECISIONS, to_reduced_precision
 
@@ -64,17 +65,42 @@ def bench_gpt(n_tokens: int, repeats: int) -> list[tuple[str, float, str]]:
     return rows
 
 
-def bench_sovits(seconds: float) -> list[tuple[str, float, str]]:
-    try:
-        from gpt_sovits.models import checkpoint as ckpt_module
-    except ImportError:
-        return [("SoVITS decode", float("nan"), "gpt_sovits.models.checkpoint not available")]
-    builder = getattr(ckpt_module, "build_sovits", None)
-    if builder is None:
-        return [("SoVITS decode", float("nan"), "no build_sovits() builder found")]
-    from gpt_sovits.models.sovits_bench_support import decode_seconds  # pragma: no cover
+def bench_gpt_batch(n_tokens: int, batch: int) -> list[tuple[str, float, str]]:
+    """Several sentences decoded together (same weights read once per step for all of them)."""
+    from gpt_sovits.models.t2s.batch_decoding import generate_batch
 
-    return decode_seconds(builder, seconds)
+    model = _random_v2_gpt()
+    items = [_inputs(seed=i) for i in range(batch)]
+    kwargs = dict(top_k=1, repetition_penalty=1.35, early_stop_num=n_tokens - 1)
+    generate_batch(model, items, **{**kwargs, "early_stop_num": 9})  # warm-up
+    t0 = time.perf_counter()
+    results = generate_batch(model, items, **kwargs)
+    elapsed = time.perf_counter() - t0
+    total = sum(int(tokens.shape[1]) - int(item[2].shape[1]) for (tokens, _), item in zip(results, items, strict=True))
+    same = all(torch.equal(model.generate(*items[i], **kwargs)[0], results[i][0]) for i in range(min(2, batch)))
+    return [(f"GPT fp32 batch of {batch} ({total} tok total)", total / elapsed,
+             "tokens identical to one-by-one" if same else "tokens differ from one-by-one")]
+
+
+def bench_sovits(seconds: float) -> list[tuple[str, float, str]]:
+    """SoVITS v2 (official size, random weights) decoding ``seconds`` of audio; rate = audio s per wall s."""
+    try:
+        from gpt_sovits.models.sovits.builder import build_sovits
+    except ImportError as e:
+        return [("SoVITS decode", float("nan"), f"SoVITS package not available: {e}")]
+    torch.manual_seed(0)
+    model = build_sovits("v2").eval()
+    n_codes = int(seconds * SEMANTIC_HZ)
+    codes = torch.randint(0, 1024, (1, 1, n_codes))
+    phones = torch.randint(0, 732, (1, int(seconds * 12)))
+    refer = torch.rand(1, 1025, 250)  # 5 s reference spectrogram
+    with torch.inference_mode():
+        model.decode(codes[:, :, :25], phones[:, :12], [refer], noise_scale=0.0)  # warm-up
+        t0 = time.perf_counter()
+        wav = model.decode(codes, phones, [refer], noise_scale=0.0)
+        elapsed = time.perf_counter() - t0
+    audio_s = wav.shape[-1] / 32000
+    return [(f"SoVITS v2 decode ({audio_s:.1f} s audio)", audio_s / elapsed, f"{elapsed:.2f} s wall")]
 
 
 def main() -> None:
@@ -82,17 +108,22 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=4, help="sentences decoded together (1: skip)")
     parser.add_argument("--skip-sovits", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     rows = bench_gpt(args.tokens, args.repeats)
+    if args.batch > 1:
+        rows += bench_gpt_batch(args.tokens, args.batch)
     if not args.skip_sovits:
         rows += bench_sovits(10.0)
-    print(f"torch {torch.__version__}, {args.threads} threads, CPU")
-    print(f"{'case':58s} {'rate':>14s}  notes")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"torch {torch.__version__}, {args.threads} threads, CPU, load average at the end {load:.1f}")
+    print(f"| {'case':50s} | {'rate':>19s} | notes")
+    print(f"|{'-' * 52}|{'-' * 21}|------")
     for name, rate, note in rows:
         unit = "tokens/s" if name.startswith("GPT") else "x realtime"
-        print(f"{name:58s} {rate:8.1f} {unit:<8s} {note}")
+        print(f"| {name:50s} | {rate:8.1f} {unit:<10s} | {note}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,14 @@ GREEDY_RUNS = {
     "greedy_rp135_reffree": (1.35, 80, False),
 }
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models gain nothing from threads, and one thread stays fast on a busy machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
 
 def assert_logits_close(ours: np.ndarray, ref: np.ndarray) -> None:
     """README tolerance for float32 logits: atol 1e-6 x peak + 1e-4, rtol 1e-4."""
@@ -32,7 +40,6 @@ def io(golden_dir):
 
 @pytest.fixture(scope="module", params=CKPTS)
 def model(request, golden_dir):
-    torch.set_num_threads(min(2, torch.get_num_threads()))
     return load_gpt(golden_dir / request.param)
 
 

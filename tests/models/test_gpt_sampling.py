@@ -19,6 +19,15 @@ from gpt_sovits.models.t2s.sampling import (
 )
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models gain nothing from threads, and one thread stays fast on a busy machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="module")
 def io(golden_dir):
     return np.load(golden_dir / "gpt_v2_tiny_io.npz")
@@ -133,3 +142,20 @@ def test_reduced_precision_stays_close(model, io, precision):
     assert agreement > 0.8, agreement
     with pytest.raises(ValueError):
         to_reduced_precision(model, "int3")
+
+
+def test_batched_generation_matches_one_by_one(model, io):
+    from gpt_sovits.models.t2s.batch_decoding import generate_batch
+
+    phones, bert, prompt = io["phone_ids"], io["bert"], io["prompt_semantic"]
+    items = [
+        (phones, bert, prompt),
+        (phones[:, 18:], bert[:, :, 18:], None),  # prompt-free, shorter text
+        (phones[:, :30], bert[:, :, :30], prompt[:, :25]),  # shorter text and prompt
+    ]
+    for kwargs in (dict(top_k=1), dict(top_k=1, early_stop_num=15), dict(top_k=1, repetition_penalty=1.0)):
+        batch = generate_batch(model, items, **kwargs)
+        for (p, b, pr), (tokens, idx) in zip(items, batch, strict=True):
+            ref_tokens, ref_idx = model.generate(p, b, pr, **kwargs)
+            assert idx == ref_idx
+            assert torch.equal(tokens, ref_tokens)

@@ -62,6 +62,11 @@ class ScaledSinePositions(nn.Module):
             self.table = self.table.to(self.alpha.device)
         return self.table[start:end]
 
+    def at(self, x: torch.Tensor, positions: torch.Tensor) -> torch.Tensor:
+        """x [B, 1, dim] with one position per sequence (positions [B] long) -> [B, 1, dim], no dropout."""
+        table = self.rows(0, int(positions.max()) + 1)
+        return x + self.alpha * table[positions].unsqueeze(1).to(x.dtype)
+
     def forward(self, x: torch.Tensor, start: int = 0) -> torch.Tensor:
         out = x + self.alpha * self.rows(start, x.shape[1]).to(x.dtype)
         if self.training and self.dropout > 0:

@@ -112,9 +112,16 @@ class Text2SemanticModel(nn.Module):
 
     @torch.inference_mode()
     def step(
-        self, x: torch.Tensor, cache: KVCache, layers: list[tuple[torch.Tensor, ...]] | None = None
+        self,
+        x: torch.Tensor,
+        cache: KVCache,
+        layers: list[tuple[torch.Tensor, ...]] | None = None,
+        key_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """One new position per sequence: x [B, 1, d] -> [B, 1, d]; it may attend to every cached position."""
+        """One new position per sequence: x [B, 1, d] -> [B, 1, d].
+
+        It attends to every cached position, or only where ``key_mask`` [B, 1, 1, length + 1] is True.
+        """
         b, _, d = x.shape
         h = self.config.n_head
         pos = cache.length
@@ -130,7 +137,9 @@ class Text2SemanticModel(nn.Module):
             v_all = vs[i]
             k_all.select(2, pos).copy_(qkv[:, 1])
             v_all.select(2, pos).copy_(qkv[:, 2])
-            att = F.scaled_dot_product_attention(qkv[:, 0].unsqueeze(2), k_all[:, :, : pos + 1], v_all[:, :, : pos + 1])
+            att = F.scaled_dot_product_attention(
+                qkv[:, 0].unsqueeze(2), k_all[:, :, : pos + 1], v_all[:, :, : pos + 1], attn_mask=key_mask
+            )
             x = F.layer_norm(x + lin(att.view(b, 1, d), wo, bo), shape, g1, n1, eps)
             x = F.layer_norm(x + lin(F.relu(lin(x, w1, b1)), w2, b2), shape, g2, n2, eps)
         cache.length = pos + 1
