@@ -1,0 +1,126 @@
+"""GPT (text-to-semantic) fine-tuning (upstream ``s1_train.py``).
+
+Objective: the summed teacher-forced cross-entropy of ``Text2SemanticModel.training_loss`` (SPEC §5.9).
+Cadence as upstream's manual optimisation: backward on every batch, an optimizer step when
+``batch_idx > 0 and batch_idx % accumulate == 0`` (accumulate = 4).
+
+Difference from upstream, on purpose: upstream uses icefall's ScaledAdam (fixed lr 0.002, updates scaled
+by each parameter's RMS, gradient clipping relative to the median norm). We use AdamW (betas 0.9/0.95,
+eps 1e-8, no weight decay) at a fixed lr of 1e-4, which gives steps of the same order for the pretrained
+GPT's weights; there is no lr schedule, as upstream's effective lr is constant too. Gradients are cleared
+at the start of each epoch so a resumed run sees exactly what an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from pathlib import Path
+
+import torch
+
+from gpt_sovits.models.t2s.loading import export_gpt_upstream, load_gpt, save_gpt_native
+from gpt_sovits.training.checkpoints import optimizer_to
+from gpt_sovits.training.common import grad_norm
+from gpt_sovits.training.datasets import GPTDataset, collate_gpt, epoch_order
+from gpt_sovits.training.options import GPT_BETAS, GPT_EPS, GPT_LR, GPT_SEED, TrainingOptions
+from gpt_sovits.training.precision import NonFiniteGuard, Precision, all_finite
+
+logger = logging.getLogger(__name__)
+
+
+class GPTTrainer:
+    """One GPT fine-tuning run (see the module docstring)."""
+
+    kind = "gpt"
+
+    def __init__(self, dataset: GPTDataset, model, options: TrainingOptions, device: str, precision: Precision,
+                 batch_size: int, out_dir: Path, name: str):
+        self.dataset, self.options, self.device, self.precision = dataset, options, device, precision
+        self.batch_size, self.out_dir, self.name = batch_size, Path(out_dir), name
+        self.model = model.to(device).train()
+        self.seed = GPT_SEED if options.seed is None else options.seed
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=options.lr or GPT_LR, betas=GPT_BETAS,
+                                           eps=GPT_EPS, weight_decay=0.0)
+        self.guard = NonFiniteGuard()
+        self.steps_per_epoch = -(-len(dataset) // batch_size)
+        self.updates = 0
+
+    @property
+    def skipped_steps(self) -> int:
+        return self.guard.skipped
+
+    def learning_rate(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def batches(self, epoch: int):
+        self.optimizer.zero_grad(set_to_none=True)
+        order = epoch_order(len(self.dataset), epoch, self.seed)
+        for start in range(0, len(order), self.batch_size):
+            batch = collate_gpt([self.dataset[i] for i in order[start : start + self.batch_size]])
+            yield {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+
+    def end_epoch(self) -> None:
+        pass
+
+    def train_step(self, batch: dict, index: int) -> dict[str, float] | None:
+        with self.precision.autocast():
+            loss, acc = self.model.training_loss(batch["phones"], batch["phone_lens"], batch["semantic"],
+                                                 batch["semantic_lens"], batch["bert"])
+        if not all_finite({"loss": loss}):
+            self.optimizer.zero_grad(set_to_none=True)
+            self.guard.on_bad(self.precision, [self.optimizer], "a non-finite loss")
+            return None
+        self.precision.scaler.scale(loss.float()).backward()
+        value = float(loss.detach())
+        result = {"loss": value, "top3_acc": float(acc),
+                  "loss_per_token": value / float((batch["semantic_lens"] + 1).sum())}
+        if index > 0 and index % self.options.accumulate == 0:
+            self.precision.scaler.unscale_(self.optimizer)
+            norm = grad_norm(self.model.parameters())
+            if not self.precision.scaler.is_enabled() and not torch.isfinite(torch.tensor(norm)):
+                self.optimizer.zero_grad(set_to_none=True)
+                self.guard.on_bad(self.precision, [self.optimizer], "non-finite gradients")
+                return None
+            self.precision.scaler.step(self.optimizer)
+            self.precision.scaler.update()
+            self.optimizer.zero_grad(set_to_none=True)
+            self.updates += 1
+            result["grad"] = norm
+        self.guard.on_good()
+        return result
+
+    def state_dict(self) -> dict:
+        return {
+            "kind": self.kind, "config": self.model.upstream_config, "options": self.options.to_dict(),
+            "models": {"gpt": self.model.state_dict()}, "optimizers": {"gpt": self.optimizer.state_dict()},
+            "precision": self.precision.state_dict(), "guard": self.guard.state_dict(), "updates": self.updates,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        if state.get("kind") != self.kind:
+            raise ValueError(f"the checkpoint is for {state.get('kind')}, not the GPT")
+        self.model.load_state_dict(state["models"]["gpt"])
+        self.optimizer.load_state_dict(state["optimizers"]["gpt"])
+        optimizer_to(self.optimizer, self.device)
+        self.precision.load_state_dict(state["precision"])
+        self.guard.load_state_dict(state["guard"])
+        self.updates = int(state.get("updates", 0))
+
+    def export(self, epoch: int, step: int) -> list[Path]:
+        """Native .safetensors and upstream .ckpt (both fp16) in the models folder."""
+        half = copy.deepcopy(self.model).cpu().half().eval()
+        config = copy.deepcopy(self.model.upstream_config)
+        config.setdefault("train", {}).update(epochs=self.options.epochs, batch_size=self.batch_size,
+                                              exp_name=self.name)
+        half.upstream_config = config
+        native, upstream = self.out_dir / f"{self.name}-e{epoch}.safetensors", self.out_dir / f"{self.name}-e{epoch}.ckpt"
+        save_gpt_native(half, native, info=f"GPT-e{epoch}")
+        export_gpt_upstream(half, upstream, info=f"GPT-e{epoch}")
+        logger.info("saved %s and %s", native.name, upstream.name)
+        return [native, upstream]
+
+
+def load_pretrained_gpt(path: Path):
+    """The pretrained GPT (upstream .ckpt or native file) as a float32 model ready to train."""
+    return load_gpt(path, device="cpu")
