@@ -62,6 +62,7 @@ def test_upstream_native_upstream_round_trip_is_bit_exact(golden_dir, tmp_path):
     assert not list(tmp_path.glob("*.pth"))  # no temp file left behind
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
 def test_malicious_pickle_is_refused_without_running(tmp_path):
     marker = tmp_path / "pwned"
 
@@ -73,7 +74,9 @@ def test_malicious_pickle_is_refused_without_running(tmp_path):
     torch.save({"weight": {}, "config": Evil(), "info": "x"}, zipped)
     legacy = tmp_path / "evil_legacy.ckpt"
     legacy.write_bytes(pickle.dumps({"weight": Evil()}, protocol=2))
-    for path in (zipped, legacy):
+    raw4 = tmp_path / "evil_p4.ckpt"
+    raw4.write_bytes(pickle.dumps({"weight": Evil()}, protocol=4))
+    for path in (zipped, legacy, raw4):
         with pytest.raises(UnsafeCheckpointError, match="could run code"):
             load_gpt(path)
     assert not marker.exists()
@@ -105,13 +108,12 @@ def test_wrong_files_raise_checkpoint_error(tmp_path):
 
 def test_weights_that_do_not_fit_the_config_are_rejected(tmp_path):
     path = tmp_path / "bad.ckpt"
-    model = write_random_gpt_pretrained(path, TINY, seed=1)
+    write_random_gpt_pretrained(path, TINY, seed=1)
     ckpt = _raw(path)
     ckpt["config"]["model"]["n_layer"] = 3
     torch.save(ckpt, path)
     with pytest.raises(CheckpointError, match="do not match"):
         load_gpt(path)
-    del model
 
 
 def test_write_random_pretrained_layout_and_reproducibility(tmp_path):

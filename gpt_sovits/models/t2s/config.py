@@ -75,6 +75,11 @@ class GPTConfig:
         """Feed-forward width: upstream ignores ``linear_units`` and always uses 4 x hidden_dim."""
         return 4 * self.hidden_dim
 
+    @property
+    def early_stop_num(self) -> int:
+        """Upstream's generation cap passed by the WebUI and TTS.py: 50 * max_sec (2700 for v2)."""
+        return 50 * self.max_sec
+
     @classmethod
     def from_upstream(cls, config: dict) -> GPTConfig:
         """Build from a full upstream config dict (``model`` section, plus ``data.max_sec``)."""

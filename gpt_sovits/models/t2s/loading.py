@@ -26,9 +26,10 @@ from gpt_sovits.models.t2s.model import Text2SemanticModel
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "model."
+V1_PHONEME_VOCAB = 512  # v1 GPTs (s1longer.yaml); v2 and later use 732
 NATIVE_KIND = "gpt"
 ZIP_MAGIC = b"PK\x03\x04"
-PICKLE_PROTOCOL2_MAGIC = b"\x80\x02"
+PICKLE_PROTO = b"\x80"  # every pickle of protocol >= 2 starts with this opcode (old torch files are pickles)
 
 
 def build_gpt(config: dict) -> Text2SemanticModel:
@@ -39,7 +40,7 @@ def build_gpt(config: dict) -> Text2SemanticModel:
 def _sniff(path: Path) -> str:
     with open(path, "rb") as f:
         head = f.read(8)
-    if head.startswith(ZIP_MAGIC) or head.startswith(PICKLE_PROTOCOL2_MAGIC):
+    if head.startswith(ZIP_MAGIC) or head.startswith(PICKLE_PROTO):
         return "torch"
     if len(head) >= 4 and head[:1] == b"0" and head[1:2].isdigit() and head[2:4] == b"\x03\x04":
         return "sovits-header"  # upstream SoVITS exports overwrite "PK" with a two-digit version tag
@@ -139,7 +140,8 @@ def save_gpt_native(model: Text2SemanticModel, path: str | os.PathLike, info: st
     if path.suffix != NATIVE_SUFFIX:
         raise CheckpointError(f"native GPT files end in {NATIVE_SUFFIX}, got {path.name}")
     weights = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    save_native(NativeCheckpoint(NATIVE_KIND, "v2", model.upstream_config, weights, info), path)
+    version = "v1" if model.config.phoneme_vocab_size == V1_PHONEME_VOCAB else "v2"
+    save_native(NativeCheckpoint(NATIVE_KIND, version, model.upstream_config, weights, info), path)
 
 
 def _save_upstream(obj: dict, path: Path) -> None:
