@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import torch
 
-from gpt_sovits.models.t2s.decoding import MAX_STEPS, MIN_STEPS_BEFORE_EOS, prepare_inputs
+from gpt_sovits.models.t2s.decoding import MAX_STEPS, MIN_STEPS_BEFORE_EOS, keep_token, prepare_inputs
 from gpt_sovits.models.t2s.model import Text2SemanticModel, prefill_mask
 from gpt_sovits.models.t2s.sampling import SamplingOptions, sample_token
 
@@ -88,13 +88,8 @@ def generate_batch(
         for i, (token, argmax) in enumerate(zip(tokens.tolist(), argmaxes.tolist(), strict=True)):
             if stopped_at[i] is not None:
                 continue
-            generated[i].append(token)
             seen[i, token] = True
-            stop = early_stop_num != -1 and len(generated[i]) > early_stop_num
-            if token == eos or argmax == eos:
-                generated[i].pop()
-                stop = True
-            if stop:
+            if keep_token(generated[i], token, argmax, eos, early_stop_num):
                 stopped_at[i] = idx
         if all(s is not None for s in stopped_at):
             break

@@ -56,6 +56,16 @@ def prepare_inputs(
     return phones, feats, prompt
 
 
+def keep_token(generated: list[int], token: int, argmax: int, eos: int, early_stop_num: int) -> bool:
+    """Append ``token`` to ``generated`` under upstream's rules; True when decoding of this sequence stops."""
+    generated.append(token)
+    stop = early_stop_num != -1 and len(generated) > early_stop_num
+    if token == eos or argmax == eos:
+        generated.pop()  # the EOS (or the token sampled when the penalised argmax was EOS) is not kept
+        stop = True
+    return stop
+
+
 @torch.inference_mode()
 def generate(
     model: Text2SemanticModel,
@@ -110,13 +120,8 @@ def generate(
         token, argmax = torch.stack([token_t[0], argmax_t[0]]).tolist()
         if on_step is not None:
             on_step(idx, logits, token)
-        generated.append(token)
         seen[0, token] = True
-        stop = early_stop_num != -1 and len(generated) > early_stop_num
-        if token == eos or argmax == eos:
-            generated.pop()
-            stop = True
-        if stop:
+        if keep_token(generated, token, argmax, eos, early_stop_num):
             break
     if n_prompt == 0 and not generated:
         generated.append(0)  # upstream never returns an empty sequence
