@@ -59,6 +59,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sovits_epochs": ("SoVITS epochs", "SoVITS 轮数"),
     "gpt_epochs": ("GPT epochs", "GPT 轮数"),
     "batch_size": ("Batch size (0 = automatic)", "批大小（0 = 自动）"),
+    "max_steps": ("Stop after this many steps (0 = whole epochs)", "训练步数上限（0 = 完整轮数）"),
     "train_sovits": ("2. Train SoVITS", "2. 训练 SoVITS"),
     "train_gpt": ("3. Train GPT", "3. 训练 GPT"),
     "cancel": ("Cancel training", "取消训练"),

@@ -47,6 +47,7 @@ class StudioServices:
     settings: StudioSettings
     settings_path: Path | None = None
     _synthesis: object = field(default=None, init=False, repr=False)
+    _jobs: dict = field(default_factory=dict, init=False, repr=False)  # voice name -> running TrainingJob
 
     @property
     def workspace(self) -> Workspace:
@@ -273,19 +274,60 @@ class StudioServices:
     # ----- training (gpt_sovits.training) --------------------------------------------------------
     def training_available(self) -> bool:
         """True when the training package offers its job runner."""
-        return False
+        import importlib.util
 
-    def start_training(self, name: str, kind: str, version: str, epochs: int, batch_size: int):
-        raise StudioError("Training is not available in this build yet.")
+        return importlib.util.find_spec("gpt_sovits.training.jobs") is not None
 
-    def follow_training(self, job, poll_s: float = 1.0):
-        raise StudioError("Training is not available in this build yet.")
+    def start_training(self, name: str, kind: str, epochs: int, batch_size: int, max_steps: int = 0):
+        """Start a SoVITS or GPT fine-tune of ``name`` as a subprocess; one run per voice at a time."""
+        from gpt_sovits.training import TrainingOptions
+        from gpt_sovits.training.jobs import start_training_job
 
-    def training_outcome(self, job) -> str:
-        raise StudioError("Training is not available in this build yet.")
+        voice = self.voice(name)
+        voice.require_consent("training on")
+        running = self._jobs.get(voice.name)
+        if running is not None and running.poll() is None:
+            raise StudioError(f"{running.kind} training of {voice.name!r} is still running; wait or cancel it.")
+        options = TrainingOptions(epochs=epochs or None, batch_size=batch_size or None, max_steps=max_steps or None)
+        job = start_training_job(kind, voice.name, self.settings.workspace_dir, self.settings.pretrained_dir, options)
+        self._jobs[voice.name] = job
+        return job
+
+    @staticmethod
+    def follow_training(job, poll_s: float = 1.0):
+        """Yield the job's progress events as they are written, until the subprocess ends."""
+        import time
+
+        seen = 0
+        while True:
+            finished = job.poll() is not None
+            events = job.events()
+            yield from events[seen:]
+            seen = len(events)
+            if finished:
+                return
+            time.sleep(poll_s)
+
+    @staticmethod
+    def training_outcome(job) -> str:
+        """A readable summary of a finished job: the models made, a cancel, or the error."""
+        last = job.latest()
+        kind = "SoVITS" if job.kind == "sovits" else "GPT"
+        if last is not None and last.get("event") == "done":
+            files = ", ".join(Path(f).name for f in last.get("files", []))
+            return f"✅ {kind} training finished: {files}. Choose the new model on the Synthesize tab."
+        if last is not None and last.get("event") == "cancelled":
+            return f"⏹ {kind} training cancelled at step {last.get('step')}; its checkpoint is kept."
+        if last is not None and last.get("event") == "error":
+            raise StudioError(f"{kind} training stopped: {last.get('message')}")
+        tail = " / ".join(job.log_text().strip().splitlines()[-3:])
+        raise StudioError(f"{kind} training ended with exit code {job.poll()}. Last lines of its log: {tail}")
 
     def cancel_training(self, name: str) -> None:
-        raise StudioError("Training is not available in this build yet.")
+        job = self._jobs.get(self.voice(name).name)
+        if job is None or job.poll() is not None:
+            raise StudioError("No training of this voice is running.")
+        job.cancel()
 
 
 def _row_warnings(entry, duration_s: float) -> list[str]:

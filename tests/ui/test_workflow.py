@@ -17,6 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 VOICE = "Anna"
 SPOKEN = "[emph]你好[/emph]"  # a few phones: random tiny models rarely stop on their own
+# Long enough for GPT training's 3-25 phones per second on 4-12 s clips.
+FIRST_LINE = "大家好，欢迎来到我们的声音工作室，今天天气很好。"
+LINE = "我们一起读一段很长的句子，看看训练能不能顺利进行。"
 
 
 @pytest.fixture(scope="module")
@@ -79,14 +82,14 @@ def test_clean_and_slice_needs_recordings(page):
 def test_voice_data_rejects_files_that_are_not_audio(page, files):
     open_tab(page, "Voice data")
     page.locator("#upload input[type=file]").set_input_files(str(files / "fake.wav"))
-    report = expect_text(page, "#quality-report", "fake.wav")
+    report = expect_text(page, "#quality-report", "❌")
     assert "❌" in report
     page.locator("#upload").get_by_label("Clear").first.click()
 
 
 def test_voice_data_upload_shows_quality_report(page, files):
     page.locator("#upload input[type=file]").set_input_files(str(files / "minute.wav"))
-    report = expect_text(page, "#quality-report", "minute.wav", timeout=60_000)
+    report = expect_text(page, "#quality-report", "signal-to-noise", timeout=60_000)
     assert "60.0 s" in report and "signal-to-noise" in report
     shot(page, "voice-data")
 
@@ -113,12 +116,12 @@ def test_transcripts_edit_and_save(page, studio):
     expect_text(page, "#transcripts-status", "no text yet")
     rows = page.locator("#transcripts [data-testid^='cell-'][data-testid$='-2']").count()
     for row in range(rows):
-        edit_cell(page, "#transcripts", row, 2, "你好世界" if row else "大家好，欢迎。")
+        edit_cell(page, "#transcripts", row, 2, LINE if row else FIRST_LINE)
     page.get_by_role("button", name="Save transcripts").click()
     expect_text(page, "#transcripts-status", "Saved")
     listing = (studio.root / "workspace" / VOICE / "transcripts.list").read_text(encoding="utf-8")
-    assert "|zh|大家好，欢迎。" in listing
-    assert listing.count("|zh|你好世界") == rows - 1
+    assert f"|zh|{FIRST_LINE}" in listing
+    assert listing.count(f"|zh|{LINE}") == rows - 1
     shot(page, "transcripts")
 
 
@@ -129,6 +132,19 @@ def test_finetune_prepares_training_data(page, studio):
     assert "clips" in status
     assert (studio.root / "workspace" / VOICE / "features" / "semantic.tsv").is_file()
     shot(page, "fine-tune")
+
+
+def test_finetune_trains_briefly(page, studio):
+    page.locator("#max-steps input").fill("1")
+    for button, kind in (("2. Train SoVITS", "SoVITS"), ("3. Train GPT", "GPT")):
+        page.get_by_role("button", name=button).click()
+        status = expect_text(page, "#finetune-status", f"{kind} training finished", timeout=SLOW_MS * 2)
+        assert "Synthesize tab" in status
+    made = expect_cell(page, "#trained-models", "GPT")
+    assert "SoVITS" in made
+    models = studio.root / "workspace" / VOICE / "models"
+    assert list((models / "sovits").glob("*.pth")) and list((models / "gpt").glob("*.ckpt"))
+    shot(page, "fine-tune-trained")
 
 
 def test_synthesize_rejects_empty_text(page):
@@ -150,6 +166,7 @@ def test_synthesize_play_download_and_regenerate(page, studio):
 
     page.locator("#synth-text textarea").fill(SPOKEN)
     page.get_by_role("button", name="Synthesize", exact=True).click()
+    assert VOICE + ":" in page.locator("#gpt-model").inner_text() + page.locator("#gpt-model input").input_value()
     status = expect_text(page, "#synth-status", "real-time factor", timeout=SLOW_MS)
     assert "first audio after" in status and "auto-picked" in status
     outputs = sorted((studio.root / "workspace" / VOICE / "outputs").glob("*.wav"))

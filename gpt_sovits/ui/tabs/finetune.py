@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import gradio as gr
 
 from gpt_sovits import pretrained
@@ -35,6 +37,8 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
                                "sovits_epochs")
         gpt_epochs = tr.reg(gr.Number(15, precision=0, minimum=1, maximum=100, label=tr.t("gpt_epochs")), "gpt_epochs")
         batch = tr.reg(gr.Number(0, precision=0, minimum=0, maximum=64, label=tr.t("batch_size")), "batch_size")
+        max_steps = tr.reg(gr.Number(0, precision=0, minimum=0, label=tr.t("max_steps"), elem_id="max-steps"),
+                           "max_steps")
     ready = services.training_available()
     with gr.Row():
         train_sovits = tr.reg(gr.Button(tr.t("train_sovits"), interactive=ready, elem_id="train-sovits"),
@@ -59,12 +63,17 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
 
     def make_train(kind: str):
         @guarded
-        def do_train(name, ver, s_epochs, g_epochs, batch_size, progress=gr.Progress()):  # noqa: B008
+        def do_train(name, s_epochs, g_epochs, batch_size, steps, progress=gr.Progress()):  # noqa: B008
             epochs = int(s_epochs if kind == "sovits" else g_epochs)
-            job = services.start_training(name, kind, ver, epochs, int(batch_size or 0))
+            job = services.start_training(name, kind, epochs, int(batch_size or 0), int(steps or 0))
             curves: dict[str, list[tuple[float, float]]] = {}
+            kind_label = "SoVITS" if kind == "sovits" else "GPT"
+            shown = 0.0
+            progress(0, desc=f"Starting {kind_label} training")
+            yield f"Starting {kind_label} training…", gr.update(), gr.update()
             for event in services.follow_training(job, poll_s=POLL_S):
-                kind_label = "SoVITS" if kind == "sovits" else "GPT"
+                if event.get("event") == "warning":
+                    gr.Warning(str(event.get("message")))
                 if event.get("event") == "step":
                     for key, value in (event.get("losses") or {}).items():
                         curves.setdefault(key, []).append((event.get("step", 0), value))
@@ -72,7 +81,9 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
                     frac = event["step"] / total if total else None
                     progress(frac, desc=f"{kind_label} epoch {event.get('epoch')}, step {event.get('step')}: "
                                         f"{_eta(event.get('eta_s'))}")  # fmt: skip
-                    yield f"Training {kind_label}… {_eta(event.get('eta_s'))}", loss_figure(curves), refresh(name)
+                    if time.monotonic() - shown >= POLL_S:  # redraw at most once per poll, not per step
+                        shown = time.monotonic()
+                        yield f"Training {kind_label}… {_eta(event.get('eta_s'))}", loss_figure(curves), gr.update()
             outcome = services.training_outcome(job)
             yield outcome, loss_figure(curves), refresh(name)
 
@@ -84,7 +95,7 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
         return "Cancel requested: training stops after the current step and keeps its last checkpoint."
 
     prepare.click(do_prepare, [voice, version], status)
-    inputs = [voice, version, sovits_epochs, gpt_epochs, batch]
+    inputs = [voice, sovits_epochs, gpt_epochs, batch, max_steps]
     train_sovits.click(make_train("sovits"), inputs, [status, losses, models])
     train_gpt.click(make_train("gpt"), inputs, [status, losses, models])
     cancel.click(do_cancel, voice, status, concurrency_limit=None)

@@ -1,0 +1,214 @@
+"""The UI's services and helpers without a browser: voices, clips, transcripts, jobs, errors, labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+import pytest
+import soundfile as sf
+
+from gpt_sovits.config import StudioSettings
+from gpt_sovits.errors import StudioError
+from gpt_sovits.ui.common import UNEXPECTED, audio_value, guarded, uploaded_paths
+from gpt_sovits.ui.i18n import STRINGS, Translator
+from gpt_sovits.ui.services import StudioServices
+
+
+@pytest.fixture
+def services(tmp_path, tiny_v2) -> StudioServices:
+    settings = StudioSettings(pretrained_dir=tiny_v2, workspace_dir=tmp_path / "ws")
+    return StudioServices(settings, settings_path=tmp_path / "settings.yaml")
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory) -> Path:
+    from tests.fixtures.synthetic_speech import make_recording
+
+    rec = make_recording(duration_s=20.0, sample_rate=32000, seed=5)
+    path = tmp_path_factory.mktemp("rec") / "take one.wav"
+    sf.write(path, rec.audio, 32000, subtype="PCM_16")
+    return path
+
+
+def test_guarded_turns_every_failure_into_a_readable_message():
+    @guarded
+    def expected():
+        raise StudioError("Choose a voice first.")
+
+    @guarded
+    def unexpected():
+        raise KeyError("boom")
+
+    @guarded
+    def generator():
+        yield 1
+        raise StudioError("half way")
+
+    with pytest.raises(gr.Error, match="Choose a voice first"):
+        expected()
+    with pytest.raises(gr.Error) as info:
+        unexpected()
+    assert str(info.value.message).startswith(UNEXPECTED.split("(")[0]) and "KeyError" in info.value.message
+    gen = generator()
+    assert next(gen) == 1
+    with pytest.raises(gr.Error, match="half way"):
+        next(gen)
+
+
+def test_translator_relabels_every_registered_widget():
+    tr = Translator("en")
+    with gr.Blocks():
+        button = tr.reg(gr.Button(tr.t("synthesize")), "synthesize", "value")
+        box = tr.reg(gr.Textbox(label=tr.t("text")), "text")
+    assert button.value == "Synthesize" and box.label == "Text to speak"
+    updates = tr.updates("zh")
+    assert updates == [gr.update(value=STRINGS["synthesize"][1]), gr.update(label=STRINGS["text"][1])]
+    assert tr.language == "zh" and tr.t("text") == "要合成的文本"
+    assert all(len(pair) == 2 and all(pair) for pair in STRINGS.values())
+
+
+def test_small_conversions(tmp_path):
+    assert uploaded_paths(None) == []
+    assert uploaded_paths([str(tmp_path / "a.wav")], str(tmp_path / "mic.wav")) == [tmp_path / "a.wav",
+                                                                                     tmp_path / "mic.wav"]
+    sr, pcm = audio_value(np.array([0.5, -0.25, 2.0], np.float32), 32000)
+    assert sr == 32000 and pcm.dtype == np.int16 and pcm.tolist() == [16384, -8192, 32767]
+
+
+def test_voices_consent_and_log(services):
+    with pytest.raises(StudioError, match="Choose a voice"):
+        services.voice(None)
+    assert services.create_voice("Anna") == "Anna"
+    with pytest.raises(StudioError, match="already exists"):
+        services.create_voice("Anna")
+    services.set_consent("Anna", True)
+    assert services.voice("Anna").has_consent
+    assert services.rename_voice("Anna", "Bo") == "Bo"
+    actions = [row[1] for row in services.log_rows("Bo")]
+    assert actions == ["renamed", "consent", "created"]  # newest first
+    services.delete_voice("Bo")
+    assert services.voice_names() == []
+
+
+def test_clips_transcripts_and_deletion(services, recording):
+    services.create_voice("Anna")
+    with pytest.raises(StudioError, match="Add recordings"):
+        services.clean_and_slice("Anna", [], 0.0, "zh")
+    report = services.clean_and_slice("Anna", [recording], 0.5, "zh")
+    clips = services.clips("Anna")
+    assert len(clips) == len(report.clips) >= 2
+    assert all(c.text == "" and c.language == "zh" and 1.0 <= c.duration_s <= 12.0 for c in clips)
+    assert services.recordings("Anna") == ["take_one.wav"]
+
+    rows = [[c.name, "zh", ""] for c in clips]
+    rows[0][2] = "你" * 200  # far too fast for the clip
+    rows[1][2] = "大家好，欢迎来到我们的工作室。"
+    warnings = services.save_transcripts("Anna", rows)
+    assert any(clips[0].name in w and "very fast" in w for w in warnings)
+    assert not any(clips[1].name in w for w in warnings)
+    assert sum("no text yet" in w for w in warnings) == len(clips) - 2
+    assert services.clips("Anna")[1].text == "大家好，欢迎来到我们的工作室。"
+
+    services.delete_clip("Anna", clips[0].name)
+    remaining = services.clips("Anna")
+    assert [c.name for c in remaining] == [c.name for c in clips[1:]]
+    assert not clips[0].path.exists()
+    with pytest.raises(StudioError, match="no longer exists"):
+        services.clip_path("Anna", clips[0].name)
+
+
+def test_preview_cleaning_returns_before_after_and_cuts(services, recording):
+    from gpt_sovits.audio.slicer import SlicerSettings
+
+    before, after, cuts = services.preview_cleaning(recording, 0.5, SlicerSettings())
+    assert before.shape == after.shape and before.size == 20 * 32000
+    assert len(cuts) >= 2 and all(0 <= c < 20 for c in cuts)
+    assert not np.allclose(before, after)
+
+
+def test_model_choices_and_reference(services, recording):
+    services.create_voice("Anna")
+    gpt, sovits = services.synthesis.model_choices("Anna")
+    assert [label for label, _ in gpt] == ["pretrained v2: s1bert25hz-5kh-longer-epoch=12-step=369668.ckpt"]
+    assert [label for label, _ in sovits] == ["pretrained v2: s2G2333k.pth"]
+    trained = services.voice("Anna").path("models", "sovits", "Anna_e1.pth")
+    trained.write_bytes(b"x")
+    assert services.synthesis.model_choices("Anna")[1][0] == ("Anna: Anna_e1.pth", str(trained))
+    assert services.trained_models("Anna")[0][:2] == ["SoVITS", "Anna_e1.pth"]
+
+    with pytest.raises(StudioError, match="no clips yet"):
+        services.synthesis.pick_reference("Anna")
+    services.clean_and_slice("Anna", [recording], 0.0, "zh")
+    name, why = services.synthesis.pick_reference("Anna")
+    assert name in [c.name for c in services.clips("Anna")] and "auto-picked" in why
+    assert services.synthesis.reference_choices("Anna")[0][1] == "auto"
+
+
+def test_missing_models_and_consent_are_explained(services, speech_wav):
+    from gpt_sovits.inference import SynthesisRequest
+
+    services.create_voice("Anna")
+    request = SynthesisRequest(text="你好", ref_audio=speech_wav)
+    with pytest.raises(StudioError, match="Before cloning"):
+        list(services.synthesis.run("Anna", "", "", request))
+    services.set_consent("Anna", True)
+    with pytest.raises(StudioError, match="Choose a GPT and a SoVITS model"):
+        list(services.synthesis.run("Anna", None, None, request))
+
+
+def test_phoneme_rows_show_emphasis_and_pauses(services):
+    rows = services.synthesis.phonemes("你好[emph]世界[/emph][pause:0.5]", "zh")
+    assert rows[0] == ["zh", "你好", "n i2 h ao3"]
+    assert ["emphasis", "", "sh ir4 j ie4"] in rows
+    assert rows[-1][0] == "pause" and rows[-1][2] == "0.5 s"
+
+
+class FakeJob:
+    kind = "sovits"
+
+    def __init__(self, events, code=0, log="", running_polls=1):
+        self._events, self.code, self.log, self.running_polls = events, code, log, running_polls
+        self.polls = 0
+
+    def poll(self):
+        self.polls += 1
+        return self.code if self.polls > self.running_polls else None
+
+    def events(self):
+        return self._events[: self.polls]
+
+    def latest(self):
+        return self._events[-1] if self._events else None
+
+    def log_text(self):
+        return self.log
+
+
+def test_training_progress_and_outcomes(services):
+    services.create_voice("Anna")
+    done = [{"event": "start"}, {"event": "done", "files": ["/x/Anna_e1.pth"]}]
+    job = FakeJob(done)
+    assert [e["event"] for e in services.follow_training(job, poll_s=0)] == ["start", "done"]
+    assert "Anna_e1.pth" in services.training_outcome(job)
+    assert "cancelled" in services.training_outcome(FakeJob([{"event": "cancelled", "step": 3}]))
+    with pytest.raises(StudioError, match="out of memory"):
+        services.training_outcome(FakeJob([{"event": "error", "message": "out of memory"}]))
+    with pytest.raises(StudioError, match="exit code 2.*bad clip"):
+        services.training_outcome(FakeJob([], code=2, log="a\nerror: bad clip", running_polls=0))
+    with pytest.raises(StudioError, match="No training"):
+        services.cancel_training("Anna")
+    with pytest.raises(StudioError, match="Before training on"):
+        services.start_training("Anna", "sovits", 1, 0, 1)
+
+
+def test_settings_are_saved_and_validated(services, tmp_path):
+    from gpt_sovits.errors import ConfigError
+
+    services.save_settings(ui_language="zh", pretrained_dir=str(tmp_path / "p"), workspace_dir=str(tmp_path / "w"))
+    text = (tmp_path / "settings.yaml").read_text(encoding="utf-8")
+    assert "ui_language: zh" in text and str(tmp_path / "p") in text
+    assert services.settings.ui_language == "zh"
+    with pytest.raises(ConfigError, match="ui_language"):
+        services.save_settings(ui_language="fr")
