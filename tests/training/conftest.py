@@ -46,6 +46,9 @@ def tinier_sovits_pretrained(tmp_path_factory) -> Path:
     folder.mkdir()
     torch.manual_seed(0)
     g = build_sovits("v2", TINIER_SOVITS)
+    with torch.no_grad():  # louder upsampling: the untrained vocoder is audible (std ~0.08), not near-silent,
+        for up in g.dec.ups:  # as a real pretrained one is; otherwise the log-mel clamp hides its errors
+            up.weight_g.mul_(30.0)
     weights = {k: v.detach().half() for k, v in g.state_dict().items()}
     write_upstream_archive({"weight": weights, "config": UpstreamHParams(**to_upstream_config(g.config)),
                             "info": "pretrained"}, folder / "s2G2333k.pth")
