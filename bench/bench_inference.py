@@ -1,0 +1,113 @@
+"""End-to-end synthesis speed at the official v2 sizes with random weights (run by hand).
+
+    PYTHONPATH=. .venv/bin/python bench/bench_inference.py [--tokens 250] [--device cpu|cuda] [--threads 2]
+
+Builds official-size GPT, SoVITS, HuBERT and BERT with random weights in a temporary
+pretrained folder, then measures with a fixed number of generated tokens per piece
+(the runaway guard is set to that number, and random weights rarely say EOS first):
+real-time factor, time to first audio, GPT tokens/s and peak memory. Prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+
+
+def build_official_pretrained(folder: Path, seed: int = 0) -> tuple[Path, Path]:
+    """Random official-size v2 models in the official layout: returns (gpt_path, sovits_path)."""
+    from transformers import BertConfig, BertForMaskedLM, HubertConfig, HubertModel
+
+    from gpt_sovits.devtools.tiny_pretrained import write_tiny_bert, write_tiny_hubert
+    from gpt_sovits.models.checkpoint import write_random_sovits_pretrained
+    from gpt_sovits.models.t2s.loading import write_random_gpt_pretrained
+
+    torch.manual_seed(seed)
+    hub = folder / "chinese-hubert-base"
+    write_tiny_hubert(hub, seed)  # writes the tokenizer-free folder; replace the model by the full size
+    HubertModel(HubertConfig()).save_pretrained(hub)
+    (hub / "pytorch_model.bin").unlink(missing_ok=True)
+    bert = folder / "chinese-roberta-wwm-ext-large"
+    write_tiny_bert(bert, seed)
+    config = BertConfig.from_pretrained(bert)
+    config.update({"num_hidden_layers": 24, "intermediate_size": 4096, "max_position_embeddings": 512})
+    BertForMaskedLM(config).save_pretrained(bert)
+    (bert / "pytorch_model.bin").unlink(missing_ok=True)
+    gpt = folder / "gpt.ckpt"
+    write_random_gpt_pretrained(gpt, model_overrides={}, seed=seed)
+    sovits = folder / "s2G.pth"
+    write_random_sovits_pretrained(sovits, folder / "s2D.pth", "v2", model_overrides={}, seed=seed)
+    return gpt, sovits
+
+
+def peak_rss_gib() -> float:
+    scale = 1 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**30
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=250, help="tokens per piece (250 = 10 s of audio)")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    from gpt_sovits.inference import SynthesisRequest, Synthesizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        gpt, sovits = build_official_pretrained(folder)
+        build_s = time.perf_counter() - t0
+        ref = folder / "ref.wav"
+        t = np.arange(5 * 32000) / 32000
+        sf.write(ref, (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32), 32000)
+        t0 = time.perf_counter()
+        synth = Synthesizer.from_files(gpt, sovits, folder, device=args.device)
+        load_s = time.perf_counter() - t0
+        synth.token_limit = lambda n_phones: args.tokens  # fixed work per piece
+        tokens_seen = []
+        original_generate = synth.gpt.generate
+
+        def timed_generate(*a, **kw):
+            t = time.perf_counter()
+            out = original_generate(*a, **kw)
+            tokens_seen.append((int(out[1]), time.perf_counter() - t))
+            return out
+
+        synth.gpt.generate = timed_generate
+        request = SynthesisRequest(text="今天天气很好，我们去公园散步吧。", language="zh", ref_audio=ref,
+                                   ref_text="这是一段参考音频。", ref_language="zh", seed=1, cut_method="cut0")
+        synth.synthesize_all(request)  # warm-up (reference analysis is cached after this)
+        tokens_seen.clear()
+        result = synth.synthesize_all(request)
+        n_tok, gpt_s = tokens_seen[0]
+        audio_s = len(result.audio) / result.sample_rate
+        rows = [
+            ("device / threads", f"{args.device} / {args.threads}"),
+            ("build random official models (s)", f"{build_s:.1f}"),
+            ("load all models (s)", f"{load_s:.1f}"),
+            ("audio produced (s)", f"{audio_s:.2f}"),
+            ("end-to-end time (s)", f"{result.seconds_total:.2f}"),
+            ("real-time factor", f"{result.real_time_factor:.3f}"),
+            ("time to first audio (s)", f"{result.seconds_to_first_audio:.2f}"),
+            ("GPT tokens / s", f"{n_tok / gpt_s:.1f}"),
+            ("SoVITS + rest (s)", f"{result.seconds_total - gpt_s:.2f}"),
+            ("peak memory RSS (GiB)", f"{peak_rss_gib():.2f}"),
+        ]
+        width = max(len(k) for k, _ in rows)
+        for key, value in rows:
+            print(f"{key:<{width}}  {value}")  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
