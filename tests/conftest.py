@@ -66,10 +66,10 @@ def _tiny_code_hash() -> str:
 
 def tiny_pretrained_dir(version: str = "v2") -> Path:
     """A folder of tiny random models for ``version`` (made on first use, then cached under .cache/)."""
+    import shutil
+
     from gpt_sovits.devtools.tiny_pretrained import make_tiny_pretrained
     from gpt_sovits.pretrained import is_version_ready
-
-    import shutil
 
     folder = TINY_CACHE / f"{version}-{_tiny_code_hash()}"
     if not is_version_ready(version, folder, for_training=True):
