@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import pickle
 import random
 import re
 from pathlib import Path
@@ -90,7 +91,7 @@ def load_latest_state(folder: Path) -> tuple[dict, Path] | None:
     for path in reversed(list_states(folder)):
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
-        except (OSError, RuntimeError, EOFError, ValueError) as e:
+        except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as e:
             logger.warning("cannot read checkpoint %s (%s); trying an older one", path.name, e)
             continue
         if isinstance(state, dict) and state.get("format") == STATE_FORMAT:

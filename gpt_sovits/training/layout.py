@@ -16,6 +16,7 @@ Two layouts hold the same files under different names (upstream's names on the r
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,7 +134,7 @@ def load_tensor(path: Path) -> torch.Tensor:
     """A tensor file of the dataset (weights_only); DatasetFormatError when missing or unreadable."""
     try:
         value = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError, ValueError) as e:
+    except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as e:
         raise DatasetFormatError(f"cannot read {path} ({e}); run dataset preparation again") from e
     if not isinstance(value, torch.Tensor):
         raise DatasetFormatError(f"{path} does not hold a tensor; run dataset preparation again")
