@@ -1,0 +1,239 @@
+"""Decoding-only copies of the SoVITS generator that run faster.
+
+:func:`optimize_for_inference` returns a new generator (the original is left untouched, so its
+state dict still holds ``weight_g``/``weight_v`` and exports as before) in which:
+
+* every weight-normalised convolution is replaced by a plain one holding ``g * v / ||v||``, so
+  the norm is no longer recomputed on every call;
+* the posterior encoder ``enc_q`` (training only) is dropped;
+* the vocoder ``dec`` is replaced by :class:`FastVocoder`: the same network run as 2-D
+  convolutions on [B, C, 1, T] tensors in channels-last layout (what oneDNN is fastest at on
+  CPU), with in-place activations and the 1/num_kernels averaging folded into the next
+  convolution's weights; optionally in bfloat16 (CPU with AMX/AVX512-BF16) or float16 (CUDA).
+
+Everything before the vocoder (encoders, flow) stays in float32; only ``dec`` changes precision.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from gpt_sovits.models.sovits.decoder import HiFiGANGenerator, ResBlock1, ResBlock2
+from gpt_sovits.models.sovits.model import SoVITSGenerator
+from gpt_sovits.models.sovits.modules import LRELU_SLOPE, WNConv1d, WNConv2d, WNConvTranspose1d
+
+logger = logging.getLogger(__name__)
+
+# CPU feature flags (from /proc/cpuinfo) that make oneDNN's bfloat16 kernels fast.
+BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
+DTYPE_NAMES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
+    """The CPU feature flags the kernel reports (empty where /proc/cpuinfo is absent)."""
+    try:
+        text = cpuinfo.read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return set()
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True when this CPU runs bfloat16 convolutions natively (AMX or AVX512-BF16) and oneDNN is on."""
+    return torch.backends.mkldnn.is_available() and bool(cpu_flags() & set(BF16_CPU_FLAGS))
+
+
+def default_vocoder_dtype(device: torch.device | str) -> torch.dtype:
+    """float16 on CUDA, bfloat16 on a CPU with native bf16 support, float32 otherwise."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.float16
+    if device.type == "cpu" and cpu_has_fast_bf16():
+        return torch.bfloat16
+    return torch.float32
+
+
+# ----- weight-norm folding ----------------------------------------------------------------------
+def _plain_conv(module: nn.Module) -> nn.Module:
+    """A plain conv with the same geometry as weight-normalised ``module`` and its effective kernel."""
+    with torch.no_grad():
+        weight = module.normalised_weight().detach().clone()
+    common = dict(stride=module.stride, padding=module.padding, dilation=module.dilation, groups=module.groups,
+                  bias=module.bias is not None, device=weight.device, dtype=weight.dtype)
+    if isinstance(module, WNConvTranspose1d):
+        plain = nn.ConvTranspose1d(module.in_channels, module.out_channels, module.kernel_size,
+                                   output_padding=module.output_padding, **common)
+    elif isinstance(module, WNConv2d):
+        plain = nn.Conv2d(module.in_channels, module.out_channels, module.kernel_size, **common)
+    else:
+        plain = nn.Conv1d(module.in_channels, module.out_channels, module.kernel_size, **common)
+    with torch.no_grad():
+        plain.weight.copy_(weight)
+        if module.bias is not None:
+            plain.bias.copy_(module.bias)
+    return plain
+
+
+def fold_weight_norm(module: nn.Module) -> nn.Module:
+    """Replace, in place, every weight-normalised conv below ``module`` by a plain one; returns ``module``.
+
+    The state dict then holds ``weight`` instead of ``weight_g``/``weight_v``: use it on a copy.
+    """
+    for name, child in list(module.named_children()):
+        if isinstance(child, WNConv1d | WNConv2d | WNConvTranspose1d):
+            setattr(module, name, _plain_conv(child))
+        else:
+            fold_weight_norm(child)
+    return module
+
+
+def _effective_weight(conv: nn.Module) -> torch.Tensor:
+    if isinstance(conv, WNConv1d | WNConv2d | WNConvTranspose1d):
+        return conv.normalised_weight().detach()
+    return conv.weight.detach()
+
+
+def _as_2d(conv: nn.Module, scale: float = 1.0) -> nn.Module:
+    """The 1-D (transposed) conv ``conv`` as a 2-D one over [B, C, 1, T], kernel scaled by ``scale``."""
+    weight = _effective_weight(conv).unsqueeze(2) * scale
+    bias = conv.bias is not None
+    k = conv.kernel_size[0]
+    if isinstance(conv, nn.ConvTranspose1d):
+        out = nn.ConvTranspose2d(conv.in_channels, conv.out_channels, (1, k), stride=(1, conv.stride[0]),
+                                 padding=(0, conv.padding[0]), output_padding=(0, conv.output_padding[0]),
+                                 groups=conv.groups, bias=bias)
+    else:
+        out = nn.Conv2d(conv.in_channels, conv.out_channels, (1, k), stride=(1, conv.stride[0]),
+                        padding=(0, conv.padding[0]), dilation=(1, conv.dilation[0]), groups=conv.groups, bias=bias)
+    with torch.no_grad():
+        out.weight.copy_(weight)
+        if bias:
+            out.bias.copy_(conv.bias.detach())
+    return out
+
+
+# ----- the vocoder --------------------------------------------------------------------------------
+class _FastResBlock(nn.Module):
+    """ResBlock1/ResBlock2 on [B, C, 1, T] channels-last tensors."""
+
+    def __init__(self, block: ResBlock1 | ResBlock2):
+        super().__init__()
+        if isinstance(block, ResBlock1):
+            self.convs1 = nn.ModuleList(_as_2d(c) for c in block.convs1)
+            self.convs2 = nn.ModuleList(_as_2d(c) for c in block.convs2)
+        else:
+            self.convs1 = nn.ModuleList(_as_2d(c) for c in block.convs)
+            self.convs2 = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for i, c1 in enumerate(self.convs1):
+            t = c1(F.leaky_relu(x, LRELU_SLOPE))
+            if self.convs2 is not None:
+                t = self.convs2[i](F.leaky_relu_(t, LRELU_SLOPE))
+            x = t.add_(x)
+        return x
+
+
+class FastVocoder(nn.Module):
+    """Inference form of :class:`HiFiGANGenerator` with identical inputs and outputs.
+
+    ``forward(z [B,C,T] float32, g [B,gin,1] | None) -> waveform [B,1,T*prod(rates)] float32``.
+    Runs in ``dtype`` inside (conditioning and input conv in float32). Leaky ReLU commutes with
+    a positive scale, so each stage's average over its resblocks is folded into the next conv.
+    """
+
+    def __init__(self, dec: HiFiGANGenerator, dtype: torch.dtype = torch.float32):
+        super().__init__()
+        self.dtype = dtype
+        self.num_kernels = dec.num_kernels
+        self.conv_pre = copy.deepcopy(dec.conv_pre)
+        self.cond = copy.deepcopy(dec.cond) if hasattr(dec, "cond") else None
+        n = dec.num_kernels
+        self.ups = nn.ModuleList(_as_2d(up, 1.0 if i == 0 else 1.0 / n) for i, up in enumerate(dec.ups))
+        self.resblocks = nn.ModuleList(_FastResBlock(b) for b in dec.resblocks)
+        self.conv_post = _as_2d(dec.conv_post, 1.0 / n)
+        for part in (self.ups, self.resblocks, self.conv_post):
+            part.to(dtype=dtype, memory_format=torch.channels_last)
+
+    def forward(self, x: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
+        x = self.conv_pre(x)
+        if g is not None and self.cond is not None:
+            x = x + self.cond(g)
+        x = x.to(self.dtype).unsqueeze(2).contiguous(memory_format=torch.channels_last)
+        n = self.num_kernels
+        for i, up in enumerate(self.ups):
+            x = up(F.leaky_relu_(x, LRELU_SLOPE) if i else F.leaky_relu(x, LRELU_SLOPE))
+            blocks = self.resblocks[i * n : (i + 1) * n]
+            total = blocks[0](x)
+            for block in blocks[1:]:
+                total = total.add_(block(x))
+            x = total  # the 1/n average lives in the next conv's weights
+        x = self.conv_post(F.leaky_relu_(x))
+        return torch.tanh(x.float()).squeeze(2)
+
+
+# ----- the whole generator ------------------------------------------------------------------------
+def resolve_dtype(dtype: torch.dtype | str | None, device: torch.device | str) -> torch.dtype:
+    """``None`` -> :func:`default_vocoder_dtype`; names "fp32"/"bf16"/"fp16" or a torch dtype otherwise."""
+    if dtype is None:
+        return default_vocoder_dtype(device)
+    if isinstance(dtype, str):
+        if dtype not in DTYPE_NAMES:
+            raise ValueError(f"unknown vocoder precision {dtype!r}; choose one of {', '.join(DTYPE_NAMES)}")
+        return DTYPE_NAMES[dtype]
+    if dtype not in DTYPE_NAMES.values():
+        raise ValueError(f"unsupported vocoder dtype {dtype}; use float32, bfloat16 or float16")
+    return dtype
+
+
+def optimize_for_inference(model: SoVITSGenerator, dtype: torch.dtype | str | None = None) -> SoVITSGenerator:
+    """A decoding-only copy of ``model``: weight norm folded, ``enc_q`` dropped, fast vocoder.
+
+    ``dtype`` is the vocoder precision: ``None`` picks float16 on CUDA, bfloat16 on a CPU with
+    AMX/AVX512-BF16 and float32 otherwise (see :func:`default_vocoder_dtype`). ``decode``,
+    ``extract_latent`` and ``reference_embedding`` keep their signatures; ``forward`` (training)
+    and exporting are not available on the copy. ``model`` itself is not modified.
+    """
+    device = next(model.parameters()).device
+    vocoder_dtype = resolve_dtype(dtype, device)
+    dec, enc_q = model.dec, model.enc_q
+    try:  # copy everything except the two parts that are rebuilt or dropped
+        model.dec, model.enc_q = None, None
+        out = copy.deepcopy(model)
+    finally:
+        model.dec, model.enc_q = dec, enc_q
+    out.eval()
+    fold_weight_norm(out)
+    out.dec = FastVocoder(dec, vocoder_dtype).to(device).eval()
+    out.inference_dtype = vocoder_dtype
+    for p in out.parameters():
+        p.requires_grad_(False)
+    logger.info("SoVITS %s prepared for inference on %s (vocoder in %s)", model.version, device, vocoder_dtype)
+    return out
+
+
+def waveform_agreement(reference: torch.Tensor, test: torch.Tensor) -> dict[str, float]:
+    """How close ``test`` is to ``reference`` (waveforms of equal length, any shape).
+
+    Returns ``snr_db`` (reference energy over error energy), ``max_abs`` (largest sample error)
+    and ``mel_l1`` (mean absolute difference of the 128-bin natural-log mel spectrograms).
+    """
+    from gpt_sovits.audio.spectrogram import mel_spectrogram
+
+    ref, out = reference.detach().float().reshape(-1).cpu(), test.detach().float().reshape(-1).cpu()
+    if ref.shape != out.shape:
+        raise ValueError(f"waveforms differ in length: {ref.numel()} vs {out.numel()}")
+    err = out - ref
+    noise = float(err.pow(2).sum())
+    snr = float("inf") if noise == 0 else 10 * torch.log10(ref.pow(2).sum() / noise).item()
+    mel_l1 = (mel_spectrogram(out) - mel_spectrogram(ref)).abs().mean().item()
+    return {"snr_db": snr, "max_abs": float(err.abs().max()), "mel_l1": mel_l1}

@@ -1,0 +1,171 @@
+"""Decoding-only SoVITS copies (folded weight norm, fast vocoder, bf16) and streaming decode.
+
+Golden v2 data (upstream float32 outputs): the folded float32 copy must match at the README
+tolerance (waveforms atol 1e-4); bfloat16 must stay above BF16_MIN_SNR_DB; windows decoded
+with enough context must join into the whole decode.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gpt_sovits.models.checkpoint import load_sovits
+from gpt_sovits.models.sovits import build_sovits
+from gpt_sovits.models.sovits.inference_opt import (
+    FastVocoder,
+    cpu_flags,
+    default_vocoder_dtype,
+    optimize_for_inference,
+    resolve_dtype,
+    waveform_agreement,
+)
+from gpt_sovits.models.sovits.streaming import (
+    StreamDecoder,
+    decode_chunk,
+    encode_prefix,
+    frames_for,
+)
+
+WAVE_ATOL = 1e-4
+BF16_MIN_SNR_DB = 30.0  # measured 40 dB on this data
+BF16_MAX_MEL_L1 = 0.1  # natural-log mel; measured about 0.03
+STREAM_MIN_SNR_DB = 25.0  # measured about 30 dB (lookahead 8, 15-token pushes, random weights)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # the shared 2-core machine runs these faster on one thread
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def golden(golden_dir):
+    model = load_sovits(golden_dir / "sovits_v2_tiny.pth")
+    data = {k: torch.from_numpy(np.asarray(v)) for k, v in np.load(golden_dir / "sovits_v2_tiny_io.npz").items()}
+    return model, data
+
+
+@pytest.fixture(scope="module")
+def fast32(golden):
+    return optimize_for_inference(golden[0], "fp32")
+
+
+def _decode(model, data, **kw):
+    return model.decode(data["codes"], data["text_phone_ids"], [data["spec"]], noise_scale=kw.pop("noise_scale", 0.0),
+                        **kw)
+
+
+@pytest.mark.parametrize(("speed", "key"), [(1.0, "dec_s100_wav"), (1.25, "dec_s125_wav")])
+def test_folded_fp32_matches_golden(fast32, golden, speed, key):
+    _, data = golden
+    wav = _decode(fast32, data, speed=speed)
+    np.testing.assert_allclose(wav.numpy(), data[key].numpy(), atol=WAVE_ATOL, rtol=0)
+
+
+def test_folded_fp32_noise_path(fast32, golden):
+    _, data = golden
+    wav = _decode(fast32, data, noise_scale=0.5, noise=data["dec_ns05_noise"])
+    np.testing.assert_allclose(wav.numpy(), data["dec_ns05_wav"].numpy(), atol=WAVE_ATOL, rtol=0)
+
+
+def test_original_left_exportable(golden, fast32):
+    model, _ = golden
+    keys = model.state_dict().keys()
+    assert any(k.endswith("dec.ups.0.weight_g") for k in keys)
+    assert not any(k.endswith(("weight_g", "weight_v")) for k in fast32.state_dict())
+    assert isinstance(fast32.dec, FastVocoder) and fast32.enc_q is None
+    assert not any(p.requires_grad for p in fast32.parameters())
+    assert fast32.inference_dtype == torch.float32
+
+
+def test_bf16_agreement(golden):
+    model, data = golden
+    fast = optimize_for_inference(model, torch.bfloat16)
+    assert fast.dec.dtype == torch.bfloat16
+    agreement = waveform_agreement(data["dec_s100_wav"], _decode(fast, data))
+    assert agreement["snr_db"] > BF16_MIN_SNR_DB, agreement
+    assert agreement["mel_l1"] < BF16_MAX_MEL_L1, agreement
+    assert agreement["max_abs"] > 0  # it really ran in reduced precision
+
+
+def test_windows_join_into_whole_decode(fast32, golden):
+    _, data = golden
+    ge = fast32.reference_embedding([data["spec"]])
+    m_p, logs_p = encode_prefix(fast32, data["codes"], data["text_phone_ids"], ge)
+    total = m_p.shape[-1]
+    noise = torch.randn(m_p.shape, generator=torch.Generator().manual_seed(3))
+    whole = _decode(fast32, data, noise_scale=0.5, noise=noise)[0, 0]
+    parts = [decode_chunk(fast32, m_p, logs_p, ge, s, min(s + 25, total), noise_scale=0.5, noise=noise)
+             for s in range(0, total, 25)]
+    np.testing.assert_allclose(torch.cat(parts).numpy(), whole.numpy(), atol=WAVE_ATOL, rtol=0)
+    # Without context the seams break: the test can tell.
+    bare = decode_chunk(fast32, m_p, logs_p, ge, 25, 50, noise_scale=0.5, noise=noise, context_frames=0)
+    assert float((bare - whole[25 * 640 : 50 * 640]).abs().max()) > 10 * WAVE_ATOL
+
+
+@pytest.mark.parametrize(("speed", "key"), [(1.0, "dec_s100_wav"), (1.25, "dec_s125_wav")])
+def test_stream_in_one_call_equals_decode(fast32, golden, speed, key):
+    _, data = golden
+    ge = fast32.reference_embedding([data["spec"]])
+    stream = StreamDecoder(fast32, data["text_phone_ids"], ge, noise_scale=0.0, speed=speed)
+    wav = stream.push(data["codes"], final=True)
+    np.testing.assert_allclose(wav.numpy(), data[key][0, 0].numpy(), atol=WAVE_ATOL, rtol=0)
+    with pytest.raises(RuntimeError, match="finished"):
+        stream.push(data["codes"])
+
+
+@pytest.mark.parametrize("speed", [1.0, 1.25])
+def test_stream_in_chunks_close_to_decode(fast32, golden, speed):
+    _, data = golden
+    codes = data["codes"]
+    ge = fast32.reference_embedding([data["spec"]])
+    stream = StreamDecoder(fast32, data["text_phone_ids"], ge, noise_scale=0.0, speed=speed)
+    parts = [stream.push(codes[..., :n]) for n in range(15, codes.shape[-1], 15)]
+    parts.append(stream.push(codes, final=True))
+    assert sum(p.numel() for p in parts[:-1]) > 0  # audio came out before the last token
+    joined = torch.cat(parts)
+    assert joined.numel() == frames_for(fast32, codes.shape[-1], speed) * 640
+    if speed == 1.0:
+        agreement = waveform_agreement(data["dec_s100_wav"], joined)
+        assert agreement["snr_db"] > STREAM_MIN_SNR_DB, agreement
+
+
+def test_stream_noise_is_seeded(fast32, golden):
+    _, data = golden
+    ge = fast32.reference_embedding([data["spec"]])
+
+    def run(seed):
+        stream = StreamDecoder(fast32, data["text_phone_ids"], ge, noise_scale=0.5,
+                               generator=torch.Generator().manual_seed(seed))
+        return torch.cat([stream.push(data["codes"][..., :30]), stream.push(data["codes"], final=True)])
+
+    a, b, c = run(1), run(1), run(2)
+    assert torch.equal(a, b)
+    assert float((a - c).abs().max()) > 1e-3
+
+
+def test_dtype_choice(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse avx512f amx_bf16 amx_tile\n")
+    assert {"amx_bf16", "avx512f"} <= cpu_flags(info)
+    assert cpu_flags(tmp_path / "missing") == set()
+    assert default_vocoder_dtype("cuda") == torch.float16
+    assert resolve_dtype("bf16", "cpu") == torch.bfloat16
+    assert resolve_dtype(None, "cpu") in (torch.float32, torch.bfloat16)
+    with pytest.raises(ValueError, match="unknown vocoder precision"):
+        resolve_dtype("int8", "cpu")
+
+
+def test_fast_vocoder_matches_reference_vocoder_v1_config():
+    """ResBlock2 and a gin-less vocoder take the same path (small random model)."""
+    torch.manual_seed(0)
+    model = build_sovits("v2", {"model": {"resblock": "2", "resblock_dilation_sizes": [[1, 3], [1, 3], [1, 3]],
+                                          "upsample_initial_channel": 32, "inter_channels": 16}}).eval()
+    fast = FastVocoder(model.dec, torch.float32)
+    z = torch.randn(1, 16, 9)
+    with torch.inference_mode():
+        np.testing.assert_allclose(fast(z).numpy(), model.dec(z).numpy(), atol=1e-5, rtol=0)
