@@ -121,13 +121,17 @@ class SynthesisService:
         return clip.name, f"auto-picked {clip.name} (score {best.score:.2f}: {why})"
 
     # ----- synthesis ---------------------------------------------------------------------------
+    def check_ready(self, voice_name: str | None, gpt_path, sovits_path) -> None:
+        """Raise a readable error unless the voice has consent and both models are chosen."""
+        self.services.voice(voice_name).require_consent("cloning")
+        if not gpt_path or not sovits_path:
+            raise ModelNotFoundError("Choose a GPT and a SoVITS model. If the lists are empty, download the "
+                                     "pretrained models on the Models tab (or fine-tune this voice).")  # fmt: skip
+
     def synthesizer(self, gpt_path: str | Path | None, sovits_path: str | Path | None, cache_dir: Path):
         """The cached Synthesizer for these files (loaded when they change)."""
         from gpt_sovits.inference import Synthesizer
 
-        if not gpt_path or not sovits_path:
-            raise ModelNotFoundError("Choose a GPT and a SoVITS model. If the lists are empty, download the "
-                                     "pretrained models on the Models tab (or fine-tune this voice).")  # fmt: skip
         key = (str(gpt_path), str(sovits_path), str(self.services.settings.pretrained_dir), str(cache_dir))
         if key != self._key:
             self._synth, self._key = None, None
@@ -152,8 +156,8 @@ class SynthesisService:
 
     def run(self, voice_name: str, gpt_path, sovits_path, request) -> Iterator[tuple[int, Piece] | SynthesisOutput]:
         """Synthesize ``request``: yields (index, Piece) as pieces finish, then the SynthesisOutput."""
+        self.check_ready(voice_name, gpt_path, sovits_path)
         voice = self.services.voice(voice_name)
-        voice.require_consent("cloning")
         request = request.validate()
         if request.seed < 0:
             request = dataclasses.replace(request, seed=random.randrange(2**32))

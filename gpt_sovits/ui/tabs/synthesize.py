@@ -108,6 +108,7 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     @guarded
     def do_synthesize(name, gpt_path, sovits_path, ref, upload, rtext, rlang, *values, progress=gr.Progress()):  # noqa: B008
         request = request_from(dict(zip(names, values, strict=True))).validate()
+        synth.check_ready(name, gpt_path, sovits_path)
         ref_path, rtext, rlang, why = synth.resolve_reference(name, ref, upload, rtext or "", rlang)
         from dataclasses import replace
 
