@@ -44,7 +44,7 @@ def loss_figure(series: dict[str, list[tuple[float, float]]]):
     for name, points in series.items():
         if points:
             steps, values = zip(*points, strict=True)
-            ax.plot(steps, values, label=name)
+            ax.plot(steps, values, marker="o", markersize=3, label=name)
     ax.set_xlabel("step", fontsize=8)
     ax.set_ylabel("loss", fontsize=8)
     if any(series.values()):
