@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.nn.utils import skip_init
 
 from gpt_sovits.models.sovits.decoder import HiFiGANGenerator, ResBlock1, ResBlock2
 from gpt_sovits.models.sovits.model import SoVITSGenerator
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 # CPU feature flags (from /proc/cpuinfo) that make oneDNN's bfloat16 kernels fast.
 BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
+# Log-mel comparisons ignore bins more than 60 dB (power) below the loudest one.
+MEL_FLOOR_RATIO = 1e-6
 DTYPE_NAMES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -70,12 +73,11 @@ def _plain_conv(module: nn.Module) -> nn.Module:
     common = dict(stride=module.stride, padding=module.padding, dilation=module.dilation, groups=module.groups,
                   bias=module.bias is not None, device=weight.device, dtype=weight.dtype)
     if isinstance(module, WNConvTranspose1d):
-        plain = nn.ConvTranspose1d(module.in_channels, module.out_channels, module.kernel_size,
-                                   output_padding=module.output_padding, **common)
-    elif isinstance(module, WNConv2d):
-        plain = nn.Conv2d(module.in_channels, module.out_channels, module.kernel_size, **common)
+        plain = skip_init(nn.ConvTranspose1d, module.in_channels, module.out_channels, module.kernel_size,
+                          output_padding=module.output_padding, **common)
     else:
-        plain = nn.Conv1d(module.in_channels, module.out_channels, module.kernel_size, **common)
+        kind = nn.Conv2d if isinstance(module, WNConv2d) else nn.Conv1d
+        plain = skip_init(kind, module.in_channels, module.out_channels, module.kernel_size, **common)
     with torch.no_grad():
         plain.weight.copy_(weight)
         if module.bias is not None:
@@ -108,11 +110,11 @@ def _as_2d(conv: nn.Module, scale: float = 1.0) -> nn.Module:
     bias = conv.bias is not None
     k = conv.kernel_size[0]
     if isinstance(conv, nn.ConvTranspose1d):
-        out = nn.ConvTranspose2d(conv.in_channels, conv.out_channels, (1, k), stride=(1, conv.stride[0]),
+        out = skip_init(nn.ConvTranspose2d, conv.in_channels, conv.out_channels, (1, k), stride=(1, conv.stride[0]),
                                  padding=(0, conv.padding[0]), output_padding=(0, conv.output_padding[0]),
                                  groups=conv.groups, bias=bias)
     else:
-        out = nn.Conv2d(conv.in_channels, conv.out_channels, (1, k), stride=(1, conv.stride[0]),
+        out = skip_init(nn.Conv2d, conv.in_channels, conv.out_channels, (1, k), stride=(1, conv.stride[0]),
                         padding=(0, conv.padding[0]), dilation=(1, conv.dilation[0]), groups=conv.groups, bias=bias)
     with torch.no_grad():
         out.weight.copy_(weight)
@@ -122,11 +124,26 @@ def _as_2d(conv: nn.Module, scale: float = 1.0) -> nn.Module:
 
 
 # ----- the vocoder --------------------------------------------------------------------------------
+def fused_conv_available(device: torch.device | str, dtype: torch.dtype) -> bool:
+    """True where oneDNN's conv+activation / conv+add kernels can run (CPU, float32 or bfloat16)."""
+    return (torch.device(device).type == "cpu" and dtype in (torch.float32, torch.bfloat16)
+            and torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_convolution_pointwise"))
+
+
+def _geometry(conv: nn.Conv2d) -> tuple[list[int], list[int], list[int], int]:
+    return list(conv.padding), list(conv.stride), list(conv.dilation), conv.groups
+
+
 class _FastResBlock(nn.Module):
-    """ResBlock1/ResBlock2 on [B, C, 1, T] channels-last tensors."""
+    """ResBlock1/ResBlock2 on [B, C, 1, T] channels-last tensors.
+
+    With ``fused`` (see :func:`fused_conv_available`) oneDNN applies the inner leaky ReLU and the
+    residual addition inside the convolutions, saving two passes over the activations per pair.
+    """
 
     def __init__(self, block: ResBlock1 | ResBlock2):
         super().__init__()
+        self.fused = False
         if isinstance(block, ResBlock1):
             self.convs1 = nn.ModuleList(_as_2d(c) for c in block.convs1)
             self.convs2 = nn.ModuleList(_as_2d(c) for c in block.convs2)
@@ -135,11 +152,23 @@ class _FastResBlock(nn.Module):
             self.convs2 = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.fused:
+            return self._forward_fused(x)
         for i, c1 in enumerate(self.convs1):
             t = c1(F.leaky_relu(x, LRELU_SLOPE))
             if self.convs2 is not None:
                 t = self.convs2[i](F.leaky_relu_(t, LRELU_SLOPE))
             x = t.add_(x)
+        return x
+
+    def _forward_fused(self, x: torch.Tensor) -> torch.Tensor:
+        ops = torch.ops.mkldnn
+        for i, c1 in enumerate(self.convs1):
+            t = F.leaky_relu(x, LRELU_SLOPE)
+            if self.convs2 is not None:
+                t = ops._convolution_pointwise(t, c1.weight, c1.bias, *_geometry(c1), "leaky_relu", [LRELU_SLOPE], "")
+                c1 = self.convs2[i]
+            x = ops._convolution_pointwise.binary(t, x, c1.weight, c1.bias, *_geometry(c1), "add", None, None, [], None)
         return x
 
 
@@ -163,6 +192,16 @@ class FastVocoder(nn.Module):
         self.conv_post = _as_2d(dec.conv_post, 1.0 / n)
         for part in (self.ups, self.resblocks, self.conv_post):
             part.to(dtype=dtype, memory_format=torch.channels_last)
+        self.set_fused(fused_conv_available(dec.conv_pre.weight.device, dtype))
+
+    def set_fused(self, fused: bool) -> FastVocoder:
+        """Use (or stop using) oneDNN's fused conv+activation/add kernels in the resblocks."""
+        if fused and not fused_conv_available(self.conv_pre.weight.device, self.dtype):
+            raise ValueError(f"fused oneDNN convolutions need a CPU build with oneDNN and float32/bfloat16, "
+                             f"not {self.conv_pre.weight.device} / {self.dtype}")
+        for block in self.resblocks:
+            block.fused = fused
+        return self
 
     def forward(self, x: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
         x = self.conv_pre(x)
@@ -214,6 +253,7 @@ def optimize_for_inference(model: SoVITSGenerator, dtype: torch.dtype | str | No
     out.eval()
     fold_weight_norm(out)
     out.dec = FastVocoder(dec, vocoder_dtype).to(device).eval()
+    out.dec.set_fused(fused_conv_available(device, vocoder_dtype))
     out.inference_dtype = vocoder_dtype
     for p in out.parameters():
         p.requires_grad_(False)
@@ -225,9 +265,10 @@ def waveform_agreement(reference: torch.Tensor, test: torch.Tensor) -> dict[str,
     """How close ``test`` is to ``reference`` (waveforms of equal length, any shape).
 
     Returns ``snr_db`` (reference energy over error energy), ``max_abs`` (largest sample error)
-    and ``mel_l1`` (mean absolute difference of the 128-bin natural-log mel spectrograms).
+    and ``mel_l1``: mean absolute difference of the 128-bin natural-log mel spectrograms, both
+    floored 60 dB below the reference's loudest bin so that near-silent bins do not dominate.
     """
-    from gpt_sovits.audio.spectrogram import mel_spectrogram
+    from gpt_sovits.audio.spectrogram import linear_spectrogram, spectrogram_to_mel
 
     ref, out = reference.detach().float().reshape(-1).cpu(), test.detach().float().reshape(-1).cpu()
     if ref.shape != out.shape:
@@ -235,5 +276,7 @@ def waveform_agreement(reference: torch.Tensor, test: torch.Tensor) -> dict[str,
     err = out - ref
     noise = float(err.pow(2).sum())
     snr = float("inf") if noise == 0 else 10 * torch.log10(ref.pow(2).sum() / noise).item()
-    mel_l1 = (mel_spectrogram(out) - mel_spectrogram(ref)).abs().mean().item()
+    mels = [spectrogram_to_mel(linear_spectrogram(w)).exp() for w in (ref, out)]
+    floor = mels[0].max() * MEL_FLOOR_RATIO
+    mel_l1 = (mels[1].clamp(min=floor).log() - mels[0].clamp(min=floor).log()).abs().mean().item()
     return {"snr_db": snr, "max_abs": float(err.abs().max()), "mel_l1": mel_l1}
