@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from gpt_sovits.errors import ConfigError, StudioError
 
@@ -61,7 +61,6 @@ class TrainingOptions:
     max_steps: int | None = None
     num_threads: int | None = None
     export_every_save: bool = False
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = []
