@@ -1,7 +1,7 @@
 """Checks made before a run starts, so it fails in seconds with advice instead of after an hour.
 
-Memory figures are estimates for the official model sizes, measured with bench/bench_training.py;
-they are deliberately generous.
+Memory figures are generous estimates for the official model sizes with mixed precision; they have not
+been measured on a GPU yet (run bench/bench_training.py on one and adjust MEMORY_MODEL).
 """
 
 from __future__ import annotations
