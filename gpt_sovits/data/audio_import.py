@@ -108,12 +108,12 @@ def _clean(audio: np.ndarray, denoise_strength: float | None) -> np.ndarray:
     return normalize_loudness(audio, CLIP_SAMPLE_RATE_HZ, target_dbfs=LOUDNESS_TARGET_DBFS)
 
 
-def _slice(audio: np.ndarray, slice_: bool, warnings: list[str]):
+def _slice(audio: np.ndarray, slice_: bool, warnings: list[str], settings=None):
     from gpt_sovits.audio.slicer import Clip, SliceResult, SlicerSettings, slice_audio
 
     if slice_:
-        return slice_audio(audio, CLIP_SAMPLE_RATE_HZ)
-    settings = SlicerSettings()
+        return slice_audio(audio, CLIP_SAMPLE_RATE_HZ, settings)
+    settings = settings or SlicerSettings()
     whole = Clip(audio=audio, start=0, end=audio.size, sample_rate=CLIP_SAMPLE_RATE_HZ)
     if whole.duration_s > settings.max_clip_s:
         warnings.append(f"kept whole at {whole.duration_s:.1f} s, longer than the {settings.max_clip_s:.0f} s "
@@ -121,7 +121,8 @@ def _slice(audio: np.ndarray, slice_: bool, warnings: list[str]):
     return SliceResult(clips=[whole], dropped=[], resplit=0)
 
 
-def _import_one(voice: Voice, source: Path, denoise_strength: float | None, slice_: bool) -> FileReport:
+def _import_one(voice: Voice, source: Path, denoise_strength: float | None, slice_: bool,
+                slicer=None) -> FileReport:
     from gpt_sovits.audio.io import load_audio
     from gpt_sovits.audio.quality import assess_quality
     from gpt_sovits.audio.slicer import write_clips
@@ -130,7 +131,7 @@ def _import_one(voice: Voice, source: Path, denoise_strength: float | None, slic
     audio, _ = load_audio(source, CLIP_SAMPLE_RATE_HZ)
     quality = assess_quality(audio, CLIP_SAMPLE_RATE_HZ)
     warnings = list(quality.warnings)
-    result = _slice(_clean(audio, denoise_strength), slice_, warnings)
+    result = _slice(_clean(audio, denoise_strength), slice_, warnings, slicer)
     if not result.clips:
         raise StudioError(f"{source.name}: no clip of speech long enough was found "
                           f"({len(result.dropped)} piece(s) too short); record longer sentences.")  # fmt: skip
@@ -154,12 +155,14 @@ def prepare_audio(
     slice: bool = True,
     *,
     language: str = "zh",
+    slicer=None,
     on_event: EventCallback | None = None,
 ) -> AudioImportReport:
     """Copy ``files`` into ``recordings/``, clean and slice each into 32 kHz clips in ``clips/``, and add
     one transcript row per clip with empty text (``language`` as given).
 
-    ``denoise_strength`` in (0, 1] turns on stationary noise reduction. Unusable files are reported
+    ``denoise_strength`` in (0, 1] turns on stationary noise reduction; ``slicer`` (a
+    :class:`~gpt_sovits.audio.slicer.SlicerSettings`) replaces the default cut settings. Unusable files are reported
     one by one in the result (``FileReport.error``); they add nothing to the workspace.
     """
     if denoise_strength is not None and not 0.0 <= denoise_strength <= 1.0:
@@ -171,7 +174,7 @@ def prepare_audio(
     for done, raw in enumerate(files, start=1):
         source = Path(raw)
         try:
-            file_report = _import_one(voice, source, denoise_strength, slice)
+            file_report = _import_one(voice, source, denoise_strength, slice, slicer)
             _add_to_transcripts(voice, file_report.clips, language)
         except StudioError as e:
             logger.warning("Could not use %s: %s", source.name, e)

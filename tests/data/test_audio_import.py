@@ -124,3 +124,21 @@ def test_settings_are_checked_first(voice, recording):
     with pytest.raises(ConfigError, match="Unknown language 'fr'"):
         prepare_audio(voice, [recording], language="fr")
     assert not list(voice.path("recordings").glob("take*_2*"))
+
+
+def test_custom_slicer_settings_are_used(tmp_path):
+    import soundfile as sf
+
+    from gpt_sovits.audio.slicer import SlicerSettings
+    from gpt_sovits.data.audio_import import prepare_audio
+    from gpt_sovits.data.workspace import Workspace
+    from tests.fixtures.synthetic_speech import make_recording
+
+    rec = make_recording(duration_s=30.0, sample_rate=32000, seed=2)
+    src = tmp_path / "rec.wav"
+    sf.write(src, rec.audio, 32000)
+    default = prepare_audio(Workspace(tmp_path / "w1").create_voice("A"), [src])
+    short = prepare_audio(Workspace(tmp_path / "w2").create_voice("A"), [src],
+                          slicer=SlicerSettings(max_clip_s=4.0, min_length_ms=1000))
+    assert all(len(sf.read(c)[0]) <= 4.0 * 32000 for c in short.files[0].clips)
+    assert len(short.files[0].clips) > len(default.files[0].clips)
