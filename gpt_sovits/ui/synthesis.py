@@ -81,9 +81,12 @@ class SynthesisService:
         if voice_name:
             voice = self.services.voice(voice_name)
             for kind, out in (("gpt", gpt), ("sovits", sovits)):
-                for path in sorted(voice.path("models", kind).glob("*"), key=lambda p: p.stat().st_mtime, reverse=True):
-                    if path.suffix in MODEL_SUFFIXES:
-                        out.append((f"{voice_name}: {path.name}", str(path)))
+                files = sorted(voice.path("models", kind).glob("*"), key=lambda p: p.stat().st_mtime, reverse=True)
+                native_stems = {p.stem for p in files if p.suffix == ".safetensors"}
+                for path in files:
+                    # a trained model is saved twice (native + upstream export): offer it once
+                    if path.suffix in MODEL_SUFFIXES and (path.suffix == ".safetensors" or path.stem not in native_stems):
+                        out.append((f"{voice_name}: {path.stem}", str(path)))
         root = self.services.settings.pretrained_dir
         for version in pretrained.SUPPORTED_VERSIONS:
             for asset in pretrained.assets_for(version):

@@ -135,7 +135,12 @@ def test_model_choices_and_reference(services, recording):
     assert [label for label, _ in sovits] == ["pretrained v2: s2G2333k.pth"]
     trained = services.voice("Anna").path("models", "sovits", "Anna_e1.pth")
     trained.write_bytes(b"x")
-    assert services.synthesis.model_choices("Anna")[1][0] == ("Anna: Anna_e1.pth", str(trained))
+    assert services.synthesis.model_choices("Anna")[1][0] == ("Anna: Anna_e1", str(trained))
+    native = trained.with_suffix(".safetensors")
+    native.write_bytes(trained.read_bytes())
+    choices = [label for label, _ in services.synthesis.model_choices("Anna")[1]]
+    assert choices.count("Anna: Anna_e1") == 1, "a model saved in both formats is offered once"
+    assert services.synthesis.model_choices("Anna")[1][0][1] == str(native)
     assert services.trained_models("Anna")[0][:2] == ["SoVITS", "Anna_e1.pth"]
 
     with pytest.raises(StudioError, match="no clips yet"):
