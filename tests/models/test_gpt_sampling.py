@@ -131,15 +131,15 @@ def test_prefill_equals_full_forward(model, io):
     torch.testing.assert_close(torch.cat([first, second], dim=1), full, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+@pytest.mark.parametrize("precision", ["bf16", "fp16", "int8"])
 def test_reduced_precision_stays_close(model, io, precision):
     fast = to_reduced_precision(model, precision)
     assert model.ar_predict_layer.weight.dtype == torch.float32  # the original is untouched
-    ref, ref_idx = model.generate(io["phone_ids"], io["bert"], io["prompt_semantic"], top_k=1)
-    out, idx = fast.generate(io["phone_ids"], io["bert"], io["prompt_semantic"], top_k=1)
-    n = min(ref.shape[1], out.shape[1])
-    agreement = (ref[0, :n] == out[0, :n]).float().mean().item()
-    assert agreement > 0.8, agreement
+    n_prompt = io["prompt_semantic"].shape[1]
+    ref, _ = model.generate(io["phone_ids"], io["bert"], io["prompt_semantic"], top_k=1)
+    out, _ = fast.generate(io["phone_ids"], io["bert"], io["prompt_semantic"], top_k=1)
+    # The first generated tokens must agree; later ones may drift once a near-tie flips.
+    assert torch.equal(ref[0, n_prompt : n_prompt + 5], out[0, n_prompt : n_prompt + 5])
     with pytest.raises(ValueError):
         to_reduced_precision(model, "int3")
 

@@ -3,6 +3,9 @@
 * ``"bf16"``: every weight, the activations and the KV cache in bfloat16 (logits and sampling stay float32).
 * ``"fp16"``: the transformer's linear layers keep float16 weights and run in float16; everything between
   them (LayerNorm, attention, residuals, KV cache, embeddings, output head) stays float32.
+* ``"int8"``: weight-only int8 for the transformer's linear layers (symmetric, one scale per output row),
+  bfloat16 activations inside those matmuls (torch's ``_weight_int8pack_mm`` CPU kernel); the rest float32.
+  A quarter of the fp32 weight bytes per token, so it is the fastest path where memory bandwidth limits.
 
 Both change the numbers slightly, so long greedy runs can drift from fp32 after a while; the benchmark
 (bench/bench_models.py) reports the token agreement.  The returned model is for decoding only.
@@ -15,13 +18,28 @@ import copy
 import torch
 import torch.nn.functional as F
 
+from gpt_sovits.errors import ConfigError
 from gpt_sovits.models.t2s.model import Text2SemanticModel
 
-PRECISIONS = ("fp32", "bf16", "fp16")
+PRECISIONS = ("fp32", "bf16", "fp16", "int8")
 
 
 def _fp16_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     return F.linear(x.half(), weight, bias).float()
+
+
+def _pack_int8(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    w = weight.detach().float()
+    scales = (w.abs().amax(dim=1) / 127.0).clamp_min(1e-12)
+    q = torch.round(w / scales[:, None]).clamp_(-127, 127).to(torch.int8).contiguous()
+    return q, scales.to(torch.bfloat16)
+
+
+def _int8_linear(x: torch.Tensor, packed: tuple[torch.Tensor, torch.Tensor], bias: torch.Tensor) -> torch.Tensor:
+    q, scales = packed
+    flat = x.reshape(-1, x.shape[-1]).to(torch.bfloat16)
+    out = torch._weight_int8pack_mm(flat, q, scales).float()
+    return out.view(*x.shape[:-1], q.shape[0]) + bias
 
 
 def to_reduced_precision(model: Text2SemanticModel, precision: str) -> Text2SemanticModel:
@@ -38,4 +56,13 @@ def to_reduced_precision(model: Text2SemanticModel, precision: str) -> Text2Sema
             packed.append((*linears, *layer[8:]))
         out.step_weights = packed
         out.step_linear = _fp16_linear
+    if precision == "int8":
+        if not hasattr(torch, "_weight_int8pack_mm"):
+            raise ConfigError(f"int8 decoding needs torch._weight_int8pack_mm, missing in torch {torch.__version__}")
+        packed = []
+        for wq, bq, wo, bo, w1, b1, w2, b2, *norms in out.packed_layers():
+            pairs = [(_pack_int8(w), b.detach().float()) for w, b in ((wq, bq), (wo, bo), (w1, b1), (w2, b2))]
+            packed.append((*(t for pair in pairs for t in pair), *norms))
+        out.step_weights = packed
+        out.step_linear = _int8_linear
     return out
