@@ -1,9 +1,11 @@
 """Speed of the GPT and SoVITS models at the official v2 size, random weights (run by hand, prints a table).
 
-    .venv/bin/python bench/bench_models.py [--tokens 200] [--threads 2] [--skip-sovits]
+    .venv/bin/python bench/bench_models.py [--tokens 200] [--threads 2] [--batch 4] [--skip-sovits]
 
-GPT: a fixed number of tokens (EOS never wins because generation is capped by ``early_stop_num``), fp32 and
-the reduced-precision paths, each with its token agreement against fp32 (greedy, same inputs).
+GPT: a fixed number of tokens (greedy; the run is capped by ``early_stop_num`` and EOS did not win in these
+runs, which the script checks), fp32 and the reduced-precision paths (bf16, fp16, int8 weight-only), each
+with its token agreement against fp32, and a batch of sentences decoded together.
+On a shared machine the numbers swing with the other load: compare rows of one run, and note the load average.
 SoVITS (when the package provides a builder): decode time for about 10 s of audio.
 """
 
