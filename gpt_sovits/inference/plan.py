@@ -42,6 +42,11 @@ class SpeechItem:
     def text(self) -> str:
         return "".join(r.text for r in self.runs)
 
+    @property
+    def streamable(self) -> bool:
+        """Plain pieces (no emphasis) can be rendered part by part while the GPT runs."""
+        return not any(r.emphasis for r in self.runs)
+
     def render(self, synth, request: SynthesisRequest, reference, seed: int) -> tuple[np.ndarray, int]:
         """Audio of the piece followed by the fragment interval, and the number of tokens generated."""
         parts, tokens = [], 0

@@ -89,6 +89,8 @@ class AudioChunk:
     tokens: int = 0
     seconds_to_compute: float = 0.0
     notices: list[str] = field(default_factory=list)
+    part: int = 0  # streaming: the n-th part of piece ``index``
+    final: bool = True  # streaming: False while more parts of this piece follow
 
     @property
     def duration_s(self) -> float:

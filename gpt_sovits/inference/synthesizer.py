@@ -77,8 +77,13 @@ class Synthesizer:
     # ----- construction ---------------------------------------------------------------------
     @classmethod
     def from_files(cls, gpt_path: Path, sovits_path: Path, pretrained_dir: Path, *, device: str = "auto",
-                   half: bool | None = None, cache_dir: Path | None = None) -> Synthesizer:
-        """Load GPT, SoVITS, HuBERT, BERT (and the speaker encoder for Pro models) from files."""
+                   half: bool | None = None, cache_dir: Path | None = None,
+                   vocoder_precision: str | None = None) -> Synthesizer:
+        """Load GPT, SoVITS, HuBERT, BERT (and the speaker encoder for Pro models) from files.
+
+        ``vocoder_precision`` (``"fp32"``, ``"bf16"``, ``"fp16"``; None = fp16 on CUDA, bf16 on CPUs
+        with AMX/AVX512-BF16, else fp32) is the precision of SoVITS's vocoder, the slowest part.
+        """
         from gpt_sovits.devices import choose_device
         from gpt_sovits.features.bert import BertFeatureExtractor
         from gpt_sovits.features.hubert import HubertFeatureExtractor
@@ -90,7 +95,7 @@ class Synthesizer:
                 raise ModelNotFoundError(f"The {what} model file {path} does not exist.")
         pretrained_dir = Path(pretrained_dir)
         gpt = load_gpt(gpt_path, device=choice.device)
-        sovits = load_sovits(sovits_path, device=choice.device)
+        sovits = _optimized(load_sovits(sovits_path, device=choice.device), vocoder_precision)
         hubert = HubertFeatureExtractor.load(pretrained_dir / "chinese-hubert-base", choice.device, choice.use_half)
         bert = BertFeatureExtractor.load(pretrained_dir / "chinese-roberta-wwm-ext-large", choice.device,
                                          choice.use_half)
@@ -112,7 +117,7 @@ class Synthesizer:
         from gpt_sovits.models import load_gpt, load_sovits
 
         gpt = load_gpt(gpt_path, device=self.device) if gpt_path is not None else self.gpt
-        sovits = load_sovits(sovits_path, device=self.device) if sovits_path is not None else self.sovits
+        sovits = _optimized(load_sovits(sovits_path, device=self.device), None) if sovits_path else self.sovits
         sv = self.sv
         if getattr(sovits, "is_pro", False) and sv is None:
             if pretrained_dir is None:
@@ -186,12 +191,17 @@ class Synthesizer:
         return linear_spectrogram(wav32).cpu()
 
     def _sovits_dtype(self) -> torch.dtype:
-        return next(self.sovits.parameters()).dtype
+        """The dtype of the SoVITS encoders (the fast vocoder may run in another precision)."""
+        return self.sovits.ssl_proj.weight.dtype
 
     # ----- synthesis ------------------------------------------------------------------------
-    def synthesize(self, request: SynthesisRequest) -> Iterator[AudioChunk]:
-        """Yield one AudioChunk per piece of text (audio followed by the fragment interval)."""
-        from gpt_sovits.inference.plan import plan_request
+    def synthesize(self, request: SynthesisRequest, stream: bool = False) -> Iterator[AudioChunk]:
+        """Yield one AudioChunk per piece of text (audio followed by the fragment interval).
+
+        With ``stream``, plain pieces come in several parts as the GPT produces tokens (``final``
+        marks the last part of a piece), so playback can start after a fraction of a second.
+        """
+        from gpt_sovits.inference.plan import SpeechItem, plan_request
 
         request.validate()
         seed = request.seed if request.seed >= 0 else random.randrange(2**32)
@@ -200,6 +210,9 @@ class Synthesizer:
         for index, item in enumerate(plan_request(request, self.symbol_version)):
             start = time.perf_counter()
             self.last_cut_pieces = []
+            if stream and isinstance(item, SpeechItem) and item.streamable:
+                yield from self._stream_item(item, index, request, reference, seed + index)
+                continue
             audio, tokens = item.render(self, request, reference, seed + index)
             chunk = AudioChunk(index, item.text, audio, tokens=tokens, seconds_to_compute=time.perf_counter() - start)
             if index == 0:
@@ -229,6 +242,97 @@ class Synthesizer:
         return SynthesisResult(OUTPUT_SAMPLE_RATE_HZ, audio, chunks, seed, first or 0.0,
                                time.perf_counter() - start, notices)
 
+    def _stream_item(self, item, index: int, request: SynthesisRequest, reference: ReferencePrompt,
+                     seed: int) -> Iterator[AudioChunk]:
+        from gpt_sovits.inference.plan import run_features
+
+        features = run_features(list(item.runs), item.language, self, True)
+        start = time.perf_counter()
+        part = 0
+        tokens = 0
+        for audio, n_tokens, final in self.stream_piece(features, reference, request, seed * 31):
+            tokens = n_tokens
+            if final:
+                audio = np.concatenate([audio, np.zeros(int(OUTPUT_SAMPLE_RATE_HZ * request.fragment_interval_s),
+                                                        np.float32)])
+            chunk = AudioChunk(index, item.text, audio, tokens=tokens, seconds_to_compute=time.perf_counter() - start,
+                               part=part, final=final)
+            if index == 0 and part == 0:
+                chunk.notices = list(reference.notices)
+            if final:
+                chunk.notices += [f"Piece {index + 1} ({t[:30]!r}) did not end naturally and was cut; try another seed."
+                                  for t in self.last_cut_pieces]
+            part += 1
+            yield chunk
+
+    def stream_piece(self, features: TextFeatures, reference: ReferencePrompt, request: SynthesisRequest,
+                     seed: int, first_tokens: int = 12, chunk_tokens: int = 25) -> Iterator[tuple[np.ndarray, int, bool]]:
+        """Render one piece while the GPT runs: yields (audio part [N] float32, tokens so far, final).
+
+        The GPT runs in a worker thread and reports each token; every ``chunk_tokens`` confirmed
+        tokens (``first_tokens`` for the first part) the SoVITS stream decoder turns the new
+        frames into audio. The parts joined equal a whole-piece decode up to small seams.
+        """
+        import queue
+        import threading
+
+        from gpt_sovits.models.sovits.streaming import StreamDecoder
+
+        phone_ids, bert, prompt = self._gpt_inputs(features, reference)
+        limit = self.token_limit(len(features.phone_ids))
+        steps: queue.Queue = queue.Queue()
+        outcome: dict = {}
+
+        def run_gpt() -> None:
+            try:
+                outcome["result"] = self.gpt.generate(
+                    phone_ids, bert, prompt, top_k=request.top_k, top_p=request.top_p,
+                    temperature=request.temperature, repetition_penalty=request.repetition_penalty,
+                    early_stop_num=limit, seed=seed, on_step=lambda i, logits, token: steps.put(int(token)))
+            except BaseException as e:  # handed to the consumer thread below
+                outcome["error"] = e
+            finally:
+                steps.put(None)
+
+        worker = threading.Thread(target=run_gpt, name="gpt-stream", daemon=True)
+        worker.start()
+        dtype = self._sovits_dtype()
+        specs = [s.to(self.device, dtype) for s in reference.refer_specs]
+        svs = [s.to(self.device, dtype) for s in reference.sv_embs] if reference.sv_embs else None
+        target = torch.tensor(features.phone_ids, device=self.device)[None]
+        with torch.inference_mode():
+            ge = self.sovits.reference_embedding(specs, svs)
+            decoder = StreamDecoder(self.sovits, target, ge, noise_scale=request.noise_scale, speed=request.speed,
+                                    generator=torch.Generator().manual_seed(seed))
+            seen: list[int] = []
+            pushed = 0
+            while (token := steps.get()) is not None:
+                seen.append(token)
+                confirmed = len(seen) - 1  # a step's token is kept once decoding goes on after it
+                if confirmed - pushed >= (first_tokens if pushed == 0 else chunk_tokens):
+                    codes = torch.tensor(seen[:confirmed], device=self.device).view(1, 1, -1)
+                    pushed = confirmed
+                    yield _limit_peak(decoder.push(codes).numpy()), pushed, False
+            worker.join()
+            if "error" in outcome:
+                raise outcome["error"]
+            tokens, idx = outcome["result"]
+            if idx >= limit:
+                self.last_cut_pieces.append(features.text)
+            n_prompt = 0 if prompt is None else prompt.shape[-1]
+            codes = tokens[:, n_prompt:].view(1, 1, -1).to(self.device)
+            yield _limit_peak(decoder.push(codes, final=True).numpy()), int(codes.shape[-1]), True
+
+    def _gpt_inputs(self, features: TextFeatures, reference: ReferencePrompt):
+        """GPT inputs: phone ids [1,T], BERT [1,1024,T] (prompt + target) and prompt tokens or None."""
+        if reference.prompt_semantic is not None:
+            phone_ids = list(reference.prompt_phone_ids) + list(features.phone_ids)
+            bert = torch.cat([reference.prompt_bert, features.bert], dim=1)
+            prompt = reference.prompt_semantic
+        else:
+            phone_ids, bert, prompt = list(features.phone_ids), features.bert, None
+        return torch.tensor(phone_ids, device=self.device)[None], bert.to(self.device)[None], prompt
+
     def token_limit(self, n_phones: int) -> int:
         """The most semantic tokens one piece of ``n_phones`` phones may take (runaway guard)."""
         return min(self.early_stop_num, MAX_TOKENS_PER_PHONE * n_phones + MAX_TOKENS_SLACK)
@@ -239,21 +343,18 @@ class Synthesizer:
         """GPT + SoVITS for one piece of text: float32 audio [N] (no trailing silence), token count."""
         dtype = self._sovits_dtype()
         limit = self.token_limit(len(features.phone_ids))
-        if reference.prompt_semantic is not None:
-            phone_ids = list(reference.prompt_phone_ids) + list(features.phone_ids)
-            bert = torch.cat([reference.prompt_bert, features.bert], dim=1)
-            prompt = reference.prompt_semantic
-        else:
-            phone_ids, bert, prompt = list(features.phone_ids), features.bert, None
+        phone_ids, bert, prompt = self._gpt_inputs(features, reference)
         tokens, idx = self.gpt.generate(
-            torch.tensor(phone_ids, device=self.device)[None], bert.to(self.device)[None], prompt,
+            phone_ids, bert, prompt,
             top_k=request.top_k, top_p=request.top_p, temperature=request.temperature,
             repetition_penalty=request.repetition_penalty, early_stop_num=limit, seed=seed,
         )
+        pred = tokens[:, -idx:] if idx else tokens
         if idx >= limit:
             logger.warning("The model did not finish %r within %d tokens; the piece was cut there.", features.text, limit)
             self.last_cut_pieces.append(features.text)
-        pred = tokens[:, -idx:] if idx else tokens
+            # upstream's early stop drops the first new token (y[:, -idx:]); a cut piece keeps all of them
+            pred = tokens[:, 0 if prompt is None else prompt.shape[-1]:]
         specs = [s.to(self.device, dtype) for s in reference.refer_specs]
         svs = [s.to(self.device, dtype) for s in reference.sv_embs] if reference.sv_embs else None
         target = torch.tensor(features.phone_ids, device=self.device)[None]
@@ -266,6 +367,18 @@ class Synthesizer:
         if peak > 1:
             audio = audio / peak
         return audio.astype(np.float32), int(pred.shape[-1])
+
+
+def _limit_peak(audio: np.ndarray) -> np.ndarray:
+    """Streaming cannot divide a whole piece by its peak: clip each part to [-1, 1] instead."""
+    return np.clip(audio, -1.0, 1.0).astype(np.float32)
+
+
+def _optimized(sovits, precision: str | None):
+    """The decoding-only fast copy of a loaded SoVITS generator (weight norm folded, fast vocoder)."""
+    from gpt_sovits.models.sovits import optimize_for_inference
+
+    return optimize_for_inference(sovits, precision)
 
 
 def _resample_torch(wav: torch.Tensor, sr_from: int, sr_to: int) -> torch.Tensor:

@@ -26,7 +26,8 @@ def e2e(golden_dir):
 @pytest.fixture(scope="module")
 def synth(e2e, golden_dir):
     folder = e2e[0]
-    return Synthesizer.from_files(folder / "gpt_v2_tiny.ckpt", golden_dir / "sovits_v2_tiny.pth", folder, device="cpu")
+    return Synthesizer.from_files(folder / "gpt_v2_tiny.ckpt", golden_dir / "sovits_v2_tiny.pth", folder, device="cpu",
+                                  vocoder_precision="fp32")
 
 
 def _request(folder, text, lang):
