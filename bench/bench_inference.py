@@ -58,6 +58,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=250, help="tokens per piece (250 = 10 s of audio)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--gpt-precision", default="fp32", choices=["fp32", "bf16", "fp16", "int8"])
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -66,13 +67,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
-        gpt, sovits = build_official_pretrained(folder)
+        # built in a child process so that its memory does not count in this process's peak
+        import subprocess
+
+        code = ("import sys; from pathlib import Path; sys.path.insert(0, '.'); "
+                "from bench.bench_inference import build_official_pretrained; "
+                f"build_official_pretrained(Path({str(folder)!r}))")
+        subprocess.run([sys.executable, "-c", code], check=True)
+        gpt, sovits = folder / "gpt.ckpt", folder / "s2G.pth"
         build_s = time.perf_counter() - t0
         ref = folder / "ref.wav"
         t = np.arange(5 * 32000) / 32000
         sf.write(ref, (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32), 32000)
         t0 = time.perf_counter()
-        synth = Synthesizer.from_files(gpt, sovits, folder, device=args.device)
+        synth = Synthesizer.from_files(gpt, sovits, folder, device=args.device, gpt_precision=args.gpt_precision)
         load_s = time.perf_counter() - t0
         synth.token_limit = lambda n_phones: args.tokens  # fixed work per piece
         tokens_seen = []
@@ -91,9 +99,20 @@ def main() -> None:
         tokens_seen.clear()
         result = synth.synthesize_all(request)
         n_tok, gpt_s = tokens_seen[0]
+        # streaming: first audio of a 20-character sentence (token budget as a real sentence: ~100)
+        synth.token_limit = lambda n_phones: 100
+        stream_request = SynthesisRequest(text="今天天气很好，我们一起去公园里散步吧。", language="zh", ref_audio=ref,
+                                          ref_text="这是一段参考音频。", ref_language="zh", seed=1, cut_method="cut0")
+        t0 = time.perf_counter()
+        first_stream_s = None
+        for _chunk in synth.synthesize(stream_request, stream=True):
+            if first_stream_s is None:
+                first_stream_s = time.perf_counter() - t0
+        stream_total_s = time.perf_counter() - t0
         audio_s = len(result.audio) / result.sample_rate
         rows = [
-            ("device / threads", f"{args.device} / {args.threads}"),
+            ("device / threads / GPT precision", f"{args.device} / {args.threads} / {args.gpt_precision}"),
+            ("SoVITS vocoder precision", str(getattr(synth.sovits, "inference_dtype", "fp32"))),
             ("build random official models (s)", f"{build_s:.1f}"),
             ("load all models (s)", f"{load_s:.1f}"),
             ("audio produced (s)", f"{audio_s:.2f}"),
@@ -101,6 +120,8 @@ def main() -> None:
             ("real-time factor", f"{result.real_time_factor:.3f}"),
             ("time to first audio (s)", f"{result.seconds_to_first_audio:.2f}"),
             ("GPT tokens / s", f"{n_tok / gpt_s:.1f}"),
+            ("streaming: first audio, 20-char sentence (s)", f"{first_stream_s:.2f}"),
+            ("streaming: whole sentence, 100 tokens (s)", f"{stream_total_s:.2f}"),
             ("SoVITS + rest (s)", f"{result.seconds_total - gpt_s:.2f}"),
             ("peak memory RSS (GiB)", f"{peak_rss_gib():.2f}"),
         ]
