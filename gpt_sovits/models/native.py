@@ -55,7 +55,7 @@ def save_native(checkpoint: NativeCheckpoint, path: Path) -> None:
 
 def load_native(path: Path) -> NativeCheckpoint:
     """Read a native checkpoint; raise CheckpointError for anything else."""
-    from safetensors import safe_open
+    from safetensors import SafetensorError, safe_open
     from safetensors.torch import load_file
 
     path = Path(path)
@@ -63,7 +63,7 @@ def load_native(path: Path) -> NativeCheckpoint:
         with safe_open(str(path), framework="pt") as f:
             raw_meta = (f.metadata() or {}).get(METADATA_KEY)
         weights = load_file(str(path))
-    except (OSError, ValueError, RuntimeError) as e:
+    except (OSError, ValueError, RuntimeError, SafetensorError) as e:
         raise CheckpointError(f"{path.name} is not a readable safetensors file: {e}") from e
     if raw_meta is None:
         raise CheckpointError(f"{path.name} is a safetensors file without GPT-SoVITS Studio metadata.")
