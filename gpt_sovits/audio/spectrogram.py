@@ -52,7 +52,9 @@ def _as_batch(wav: np.ndarray | torch.Tensor) -> torch.Tensor:
 
 @lru_cache(maxsize=8)
 def _hann_window(win_length: int) -> torch.Tensor:
-    return torch.hann_window(win_length, periodic=True)
+    # made outside inference mode: a cached inference tensor would break later training (autograd)
+    with torch.inference_mode(False):
+        return torch.hann_window(win_length, periodic=True)
 
 
 def linear_spectrogram(
@@ -110,6 +112,7 @@ def _slaney_mel_to_hz(mel: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
+@torch.inference_mode(False)
 def _mel_filterbank_cached(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> torch.Tensor:
     bin_hz = np.linspace(0.0, sample_rate / 2.0, 1 + n_fft // 2)
     edges_mel = np.linspace(_hz_to_slaney_mel(np.array([fmin]))[0], _hz_to_slaney_mel(np.array([fmax]))[0], n_mels + 2)

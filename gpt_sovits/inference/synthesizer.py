@@ -37,6 +37,7 @@ EARLY_STOP_PER_MAX_SEC = 50  # upstream: early_stop_num = hz(50) * max_sec
 # needs far more is the model failing to stop (repeating or babbling), so we cut it.
 MAX_TOKENS_PER_PHONE = 8
 MAX_TOKENS_SLACK = 25
+DECODE_WINDOW_FRAMES = 400  # 8 s: most pieces decode in one window; longer ones in bounded memory
 SV_RATE_HZ = 16000
 
 
@@ -366,6 +367,23 @@ class Synthesizer:
             phone_ids, bert, prompt = list(features.phone_ids), features.bert, None
         return torch.tensor(phone_ids, device=self.device)[None], bert.to(self.device)[None], prompt
 
+    def _decode_windowed(self, codes: torch.Tensor, phone_ids: torch.Tensor, specs, svs, noise_scale: float,
+                         speed: float, seed: int) -> torch.Tensor:
+        """SoVITS decode [N] of a whole piece, the flow and vocoder run over windows of at most
+        DECODE_WINDOW_FRAMES frames (with enough context to equal a one-shot decode), which bounds memory."""
+        from gpt_sovits.models.sovits.streaming import decode_chunk, encode_prefix
+
+        ge = self.sovits.reference_embedding(specs, svs)
+        m_p, logs_p = encode_prefix(self.sovits, codes, phone_ids, ge, speed, whole=True)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            noise = torch.randn_like(m_p)
+        frames = m_p.shape[-1]
+        parts = [decode_chunk(self.sovits, m_p, logs_p, ge, start, min(frames, start + DECODE_WINDOW_FRAMES),
+                              noise_scale=noise_scale, noise=noise)
+                 for start in range(0, frames, DECODE_WINDOW_FRAMES)]
+        return torch.cat(parts)
+
     def token_limit(self, n_phones: int) -> int:
         """The most semantic tokens one piece of ``n_phones`` phones may take (runaway guard)."""
         return min(self.early_stop_num, MAX_TOKENS_PER_PHONE * n_phones + MAX_TOKENS_SLACK)
@@ -391,11 +409,9 @@ class Synthesizer:
         specs = [s.to(self.device, dtype) for s in reference.refer_specs]
         svs = [s.to(self.device, dtype) for s in reference.sv_embs] if reference.sv_embs else None
         target = torch.tensor(features.phone_ids, device=self.device)[None]
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            wav = self.sovits.decode(pred[None].to(self.device), target, specs, noise_scale=request.noise_scale,
-                                     speed=request.speed if speed is None else speed, sv_emb=svs)
-        audio = wav[0, 0].float().cpu().numpy()
+        wav = self._decode_windowed(pred[None].to(self.device), target, specs, svs, request.noise_scale,
+                                    request.speed if speed is None else speed, seed)
+        audio = wav.float().cpu().numpy()
         peak = float(np.abs(audio).max()) if audio.size else 0.0
         if peak > 1:
             audio = audio / peak

@@ -57,3 +57,17 @@ def test_frame_count_is_length_over_hop(n):
 def test_rejects_integer_audio():
     with pytest.raises(ValueError, match="floating-point"):
         linear_spectrogram(np.zeros(4000, dtype=np.int16))
+
+
+def test_spectrograms_after_inference_mode_still_support_autograd():
+    """Cached windows and filters made during inference must not break a later training step."""
+    import torch
+
+    from gpt_sovits.audio.spectrogram import linear_spectrogram, mel_spectrogram
+
+    with torch.inference_mode():
+        linear_spectrogram(torch.randn(1, 8000))
+        mel_spectrogram(torch.randn(1, 8000))
+    wav = torch.randn(1, 8000, requires_grad=True)
+    (linear_spectrogram(wav).sum() + mel_spectrogram(wav).sum()).backward()
+    assert wav.grad is not None and torch.isfinite(wav.grad).all()
