@@ -180,7 +180,21 @@ class SynthesisService:
         output.wav_path = self._save(voice, output)
         voice.log("synthesize", chars=len(request.text), seconds=round(output.duration_s, 2),
                   output=output.wav_path.name, seed=request.seed)
+        self._remember_choices(voice, request, gpt_path, sovits_path)
         yield output
+
+    @staticmethod
+    def _remember_choices(voice, request, gpt_path, sovits_path) -> None:
+        """Store the reference and models last used with the voice (voice.json), so the HTTP API's
+        ``voice=`` parameter speaks with them. Only files inside the voice's own folder are stored
+        as references; models are stored relative to the voice folder when they live in it."""
+        ref = Path(request.ref_audio).resolve()
+        changes = {"models": {"gpt": _relative_to(Path(gpt_path), voice.root),
+                              "sovits": _relative_to(Path(sovits_path), voice.root)}}
+        if voice.root in ref.parents:
+            changes["reference"] = {"audio": ref.relative_to(voice.root).as_posix(), "text": request.ref_text,
+                                    "language": request.ref_language}
+        voice.update_meta(**changes)
 
     def regenerate(self, output: SynthesisOutput, index: int) -> SynthesisOutput:
         """Redo piece ``index`` with a fresh seed and splice it in; saves a new WAV."""
@@ -231,3 +245,8 @@ class SynthesisService:
         for pause in result.pauses:
             rows.append(["pause", f"before phone {pause.at}", "break" if pause.seconds is None else f"{pause.seconds:g} s"])
         return rows
+
+
+def _relative_to(path: Path, root: Path) -> str:
+    path = path.resolve()
+    return path.relative_to(root).as_posix() if root in path.parents else str(path)

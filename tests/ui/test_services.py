@@ -217,3 +217,21 @@ def test_settings_are_saved_and_validated(services, tmp_path):
     assert services.settings.ui_language == "zh"
     with pytest.raises(ConfigError, match="ui_language"):
         services.save_settings(ui_language="fr")
+
+
+def test_synthesis_remembers_reference_and_models_for_the_api(services, recording, tiny_v2):
+    from gpt_sovits.inference import SynthesisRequest
+    from tests.conftest import TINY_GPT, TINY_SOVITS
+
+    services.create_voice("Anna")
+    services.set_consent("Anna", True)
+    services.clean_and_slice("Anna", [recording], 0.0, "zh")
+    clip = services.clips("Anna")[0]
+    ref = services.clip_path("Anna", clip.name)
+    request = SynthesisRequest(text="你好。", language="zh", ref_audio=Path(ref), ref_text="参考。", ref_language="zh",
+                               seed=3, fragment_interval_s=0.0)
+    outputs = list(services.synthesis.run("Anna", str(tiny_v2 / TINY_GPT), str(tiny_v2 / TINY_SOVITS), request))
+    assert outputs[-1].duration_s > 0
+    meta = services.voice("Anna").read_meta()
+    assert meta["reference"] == {"audio": f"clips/{clip.name}", "text": "参考。", "language": "zh"}
+    assert meta["models"]["sovits"] == str((tiny_v2 / TINY_SOVITS).resolve())
