@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gpt_sovits.errors import TextError
 from gpt_sovits.text.symbols import UNKNOWN, symbols_for
-from gpt_sovits.text.zh.g2p import g2p_chinese
+from gpt_sovits.text.zh.g2p import PolyphoneModel, g2p_chinese
 from gpt_sovits.text.zh.normalize import normalize_chinese
 
 # Pause markers typed by the user: every "," phone of such a text becomes the pause symbol.
@@ -12,12 +12,16 @@ from gpt_sovits.text.zh.normalize import normalize_chinese
 PAUSE_MARKERS: tuple[tuple[str, str], ...] = (("￥", "SP2"), ("^", "SP3"))
 
 
-def clean_chinese(text: str, version: str = "v2") -> tuple[str, list[str], list[int]]:
+def clean_chinese(
+    text: str, version: str = "v2", polyphone_model: PolyphoneModel | None = None
+) -> tuple[str, list[str], list[int]]:
     """(norm_text, phones [P], word2ph [len(norm_text)]) of Mandarin text; sum(word2ph) == P.
 
     ``version`` selects the symbol table ("v1" or anything else for v2) and, for "v1", the
     front end without erhua. A text containing ``￥`` (or else ``^``) has that character read
     as a comma and then every "," phone, real commas included, turned into SP2 (SP3).
+    ``polyphone_model`` (optional, e.g. the g2pW model from ``g2pw.find_g2pw``) picks the
+    readings of polyphonic characters for v2 and later; None is the pypinyin-only front end.
     Raises TextError for empty text.
     """
     if not text or not text.strip():
@@ -28,7 +32,7 @@ def clean_chinese(text: str, version: str = "v2") -> tuple[str, list[str], list[
             text, pause_symbol = text.replace(marker, ","), symbol
             break
     norm_text = normalize_chinese(text)
-    phones, word2ph = g2p_chinese(norm_text, version)
+    phones, word2ph = g2p_chinese(norm_text, version, polyphone_model)
     if len(word2ph) != len(norm_text) or sum(word2ph) != len(phones):
         raise TextError(
             f"Chinese front end lost track of characters in {norm_text!r} "

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
+from typing import Protocol
 
 from gpt_sovits.errors import TextError
 from gpt_sovits.text.zh.data.lexicon import MUST_ERHUA, NOT_ERHUA, OPENCPOP_STRICT
@@ -80,14 +81,21 @@ def _symbols_for_syllable(initial: str, final: str) -> list[str]:
     return [initial_symbol, final_symbol + tone]
 
 
-def _clause_syllables(clause: str, erhua: bool) -> tuple[list[str], list[str]]:
+def _clause_syllables(
+    clause: str, erhua: bool, polyphone_model: PolyphoneModel | None = None
+) -> tuple[list[str], list[str]]:
     """Strict initials and toned finals of every character of one clause (after sandhi)."""
+    readings = polyphone_model.predict(clause) if polyphone_model is not None else None
     all_initials: list[str] = []
     all_finals: list[str] = []
+    offset = 0
     for word, tag in merge_for_sandhi(cut_with_tags(clause)):
+        start, offset = offset, offset + len(word)
         if tag == "eng":
             continue
         word_initials, word_finals = initials(word), finals_tone3(word)
+        if readings is not None:
+            word_initials, word_finals = _use_model_readings(word, word_initials, word_finals, readings[start:offset])
         word_finals = apply_tone_sandhi(word, tag, word_finals)
         if erhua:
             word_initials, word_finals = merge_erhua(word_initials, word_finals, word, tag)
@@ -96,17 +104,50 @@ def _clause_syllables(clause: str, erhua: bool) -> tuple[list[str], list[str]]:
     return all_initials, all_finals
 
 
-def g2p_chinese(norm_text: str, version: str = "v2") -> tuple[list[str], list[int]]:
+# --- optional polyphone model (g2pW); without one, nothing below runs ---------------------------
+
+
+class PolyphoneModel(Protocol):
+    """Something that reads a clause: pinyin with tone digit per character, None = keep pypinyin's."""
+
+    def predict(self, sentence: str) -> list[str | None]: ...
+
+
+def _use_model_readings(
+    word: str, word_initials: list[str], word_finals: list[str], readings: list[str | None]
+) -> tuple[list[str], list[str]]:
+    """Replace the pypinyin syllables of ``word`` by the model's readings where it gave one."""
+    if len(readings) != len(word) or len(word_finals) != len(word) or not any(readings):
+        return word_initials, word_finals
+    from pypinyin.contrib.tone_convert import to_finals_tone3, to_initials
+
+    word_initials, word_finals = list(word_initials), list(word_finals)
+    for i, reading in enumerate(readings):
+        if reading is not None:
+            word_initials[i] = to_initials(reading, strict=True)
+            word_finals[i] = to_finals_tone3(reading, strict=True, neutral_tone_with_five=True)
+    return word_initials, word_finals
+
+
+def g2p_chinese(
+    norm_text: str, version: str = "v2", polyphone_model: PolyphoneModel | None = None
+) -> tuple[list[str], list[int]]:
     """Phones [P] and word2ph [len(norm_text)] of text already passed through normalize_chinese.
 
     ``version`` "v1" skips erhua (upstream's v1 front end); every other version applies it.
+    ``polyphone_model`` (e.g. g2pw.G2PW), used for every version but v1, overrides the pypinyin
+    reading of the characters it reads, before tone sandhi; None keeps pypinyin's everywhere.
     """
+    if version == "v1":
+        polyphone_model = None
     phones: list[str] = []
     word2ph: list[int] = []
     for clause in _CLAUSE_SPLIT.split(norm_text):
         if not clause.strip():
             continue
-        clause_initials, clause_finals = _clause_syllables(_LATIN.sub("", clause), erhua=version != "v1")
+        clause_initials, clause_finals = _clause_syllables(
+            _LATIN.sub("", clause), erhua=version != "v1", polyphone_model=polyphone_model
+        )
         for initial, final in zip(clause_initials, clause_finals, strict=False):
             if initial == final:
                 if initial not in PHONE_PUNCTUATION:

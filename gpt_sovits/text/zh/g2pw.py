@@ -1,0 +1,262 @@
+"""Optional g2pW polyphone model: picks the reading of polyphonic Chinese characters.
+
+Upstream's v2 front end asks the g2pW ONNX classifier (a BERT over the sentence) which reading a
+polyphonic character takes (行 xing2 or hang2). We use it only when the official model folder
+``G2PWModel/`` sits in the pretrained folder; without it the front end keeps pypinyin readings.
+
+The folder holds ``g2pW.onnx``, ``config.py``, ``POLYPHONIC_CHARS.txt``, ``MONOPHONIC_CHARS.txt``,
+``bopomofo_to_pinyin_wo_tune_dict.json``, ``char_bopomofo_dict.json`` and ``version``. The model
+works on Traditional characters: sentences go through OpenCC ``s2tw`` first. The tokenizer is the
+chinese-roberta one already used for text features.
+
+Nothing is imported or loaded at import time; onnxruntime, opencc and transformers load in
+``G2PW.load``.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from gpt_sovits.errors import ModelNotFoundError, TextError
+
+logger = logging.getLogger(__name__)
+
+FOLDER_NAME = "G2PWModel"
+TOKENIZER_FOLDER = "chinese-roberta-wwm-ext-large"
+MODEL_FILES = (
+    "g2pW.onnx",
+    "config.py",
+    "POLYPHONIC_CHARS.txt",
+    "MONOPHONIC_CHARS.txt",
+    "bopomofo_to_pinyin_wo_tune_dict.json",
+    "char_bopomofo_dict.json",
+)
+# Characters upstream leaves to the rule-based front end (sandhi of 一/不 and a few others)
+# even though they are listed as polyphonic, and two it does not take from the monophonic table.
+NOT_PREDICTED = frozenset("一不和咋嗲剖差攢倒難奔勁拗肖瘙誒泊听噢")
+NOT_MONOPHONIC = frozenset("似攢")
+# The model sees the clause cropped to this many characters before the first and after the last
+# character it is asked about (upstream's current default).
+CONTEXT_CHARS = 16
+MAX_TOKENS = 512
+_CONFIG_DEFAULTS = {"use_mask": True, "use_char_phoneme": False}
+_INSTALL_HINT = "pip install -r requirements.txt (it lists onnxruntime and opencc)"
+
+
+def _import(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        raise TextError(
+            f"The g2pW polyphone model needs the Python package '{name}', which is not installed; "
+            f"run {_INSTALL_HINT}, or remove the {FOLDER_NAME} folder to read Chinese without it."
+        ) from e
+
+
+def _read_pairs(path: Path) -> list[tuple[str, str]]:
+    """Lines "char<TAB>bopomofo+tone" of POLYPHONIC_CHARS.txt / MONOPHONIC_CHARS.txt."""
+    pairs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").strip().splitlines(), 1):
+        parts = line.split("\t")
+        if len(parts) != 2:
+            raise ModelNotFoundError(
+                f"{path} line {number} is not 'character<TAB>reading'; the g2pW files are damaged."
+            )
+        pairs.append((parts[0], parts[1]))
+    return pairs
+
+
+def read_config(path: Path) -> dict[str, Any]:
+    """The literal settings of the model's ``config.py`` (read, never run), over upstream's defaults."""
+    config = dict(_CONFIG_DEFAULTS)
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except SyntaxError as e:
+        raise ModelNotFoundError(f"{path} is not valid Python; the g2pW files are damaged.") from e
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                config[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                continue  # a computed value: none of the settings we use is computed
+    return config
+
+
+@dataclass(frozen=True)
+class Labels:
+    """The classifier's label set and, per polyphonic character, the labels it may take."""
+
+    names: tuple[str, ...]  # bopomofo+tone, or "<char> <bopomofo+tone>" with use_char_phoneme
+    allowed: dict[str, frozenset[int]]
+    chars: tuple[str, ...]  # sorted; a character's index here is its char_id
+
+    @classmethod
+    def build(cls, polyphonic: list[tuple[str, str]], char_phoneme: bool) -> Labels:
+        def name(char: str, reading: str) -> str:
+            return f"{char} {reading}" if char_phoneme else reading
+
+        names = tuple(sorted({name(c, r) for c, r in polyphonic}))
+        index = {n: i for i, n in enumerate(names)}
+        allowed: dict[str, set[int]] = {}
+        for char, reading in polyphonic:
+            allowed.setdefault(char, set()).add(index[name(char, reading)])
+        return cls(names, {c: frozenset(v) for c, v in allowed.items()}, tuple(sorted(allowed)))
+
+
+class G2PW:
+    """A loaded g2pW model; ``predict`` gives per-character pinyin for one clause."""
+
+    def __init__(
+        self, session: Any, tokenizer: Any, to_traditional: Any, tables: dict[str, Any], config: dict[str, Any]
+    ):
+        self._session = session
+        self._tokenizer = tokenizer
+        self._to_traditional = to_traditional
+        self._char_phoneme = bool(config["use_char_phoneme"])
+        self._use_mask = bool(config["use_mask"])
+        self.labels = Labels.build(tables["polyphonic"], self._char_phoneme)
+        self.predicted_chars = frozenset(self.labels.chars) - NOT_PREDICTED
+        self.monophonic = {c: r for c, r in tables["monophonic"] if c not in NOT_MONOPHONIC}
+        self._bopomofo_to_pinyin: dict[str, str] = tables["bopomofo_to_pinyin"]
+
+    @classmethod
+    def load(cls, folder: Path, tokenizer_dir: Path) -> G2PW:
+        """Read the official ``G2PWModel`` file set and the chinese-roberta tokenizer folder."""
+        folder, tokenizer_dir = Path(folder), Path(tokenizer_dir)
+        missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
+        if missing:
+            raise ModelNotFoundError(
+                f"The g2pW folder {folder} lacks {', '.join(missing)}; download G2PWModel again or remove the folder."
+            )
+        if not tokenizer_dir.is_dir():
+            raise ModelNotFoundError(
+                f"The g2pW model needs the Chinese BERT tokenizer folder {tokenizer_dir}; download it."
+            )
+        ort, opencc = _import("onnxruntime"), _import("opencc")
+        transformers = _import("transformers")
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = 2
+        try:
+            session = ort.InferenceSession(
+                str(folder / "g2pW.onnx"), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+            tables = {
+                "polyphonic": _read_pairs(folder / "POLYPHONIC_CHARS.txt"),
+                "monophonic": _read_pairs(folder / "MONOPHONIC_CHARS.txt"),
+                "bopomofo_to_pinyin": json.loads((folder / "bopomofo_to_pinyin_wo_tune_dict.json").read_text("utf-8")),
+            }
+            tokenizer = transformers.AutoTokenizer.from_pretrained(str(tokenizer_dir), local_files_only=True)
+        except (OSError, ValueError, RuntimeError) as e:
+            raise ModelNotFoundError(f"The g2pW model in {folder} could not be loaded ({e}); download it again.") from e
+        logger.info("g2pW polyphone model loaded from %s (%d polyphonic characters)", folder, len(tables["polyphonic"]))
+        return cls(session, tokenizer, opencc.OpenCC("s2tw").convert, tables, read_config(folder / "config.py"))
+
+    def predict(self, sentence: str) -> list[str | None]:
+        """Pinyin with tone digit (neutral = 5) per character of ``sentence``, e.g. "xing2".
+
+        Polyphonic characters get the model's choice, characters of the monophonic table their
+        table reading; every other character (and a reading with no pinyin spelling) gets None,
+        meaning "keep the front end's own reading".
+        """
+        text = self._to_traditional(sentence)
+        if len(text) != len(sentence):
+            logger.warning("OpenCC changed the length of %r; g2pW reads it untranslated", sentence)
+            text = sentence
+        result: list[str | None] = [None] * len(text)
+        queries: list[int] = []
+        for i, char in enumerate(text):
+            if char in self.predicted_chars:
+                queries.append(i)
+            elif char in self.monophonic:
+                result[i] = self._pinyin(self.monophonic[char])
+        if queries:
+            for i, reading in zip(queries, self._classify(text, queries), strict=True):
+                result[i] = self._pinyin(reading)
+        return result
+
+    def _pinyin(self, bopomofo: str) -> str | None:
+        spelling = self._bopomofo_to_pinyin.get(bopomofo[:-1])
+        if spelling is None or bopomofo[-1] not in "12345":
+            logger.warning("g2pW reading %r has no pinyin spelling; keeping pypinyin's", bopomofo)
+            return None
+        return spelling + bopomofo[-1]
+
+    def _tokens(self, text: str) -> tuple[list[str], list[int | None]]:
+        """WordPiece tokens of ``text`` taken character by character, and each character's token index."""
+        tokens: list[str] = []
+        char_to_token: list[int | None] = []
+        for char in text:
+            if char.isspace():
+                char_to_token.append(None)
+                continue
+            pieces = self._tokenizer.tokenize(char)
+            char_to_token.append(len(tokens))
+            tokens += pieces if pieces and pieces != ["[UNK]"] else ["[UNK]"]
+        return tokens, char_to_token
+
+    def _classify(self, text: str, queries: list[int]) -> list[str]:
+        """The model's label (bopomofo+tone) for each queried character of ``text``."""
+        start = max(0, queries[0] - CONTEXT_CHARS)
+        end = min(len(text), queries[-1] + 1 + CONTEXT_CHARS)
+        context = text[start:end].lower()
+        tokens, char_to_token = self._tokens(context)
+        if len(tokens) + 2 > MAX_TOKENS and len(queries) > 1:  # one query's context is at most 33 characters
+            return [r for q in queries for r in self._classify(text, [q])]
+        return self._run(context, tokens, char_to_token, [q - start for q in queries])
+
+    def _run(self, context: str, tokens: list[str], char_to_token: list[int | None], queries: list[int]) -> list[str]:
+        """One ONNX batch: every query shares the same token row [B, T]; output scores [B, n_labels]."""
+        import numpy as np
+
+        ids = self._tokenizer.convert_tokens_to_ids(["[CLS]", *tokens, "[SEP]"])
+        batch, n_labels = len(queries), len(self.labels.names)
+        input_ids = np.tile(np.asarray(ids, dtype=np.int64), (batch, 1))
+        masks = np.ones((batch, n_labels), dtype=np.float32)
+        char_ids = np.zeros(batch, dtype=np.int64)
+        positions = np.zeros(batch, dtype=np.int64)
+        for row, q in enumerate(queries):
+            char = context[q]
+            if self._use_mask:
+                masks[row] = 0.0
+                masks[row, sorted(self.labels.allowed[char])] = 1.0
+            char_ids[row] = self.labels.chars.index(char)
+            positions[row] = char_to_token[q] + 1  # +1 for [CLS]
+        feeds = {
+            "input_ids": input_ids,
+            "token_type_ids": np.zeros_like(input_ids),
+            "attention_mask": np.ones_like(input_ids),
+            "phoneme_mask": masks,
+            "char_ids": char_ids,
+            "position_ids": positions,
+        }
+        try:
+            scores = self._session.run(None, feeds)[0]
+        except Exception as e:  # onnxruntime raises its own exception types
+            raise TextError(f"The g2pW model failed on {context!r} ({e}); its files may not match each other.") from e
+        names = [self.labels.names[int(i)] for i in np.argmax(scores, axis=1)]
+        return [n.split(" ")[1] for n in names] if self._char_phoneme else names
+
+
+@lru_cache(maxsize=4)
+def _load_cached(folder: str, tokenizer_dir: str) -> G2PW:
+    return G2PW.load(Path(folder), Path(tokenizer_dir))
+
+
+def find_g2pw(pretrained_dir: Path, tokenizer_dir: Path | None = None) -> G2PW | None:
+    """The g2pW model of ``pretrained_dir/G2PWModel``, loaded once per process; None without that folder.
+
+    ``tokenizer_dir`` defaults to ``pretrained_dir/chinese-roberta-wwm-ext-large``.
+    """
+    folder = Path(pretrained_dir) / FOLDER_NAME
+    if not folder.is_dir():
+        return None
+    tokenizer_dir = Path(tokenizer_dir) if tokenizer_dir is not None else Path(pretrained_dir) / TOKENIZER_FOLDER
+    return _load_cached(str(folder.resolve()), str(tokenizer_dir.resolve()))
