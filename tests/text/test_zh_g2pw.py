@@ -180,6 +180,9 @@ class _Echo:
     def predict(self, sentence: str) -> list[str | None]:
         return [self.readings.get(i) for i in range(len(sentence))]
 
+    def correct_word(self, word: str, readings: list[str | None]) -> list[str | None]:
+        return readings
+
 
 @pytest.mark.parametrize("text", ["你好，世界。", "我们一起去银行，不要迟到！", "小孩儿在看一看书呢？"])
 def test_a_model_with_no_opinion_changes_nothing(text):
@@ -230,3 +233,25 @@ def test_config_is_read_without_running_it(tmp_path):
     path.write_text("import os\nuse_char_phoneme = True\nwindow = os.getcwd()\n", "utf-8")
     config = g2pw_module.read_config(path)
     assert config["use_char_phoneme"] is True and config["use_mask"] is True and "window" not in config
+
+
+def test_word_reading_files_override_the_model(tmp_path):
+    pytest.importorskip("onnxruntime")
+    folder = _write_model(tmp_path, *_forcing({"行": "ㄒㄧㄥ2", "長": "ㄓㄤ3"}))
+    model = G2PW.load(folder, tmp_path / "chinese-roberta-wwm-ext-large")
+    _, phones, _ = clean_chinese("他去银行", polyphone_model=model)
+    assert phones[-2:] == ["x", "ing2"]  # the model's choice
+    (folder / "polyphonic.rep").write_text("银行: ['yin2', 'xing2']\n长: ['chang2', 'zhang3']\n", "utf-8")
+    (folder / "polyphonic-fix.rep").write_text("银行: ['yin2', 'hang2']\n", "utf-8")
+    model = G2PW.load(folder, tmp_path / "chinese-roberta-wwm-ext-large")
+    assert model.word_readings == {"银行": ["yin2", "hang2"], "长": ["chang2", "zhang3"]}
+    _, phones, _ = clean_chinese("他去银行", polyphone_model=model)
+    assert phones[-2:] == ["h", "ang2"]  # whole word from the fix file
+    _, phones, _ = clean_chinese("他长大了", polyphone_model=model)
+    assert phones[2:4] == ["ch", "ang2"]  # single character: its first reading beats the model
+
+
+def test_bad_word_reading_line_is_reported(tmp_path):
+    (tmp_path / "polyphonic.rep").write_text("银行: __import__('os')\n", "utf-8")
+    with pytest.raises(ModelNotFoundError, match="line 1"):
+        g2pw_module.read_word_readings(tmp_path)

@@ -94,8 +94,9 @@ def _clause_syllables(
         if tag == "eng":
             continue
         word_initials, word_finals = initials(word), finals_tone3(word)
-        if readings is not None:
-            word_initials, word_finals = _use_model_readings(word, word_initials, word_finals, readings[start:offset])
+        if polyphone_model is not None and readings is not None:
+            word_readings = polyphone_model.correct_word(word, readings[start:offset])
+            word_initials, word_finals = _use_model_readings(word, word_initials, word_finals, word_readings)
         word_finals = apply_tone_sandhi(word, tag, word_finals)
         if erhua:
             word_initials, word_finals = merge_erhua(word_initials, word_finals, word, tag)
@@ -111,6 +112,10 @@ class PolyphoneModel(Protocol):
     """Something that reads a clause: pinyin with tone digit per character, None = keep pypinyin's."""
 
     def predict(self, sentence: str) -> list[str | None]: ...
+
+    def correct_word(self, word: str, readings: list[str | None]) -> list[str | None]:
+        """Readings of one jieba word given the clause readings sliced to it (may return them as they are)."""
+        ...
 
 
 def _use_model_readings(

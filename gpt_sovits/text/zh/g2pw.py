@@ -42,6 +42,9 @@ MODEL_FILES = (
 # even though they are listed as polyphonic, and two it does not take from the monophonic table.
 NOT_PREDICTED = frozenset("一不和咋嗲剖差攢倒難奔勁拗肖瘙誒泊听噢")
 NOT_MONOPHONIC = frozenset("似攢")
+# Optional word-reading dictionaries (not in the official zip; upstream keeps them in its source
+# tree under text/g2pw/). Put them in G2PWModel/ to apply them; the second overrides the first.
+WORD_READING_FILES = ("polyphonic.rep", "polyphonic-fix.rep")
 # The model sees the clause cropped to this many characters before the first and after the last
 # character it is asked about (upstream's current default).
 CONTEXT_CHARS = 16
@@ -89,6 +92,30 @@ def read_config(path: Path) -> dict[str, Any]:
     return config
 
 
+def read_word_readings(folder: Path) -> dict[str, list[str]]:
+    """Entries "word: ['pin1', 'yin1']" of the optional .rep files in ``folder`` (later files win)."""
+    table: dict[str, list[str]] = {}
+    for name in WORD_READING_FILES:
+        path = folder / name
+        if not path.is_file():
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            key, _, value = line.partition(":")
+            try:
+                readings = ast.literal_eval(value.strip())
+            except (ValueError, SyntaxError) as e:
+                raise ModelNotFoundError(
+                    f"{path} line {number} is not 'word: [readings]'; fix or remove the file."
+                ) from e
+            if not isinstance(readings, list) or not all(isinstance(r, str) for r in readings):
+                raise ModelNotFoundError(f"{path} line {number} is not 'word: [readings]'; fix or remove the file.")
+            table[key.strip()] = readings
+        logger.info("read %d word readings from %s", len(table), path)
+    return table
+
+
 @dataclass(frozen=True)
 class Labels:
     """The classifier's label set and, per polyphonic character, the labels it may take."""
@@ -125,6 +152,7 @@ class G2PW:
         self.predicted_chars = frozenset(self.labels.chars) - NOT_PREDICTED
         self.monophonic = {c: r for c, r in tables["monophonic"] if c not in NOT_MONOPHONIC}
         self._bopomofo_to_pinyin: dict[str, str] = tables["bopomofo_to_pinyin"]
+        self.word_readings: dict[str, list[str]] = tables.get("word_readings", {})
 
     @classmethod
     def load(cls, folder: Path, tokenizer_dir: Path) -> G2PW:
@@ -152,6 +180,7 @@ class G2PW:
                 "polyphonic": _read_pairs(folder / "POLYPHONIC_CHARS.txt"),
                 "monophonic": _read_pairs(folder / "MONOPHONIC_CHARS.txt"),
                 "bopomofo_to_pinyin": json.loads((folder / "bopomofo_to_pinyin_wo_tune_dict.json").read_text("utf-8")),
+                "word_readings": read_word_readings(folder),
             }
             tokenizer = transformers.AutoTokenizer.from_pretrained(str(tokenizer_dir), local_files_only=True)
         except (OSError, ValueError, RuntimeError) as e:
@@ -181,6 +210,19 @@ class G2PW:
             for i, reading in zip(queries, self._classify(text, queries), strict=True):
                 result[i] = self._pinyin(reading)
         return result
+
+    def correct_word(self, word: str, readings: list[str | None]) -> list[str | None]:
+        """Apply the optional word-reading dictionary to one jieba word (as upstream does after g2pW).
+
+        A whole-word entry replaces every reading; otherwise each character with an entry of its
+        own takes that entry's first reading. ``readings`` has one item per character.
+        """
+        whole = self.word_readings.get(word)
+        if whole is not None and len(whole) == len(word):
+            return list(whole)
+        if len(readings) != len(word):
+            return readings
+        return [self.word_readings[c][0] if c in self.word_readings else r for c, r in zip(word, readings, strict=True)]
 
     def _pinyin(self, bopomofo: str) -> str | None:
         spelling = self._bopomofo_to_pinyin.get(bopomofo[:-1])
