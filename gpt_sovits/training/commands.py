@@ -16,6 +16,8 @@ def _options(args: argparse.Namespace):
     extra = {"text_lr_ratio": args.text_lr_ratio} if getattr(args, "text_lr_ratio", None) is not None else {}
     if getattr(args, "accumulate", None) is not None:
         extra["accumulate"] = args.accumulate
+    if getattr(args, "optimizer", None) is not None:
+        extra["optimizer"] = args.optimizer
     return TrainingOptions(epochs=args.epochs, batch_size=batch, save_every=args.save_every,
                            keep_checkpoints=args.keep, resume=args.resume, device=args.device,
                            precision=args.precision, lr=args.lr, seed=args.seed, repeat_target=args.repeat_target,
@@ -80,4 +82,6 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("train-gpt", help="fine-tune the GPT on a voice's prepared dataset")
     _common(p, 15, 5)
     p.add_argument("--accumulate", type=int, default=4, help="batches per optimizer step (upstream: 4)")
+    p.add_argument("--optimizer", default="scaled_adam", choices=["scaled_adam", "adamw"],
+                   help="scaled_adam (upstream's: lr 0.01 for the first update, then 0.002) or adamw (lr 1e-4)")
     p.set_defaults(func=cmd_train_gpt)

@@ -4,11 +4,12 @@ Objective: the summed teacher-forced cross-entropy of ``Text2SemanticModel.train
 Cadence as upstream's manual optimisation: backward on every batch, an optimizer step when
 ``batch_idx > 0 and batch_idx % accumulate == 0`` (accumulate = 4).
 
-Difference from upstream, on purpose: upstream uses icefall's ScaledAdam (fixed lr 0.002, updates scaled
-by each parameter's RMS, gradient clipping relative to the median norm). We use AdamW (betas 0.9/0.95,
-eps 1e-8, no weight decay) at a fixed lr of 1e-4, which gives steps of the same order for the pretrained
-GPT's weights; there is no lr schedule, as upstream's effective lr is constant too. Gradients are cleared
-at the start of each epoch so a resumed run sees exactly what an uninterrupted one would.
+Optimizer as upstream: ScaledAdam (``scaled_adam.py``; updates relative to each tensor's RMS, clipping
+relative to the median gradient norm) with upstream's lr rule: 0.01 for the very first update, 0.002 for
+every later one (an explicit ``options.lr`` replaces both). ``options.optimizer="adamw"`` selects AdamW
+(betas 0.9/0.95, eps 1e-8, no weight decay) at a fixed lr of 1e-4 instead. Gradients are cleared at the
+start of each epoch so a resumed run sees exactly what an uninterrupted one would (a difference from
+upstream, which carries a partial accumulation over the epoch boundary).
 """
 
 from __future__ import annotations
@@ -23,8 +24,19 @@ from gpt_sovits.models.t2s.loading import export_gpt_upstream, load_gpt, save_gp
 from gpt_sovits.training.checkpoints import optimizer_to
 from gpt_sovits.training.common import grad_norm
 from gpt_sovits.training.datasets import GPTDataset, collate_gpt, epoch_order
-from gpt_sovits.training.options import GPT_BETAS, GPT_EPS, GPT_LR, GPT_SEED, TrainingOptions
+from gpt_sovits.training.options import (
+    GPT_BETAS,
+    GPT_EPS,
+    GPT_LR,
+    GPT_SCALED_ADAM,
+    GPT_SCALED_ADAM_FIRST_LR,
+    GPT_SCALED_ADAM_LR,
+    GPT_SEED,
+    TrainingError,
+    TrainingOptions,
+)
 from gpt_sovits.training.precision import NonFiniteGuard, Precision, all_finite
+from gpt_sovits.training.scaled_adam import ScaledAdam
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +52,7 @@ class GPTTrainer:
         self.batch_size, self.out_dir, self.name = batch_size, Path(out_dir), name
         self.model = model.to(device).train()
         self.seed = GPT_SEED if options.seed is None else options.seed
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=options.lr or GPT_LR, betas=GPT_BETAS,
-                                           eps=GPT_EPS, weight_decay=0.0)
+        self.optimizer = make_gpt_optimizer(self.model.parameters(), options)
         self.guard = NonFiniteGuard()
         self.steps_per_epoch = -(-len(dataset) // batch_size)
         self.updates = 0
@@ -86,9 +97,17 @@ class GPTTrainer:
             self.precision.scaler.update()
             self.optimizer.zero_grad(set_to_none=True)
             self.updates += 1
+            self._apply_lr_rule()
             result["grad"] = norm
         self.guard.on_good()
         return result
+
+    def _apply_lr_rule(self) -> None:
+        """Upstream's ScaledAdam lr: the first update at 0.01, every later one at 0.002."""
+        if self.options.optimizer == "scaled_adam" and self.options.lr is None:
+            lr = GPT_SCALED_ADAM_FIRST_LR if self.updates == 0 else GPT_SCALED_ADAM_LR
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
 
     def state_dict(self) -> dict:
         return {
@@ -100,12 +119,18 @@ class GPTTrainer:
     def load_state_dict(self, state: dict) -> None:
         if state.get("kind") != self.kind:
             raise ValueError(f"the checkpoint is for {state.get('kind')}, not the GPT")
+        saved = state.get("options", {}).get("optimizer", "adamw")  # checkpoints older than the option: AdamW
+        if saved != self.options.optimizer:
+            raise TrainingError(f"the checkpoint was trained with the {saved} optimizer, this run uses "
+                                f"{self.options.optimizer}; resume with optimizer={saved!r} (--optimizer {saved}) "
+                                "or start without resume")
         self.model.load_state_dict(state["models"]["gpt"])
         self.optimizer.load_state_dict(state["optimizers"]["gpt"])
         optimizer_to(self.optimizer, self.device)
         self.precision.load_state_dict(state["precision"])
         self.guard.load_state_dict(state["guard"])
         self.updates = int(state.get("updates", 0))
+        self._apply_lr_rule()
 
     def export(self, epoch: int, step: int) -> list[Path]:
         """Native .safetensors and upstream .ckpt (both fp16) in the models folder."""
@@ -119,6 +144,13 @@ class GPTTrainer:
         export_gpt_upstream(half, upstream, info=f"GPT-e{epoch}")
         logger.info("saved %s and %s", native.name, upstream.name)
         return [native, upstream]
+
+
+def make_gpt_optimizer(params, options: TrainingOptions) -> torch.optim.Optimizer:
+    """ScaledAdam with upstream's settings (lr 0.01 until the first update) or AdamW, per ``options.optimizer``."""
+    if options.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=options.lr or GPT_LR, betas=GPT_BETAS, eps=GPT_EPS, weight_decay=0.0)
+    return ScaledAdam(params, lr=options.lr or GPT_SCALED_ADAM_FIRST_LR, **GPT_SCALED_ADAM)
 
 
 def load_pretrained_gpt(path: Path):

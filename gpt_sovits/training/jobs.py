@@ -41,7 +41,7 @@ def training_argv(kind: str, voice: str, workspace: Path, pretrained_dir: Path,
     if kind == "sovits":
         argv += ["--text-lr-ratio", str(options.text_lr_ratio)]
     else:
-        argv += ["--accumulate", str(options.accumulate)]
+        argv += ["--accumulate", str(options.accumulate), "--optimizer", options.optimizer]
     if options.resume:
         argv.append("--resume")
     return argv

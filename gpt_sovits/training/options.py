@@ -19,12 +19,19 @@ SOVITS_TEXT_MODULES = ("enc_p.text_embedding", "enc_p.encoder_text", "enc_p.mrte
 SOVITS_FROZEN_MODULES = ("ssl_proj", "quantizer")
 SOVITS_SEED = 1234
 
-# GPT (s1_train.py). Upstream uses icefall's ScaledAdam at a fixed lr of 0.002, whose steps are relative
-# to each parameter's RMS. We use plain AdamW instead; for the pretrained GPT's weights (RMS about
-# 0.02-0.05) a fixed AdamW lr of 1e-4 gives updates of the same order of magnitude.
+# GPT (s1_train.py). Upstream's optimizer is ScaledAdam (our scaled_adam.py) built with lr 0.01; its
+# scheduler then forces 0.002 after every update, so the first update runs at 0.01 and all later ones at
+# 0.002. AdamW stays available (optimizer="adamw"); for the pretrained GPT's weights (RMS about 0.02-0.05)
+# a fixed AdamW lr of 1e-4 gives updates of the same order of magnitude as ScaledAdam's.
 GPT_EPOCHS = 15
 GPT_SAVE_EVERY = 5
-GPT_LR = 1e-4
+GPT_OPTIMIZERS = ("scaled_adam", "adamw")
+GPT_SCALED_ADAM_FIRST_LR = 0.01
+GPT_SCALED_ADAM_LR = 0.002
+GPT_SCALED_ADAM = {"betas": (0.9, 0.95), "clipping_scale": 2.0, "clipping_update_period": 1000,
+                   "scalar_lr_scale": 0.1, "eps": 1e-8, "param_min_rms": 1e-5, "param_max_rms": 3.0,
+                   "scalar_max": 10.0, "size_update_period": 4}
+GPT_LR = 1e-4  # AdamW
 GPT_BETAS = (0.9, 0.95)
 GPT_EPS = 1e-8
 GPT_ACCUMULATE = 4  # optimizer step when batch_idx > 0 and batch_idx % 4 == 0, as upstream
@@ -44,6 +51,8 @@ class TrainingOptions:
 
     ``repeat_target``: small sets are repeated up to about this many items per epoch (upstream: 100).
     ``max_steps``: stop (and save) after this many optimizer steps in total (for quick checks).
+    ``optimizer``: the GPT's, "scaled_adam" (upstream's, the default) or "adamw". With ScaledAdam an
+    explicit ``lr`` is used for every update instead of upstream's 0.01-then-0.002 rule.
     """
 
     epochs: int | None = None
@@ -61,6 +70,7 @@ class TrainingOptions:
     max_steps: int | None = None
     num_threads: int | None = None
     export_every_save: bool = False
+    optimizer: str = "scaled_adam"
 
     def __post_init__(self) -> None:
         problems = []
@@ -78,6 +88,8 @@ class TrainingOptions:
             problems.append(f"text_lr_ratio must be in (0, 1] (got {self.text_lr_ratio}); upstream's range is 0.2-0.6")
         if self.lr is not None and not 0.0 < self.lr < 1.0:
             problems.append(f"lr must be between 0 and 1 (got {self.lr})")
+        if self.optimizer not in GPT_OPTIMIZERS:
+            problems.append(f"optimizer must be one of {', '.join(GPT_OPTIMIZERS)} (got {self.optimizer!r})")
         if self.accumulate < 1:
             problems.append("accumulate must be at least 1")
         if problems:

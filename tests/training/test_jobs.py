@@ -38,6 +38,14 @@ def test_argv_is_a_list_without_shell(tmp_path):
     assert args.voice == "my voice" and args.epochs == 3 and args.resume and args.batch_size == "auto"
 
 
+def test_gpt_argv_carries_the_optimizer(tmp_path):
+    from gpt_sovits.training.commands import _options
+
+    for name in ("adamw", "scaled_adam"):
+        argv = training_argv("gpt", "v", tmp_path, tmp_path, TrainingOptions(optimizer=name))
+        assert _options(build_parser().parse_args(argv[3:])).optimizer == name
+
+
 def test_sigkill_mid_epoch_then_resume(voice_workspace, tiny_v2):
     job = start_training_job("gpt", "alice", voice_workspace, tiny_v2, TrainingOptions(epochs=3, **OPTIONS))
     _wait_for(job, lambda ev: any(e["event"] == "step" and e["epoch"] == 2 for e in ev))
