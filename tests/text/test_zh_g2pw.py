@@ -29,7 +29,7 @@ POLYPHONIC = [
     ("和", "ㄏㄜ2"),
     ("和", "ㄏㄜ4"),
 ]
-MONOPHONIC = [("銀", "ㄧㄣ2"), ("似", "ㄙ4"), ("大", "ㄉㄚ4")]
+MONOPHONIC = [("銀", "ㄧㄣ2"), ("似", "ㄙ4"), ("的", "ㄉㄧ4")]
 BOPOMOFO = {
     "ㄒㄧㄥ": "xing",
     "ㄏㄤ": "hang",
@@ -40,7 +40,7 @@ BOPOMOFO = {
     "ㄏㄜ": "he",
     "ㄧㄣ": "yin",
     "ㄙ": "si",
-    "ㄉㄚ": "da",
+    "ㄉㄧ": "di",
 }
 VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *"我們在銀行長大了他重要和似的"]
 LABELS = sorted({r for _, r in POLYPHONIC})
@@ -143,20 +143,35 @@ def test_loader_reads_the_official_file_set(random_model):
     assert model.labels.chars == tuple(CHARS)
     assert model.labels.allowed["長"] == {LABELS.index("ㄔㄤ2"), LABELS.index("ㄓㄤ3")}
     assert model.predicted_chars == {"行", "長", "重"}  # 和 is left to the rules, as upstream does
-    assert set(model.monophonic) == {"銀", "大"}  # 似 is not taken from the table
+    assert set(model.monophonic) == {"銀", "的"}  # 似 is not taken from the table
 
 
 def test_prediction_is_the_masked_argmax_at_the_query_token(random_model):
+    from pypinyin import Style, pinyin
+
     model, by_token, by_char = random_model
-    sentence = "我们在银行长大了和似的"  # simplified: the model sees 我們在銀行長大了和似的
-    expected: list[str | None] = [None] * len(sentence)
+    sentence = "我们在银行长大了，和似的"  # the model sees 我們在銀行長大了 and 和似的
+    # every Han character starts from pypinyin's reading of its run (似的 -> shi4 de5)
+    expected: list[str | None] = [
+        p[0]
+        for run in ("我们在银行长大了", "，", "和似的")
+        for p in pinyin(run, Style.TONE3, neutral_tone_with_five=True)
+    ]
+    expected[8] = None  # punctuation
     for i, trad in ((4, "行"), (5, "長")):
         scores = by_token[VOCAB.index(trad)] + by_char[CHARS.index(trad)]
         allowed = sorted(model.labels.allowed[trad])
         label = LABELS[allowed[int(np.argmax(scores[allowed]))]]
         expected[i] = BOPOMOFO[label[:-1]] + label[-1]
-    expected[3], expected[6] = "yin2", "da4"
+    expected[11] = "di4"  # the monophonic table beats pypinyin's de5; 似 (excluded) keeps shi4, 和 he2
+    assert expected[9:11] == ["he2", "shi4"]
     assert model.predict(sentence) == expected
+
+
+def test_a_run_that_is_a_dictionary_word_is_read_from_the_dictionary(random_model):
+    model = random_model[0]
+    model.word_readings["银行"] = ["yin2", "heng2"]
+    assert model.predict("银行。") == ["yin2", "heng2", None]
 
 
 def test_clean_chinese_uses_the_model_before_tone_sandhi(tmp_path):
@@ -255,3 +270,11 @@ def test_bad_word_reading_line_is_reported(tmp_path):
     (tmp_path / "polyphonic.rep").write_text("银行: __import__('os')\n", "utf-8")
     with pytest.raises(ModelNotFoundError, match="line 1"):
         g2pw_module.read_word_readings(tmp_path)
+
+
+@pytest.mark.parametrize("text", ["你好，世界。", "我们一起去学校吧！", "小孩儿在看一看书呢？"])
+def test_text_without_listed_characters_reads_as_pypinyin(tmp_path, text):
+    pytest.importorskip("onnxruntime")
+    folder = _write_model(tmp_path, *_forcing({"長": "ㄔㄤ2"}))
+    model = G2PW.load(folder, tmp_path / "chinese-roberta-wwm-ext-large")
+    assert clean_chinese(text, polyphone_model=model) == clean_chinese(text)

@@ -19,6 +19,7 @@ import ast
 import importlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -49,6 +50,7 @@ WORD_READING_FILES = ("polyphonic.rep", "polyphonic-fix.rep")
 # character it is asked about (upstream's current default).
 CONTEXT_CHARS = 16
 MAX_TOKENS = 512
+_HAN_RUN = re.compile("[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]+")
 _CONFIG_DEFAULTS = {"use_mask": True, "use_char_phoneme": False}
 _INSTALL_HINT = "pip install -r requirements.txt (it lists onnxruntime and opencc)"
 
@@ -191,24 +193,34 @@ class G2PW:
     def predict(self, sentence: str) -> list[str | None]:
         """Pinyin with tone digit (neutral = 5) per character of ``sentence``, e.g. "xing2".
 
-        Polyphonic characters get the model's choice, characters of the monophonic table their
-        table reading; every other character (and a reading with no pinyin spelling) gets None,
-        meaning "keep the front end's own reading".
+        Each run of Han characters is read on its own, as upstream does: a run that is a whole
+        entry of the word-reading dictionary takes that entry; otherwise polyphonic characters
+        get the model's choice, characters of the monophonic table their table reading, and the
+        rest pypinyin's reading of the run. Other characters (punctuation) get None.
         """
-        text = self._to_traditional(sentence)
-        if len(text) != len(sentence):
-            logger.warning("OpenCC changed the length of %r; g2pW reads it untranslated", sentence)
-            text = sentence
-        result: list[str | None] = [None] * len(text)
+        result: list[str | None] = [None] * len(sentence)
+        for match in _HAN_RUN.finditer(sentence):
+            result[match.start() : match.end()] = self._read_run(match.group())
+        return result
+
+    def _read_run(self, run: str) -> list[str | None]:
+        whole = self.word_readings.get(run)
+        if whole is not None and len(whole) == len(run):
+            return list(whole)
+        text = self._to_traditional(run)
+        if len(text) != len(run):
+            logger.warning("OpenCC changed the length of %r; g2pW reads it untranslated", run)
+            text = run
+        result = _pypinyin_readings(run)
         queries: list[int] = []
         for i, char in enumerate(text):
             if char in self.predicted_chars:
                 queries.append(i)
             elif char in self.monophonic:
-                result[i] = self._pinyin(self.monophonic[char])
+                result[i] = self._pinyin(self.monophonic[char]) or result[i]
         if queries:
             for i, reading in zip(queries, self._classify(text, queries), strict=True):
-                result[i] = self._pinyin(reading)
+                result[i] = self._pinyin(reading) or result[i]
         return result
 
     def correct_word(self, word: str, readings: list[str | None]) -> list[str | None]:
@@ -285,6 +297,15 @@ class G2PW:
             raise TextError(f"The g2pW model failed on {context!r} ({e}); its files may not match each other.") from e
         names = [self.labels.names[int(i)] for i in np.argmax(scores, axis=1)]
         return [n.split(" ")[1] for n in names] if self._char_phoneme else names
+
+
+def _pypinyin_readings(run: str) -> list[str | None]:
+    """pypinyin's reading of every character of a Han run, with its phrase dictionary (TONE3, neutral 5)."""
+    pypinyin = importlib.import_module("pypinyin")
+    items = pypinyin.pinyin(run, style=pypinyin.Style.TONE3, neutral_tone_with_five=True)
+    if len(items) != len(run):  # not expected for Han characters; keep the front end's own readings
+        return [None] * len(run)
+    return [item[0] if item and item[0] and item[0][-1] in "12345" else None for item in items]
 
 
 @lru_cache(maxsize=4)
