@@ -278,3 +278,16 @@ def test_text_without_listed_characters_reads_as_pypinyin(tmp_path, text):
     folder = _write_model(tmp_path, *_forcing({"長": "ㄔㄤ2"}))
     model = G2PW.load(folder, tmp_path / "chinese-roberta-wwm-ext-large")
     assert clean_chinese(text, polyphone_model=model) == clean_chinese(text)
+
+
+def test_char_phoneme_labels(tmp_path):
+    """With use_char_phoneme the labels are "<char> <reading>" and the reading part is used."""
+    pytest.importorskip("onnxruntime")
+    char_labels = sorted(f"{c} {r}" for c, r in POLYPHONIC)
+    by_char = np.zeros((len(CHARS), len(char_labels)))
+    by_char[CHARS.index("重"), char_labels.index("重 ㄔㄨㄥ2")] = 10.0
+    folder = _write_model(tmp_path, np.zeros((len(VOCAB), len(char_labels))), by_char)
+    (folder / "config.py").write_text("use_char_phoneme = True\n", "utf-8")
+    model = G2PW.load(folder, tmp_path / "chinese-roberta-wwm-ext-large")
+    assert model.labels.names == tuple(char_labels)
+    assert model.predict("重要")[0] == "chong2"

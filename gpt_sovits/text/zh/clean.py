@@ -1,4 +1,4 @@
-"""``clean_chinese``: upstream ``clean_text(text, "zh", version)`` with g2pW off."""
+"""``clean_chinese``: upstream ``clean_text(text, "zh", version)``; g2pW only when a model is given."""
 
 from __future__ import annotations
 
