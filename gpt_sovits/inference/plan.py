@@ -155,7 +155,7 @@ def run_features(runs: list[Run], language: str, synth, final: bool) -> TextFeat
             continue
         if last:
             chunk = ensure_final_punctuation(chunk, language) if final else _soft_end(chunk)
-        f = text_features(chunk, language, synth.symbol_version, synth.bert)
+        f = text_features(chunk, language, synth.symbol_version, synth.bert, getattr(synth, "polyphone_model", None))
         texts.append(f.norm_text)
         ids += list(f.phone_ids)
         feats.append(f.bert)

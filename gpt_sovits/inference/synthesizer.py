@@ -74,6 +74,7 @@ class Synthesizer:
         self.cache = ReferenceCache(cache_dir)
         self.reference_analyses = 0  # how many times a reference was analysed (not served from cache)
         self.last_cut_pieces: list[str] = []  # pieces stopped by the runaway guard in the current call
+        self.polyphone_model = None  # optional g2pW model for Chinese polyphones (from_files finds it)
 
     # ----- construction ---------------------------------------------------------------------
     @classmethod
@@ -114,7 +115,13 @@ class Synthesizer:
             sv = SpeakerEmbedder.load(pretrained_dir / "sv" / "pretrained_eres2netv2w24s4ep4.ckpt", choice.device)
         ids = (_file_id(gpt_path), _file_id(sovits_path), _file_id(pretrained_dir / "chinese-hubert-base"),
                _file_id(pretrained_dir / "chinese-roberta-wwm-ext-large"))
+        from gpt_sovits.text.zh.g2pw import find_g2pw
+
+        polyphone_model = find_g2pw(pretrained_dir)
+        if polyphone_model is not None:
+            ids = (*ids, _file_id(pretrained_dir / "G2PWModel"))
         synth = cls(gpt, sovits, hubert, bert, sv, device=choice.device, cache_dir=cache_dir, model_ids=ids)
+        synth.polyphone_model = polyphone_model
         if warm_up:
             synth.warm_up()
         return synth
@@ -166,6 +173,7 @@ class Synthesizer:
         if sovits_path is not None:
             ids[1] = _file_id(sovits_path)
         new = Synthesizer(gpt, sovits, self.hubert, self.bert, sv, device=self.device, model_ids=tuple(ids))
+        new.polyphone_model = self.polyphone_model
         new.cache = self.cache if sovits_path is None else ReferenceCache(self.cache.folder)
         return new
 
@@ -206,7 +214,7 @@ class Synthesizer:
         bert = None
         norm = ""
         if prompt_text:
-            feats = text_features(prompt_text, ref_language, self.symbol_version, self.bert)
+            feats = text_features(prompt_text, ref_language, self.symbol_version, self.bert, self.polyphone_model)
             phones, bert, norm = feats.phone_ids, feats.bert, feats.norm_text
         prompt = ReferencePrompt(key, prompt_semantic, phones, bert, norm, specs, svs or None, notices)
         self.cache.put(prompt)

@@ -101,12 +101,15 @@ def split_long_piece(text: str, limit: int = MAX_PIECE_CHARS) -> list[str]:
     return chunks
 
 
-def text_features(text: str, mode: str, version: str, bert) -> TextFeatures:
-    """Phone ids and BERT features of ``text`` in language ``mode`` (upstream's get_phones_and_bert)."""
+def text_features(text: str, mode: str, version: str, bert, polyphone_model=None) -> TextFeatures:
+    """Phone ids and BERT features of ``text`` in language ``mode`` (upstream's get_phones_and_bert).
+
+    ``polyphone_model``: the optional g2pW model for Chinese polyphones (None: pypinyin, as the golden data).
+    """
     from gpt_sovits.features.bert import zero_features
     from gpt_sovits.text.frontend import run_pipeline
 
-    result = run_pipeline(text, mode, version)
+    result = run_pipeline(text, mode, version, polyphone_model=polyphone_model)
     feats = []
     for seg in result.segments:
         n = len(seg.phones)

@@ -59,21 +59,23 @@ class PipelineResult:
         return tuple(n for s in self.segments for n in (s.word2ph or ()))
 
 
-def _clean_chinese(text: str, version: str) -> CleanedText:
+def _clean_chinese(text: str, version: str, polyphone_model=None) -> CleanedText:
     from gpt_sovits.text.zh import clean_chinese  # handles the ￥ / ^ special pauses itself
 
-    norm, phones, word2ph = clean_chinese(text, version)
+    norm, phones, word2ph = clean_chinese(text, version, polyphone_model=polyphone_model)
     return CleanedText(norm, list(phones), list(word2ph))
 
 
 def clean_text(text: str, language: str, version: str = "v2", *,
-               english_words: Mapping[str, list[str]] | None = None, nltk_data: Path | None = None) -> CleanedText:
+               english_words: Mapping[str, list[str]] | None = None, nltk_data: Path | None = None,
+               polyphone_model=None) -> CleanedText:
     """Normalise and phonemise ``text`` of one language ("zh" or "en"); unknown phones become UNK.
 
-    ``english_words`` (lower-case word -> ARPAbet) overrides English G2P.
+    ``english_words`` (lower-case word -> ARPAbet) overrides English G2P; ``polyphone_model`` (the
+    optional g2pW model, :func:`gpt_sovits.text.zh.g2pw.find_g2pw`) chooses Chinese polyphone readings.
     """
     if language == ZH:
-        result = _clean_chinese(text, version)
+        result = _clean_chinese(text, version, polyphone_model)
     elif language == EN:
         from gpt_sovits.text.en import clean_english
 
@@ -105,10 +107,11 @@ def split_for_mode(text: str, mode: str) -> list[tuple[str, str]]:
 
 
 def _segments(text: str, mode: str, version: str, english_words: Mapping[str, list[str]] | None,
-              nltk_data: Path | None) -> list[Segment]:
+              nltk_data: Path | None, polyphone_model=None) -> list[Segment]:
     out = []
     for lang, piece in split_for_mode(text, mode):
-        cleaned = clean_text(piece, lang, version, english_words=english_words, nltk_data=nltk_data)
+        cleaned = clean_text(piece, lang, version, english_words=english_words, nltk_data=nltk_data,
+                             polyphone_model=polyphone_model)
         w2p = tuple(cleaned.word2ph) if cleaned.word2ph is not None else None
         out.append(Segment(lang, piece, cleaned.norm_text, tuple(cleaned.phones), w2p))
     return out
@@ -116,14 +119,14 @@ def _segments(text: str, mode: str, version: str, english_words: Mapping[str, li
 
 def run_pipeline(text: str, mode: str, version: str = "v2", *,
                  english_words: Mapping[str, list[str]] | None = None, nltk_data: Path | None = None,
-                 retry_short: bool = True) -> PipelineResult:
+                 retry_short: bool = True, polyphone_model=None) -> PipelineResult:
     """Upstream's ``get_phones_and_bert`` without BERT: segments, joined phones, ids, norm text."""
     text = re.sub(r" {2,}", " ", text)
-    segments = _segments(text, mode, version, english_words, nltk_data)
+    segments = _segments(text, mode, version, english_words, nltk_data, polyphone_model)
     phones = tuple(p for s in segments for p in s.phones)
     dot = False
     if retry_short and len(phones) < MIN_PHONES:
-        segments = _segments("." + text, mode, version, english_words, nltk_data)
+        segments = _segments("." + text, mode, version, english_words, nltk_data, polyphone_model)
         phones = tuple(p for s in segments for p in s.phones)
         dot = True
     return PipelineResult(
