@@ -32,6 +32,8 @@ from collections.abc import Iterable
 
 import torch
 
+from gpt_sovits.errors import ConfigError
+
 CLIP_STEP = "clip_step"
 CLIP_NORMS = "clip_norms"
 CLIP_THRESHOLD = "clip_threshold"
@@ -45,9 +47,9 @@ class ScaledAdam(torch.optim.Optimizer):
                  scalar_lr_scale: float = 0.1, eps: float = 1e-8, param_min_rms: float = 1e-5,
                  param_max_rms: float = 3.0, scalar_max: float = 10.0, size_update_period: int = 4):
         if lr <= 0 or not 0 <= betas[0] < 1 or not 0 <= betas[1] < 1 or eps <= 0:
-            raise ValueError(f"invalid ScaledAdam settings: lr={lr}, betas={betas}, eps={eps}")
+            raise ConfigError(f"ScaledAdam needs lr > 0, betas in [0, 1) and eps > 0 (got {lr}, {betas}, {eps})")
         if size_update_period < 1 or clipping_update_period < 1:
-            raise ValueError("size_update_period and clipping_update_period must be at least 1")
+            raise ConfigError("ScaledAdam's size_update_period and clipping_update_period must be at least 1")
         defaults = {"lr": lr, "betas": tuple(betas), "clipping_scale": clipping_scale,
                     "clipping_update_period": clipping_update_period, "scalar_lr_scale": scalar_lr_scale,
                     "eps": eps, "param_min_rms": param_min_rms, "param_max_rms": param_max_rms,
@@ -67,7 +69,7 @@ class ScaledAdam(torch.optim.Optimizer):
                 continue
             for p in params:
                 if p.grad.is_sparse:
-                    raise RuntimeError("ScaledAdam does not support sparse gradients")
+                    raise ConfigError("ScaledAdam does not support sparse gradients; use dense embeddings")
                 if not self.state[p]:
                     self._init_state(group, p, self.state[p])
             factor = self._clip_factor(group, params)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 
+import pytest
 import torch
 
+from gpt_sovits.errors import ConfigError
 from gpt_sovits.training.scaled_adam import CLIP_THRESHOLD, ScaledAdam
 
 
@@ -103,3 +105,10 @@ def test_state_round_trips_through_state_dict():
     assert _train(copy, restored, x, y, 9) == expected
     for a, b in zip(model.parameters(), copy.parameters(), strict=True):
         assert torch.equal(a, b)
+
+
+def test_invalid_settings_are_refused():
+    with pytest.raises(ConfigError, match="lr > 0"):
+        ScaledAdam([torch.nn.Parameter(torch.ones(2))], lr=0.0)
+    with pytest.raises(ConfigError, match="at least 1"):
+        ScaledAdam([torch.nn.Parameter(torch.ones(2))], size_update_period=0)
