@@ -98,36 +98,31 @@ class DatasetLayout:
 
 
 def read_phones(path: Path) -> dict[str, list[str]]:
-    """{name: phones} from a phones table (upstream's 2-name2text.txt format)."""
+    """{name: phones} from a phones table (upstream's 2-name2text.txt format, read by data/feature_files)."""
+    from gpt_sovits.data.events import DatasetError
+    from gpt_sovits.data.feature_files import read_phones_table
+
     path = Path(path)
     if not path.is_file():
         raise DatasetFormatError(f"{path} is missing: prepare the dataset first (Voice data tab or `prepare`).")
-    out: dict[str, list[str]] = {}
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
-        if not line.strip():
-            continue
-        fields = line.split("\t")
-        if len(fields) != 4:
-            raise DatasetFormatError(f"{path.name} line {line_no}: expected 4 tab-separated fields, found {len(fields)}")
-        out[fields[0]] = fields[1].split()
-    return out
+    try:
+        return {row.name: list(row.phones) for row in read_phones_table(path)}
+    except DatasetError as e:
+        raise DatasetFormatError(str(e)) from e
 
 
 def read_semantic(path: Path) -> dict[str, list[int]]:
     """{name: 25 Hz codes} from a semantic table (header line first, as upstream writes it)."""
+    from gpt_sovits.data.events import DatasetError
+    from gpt_sovits.data.feature_files import read_semantic_table
+
     path = Path(path)
     if not path.is_file():
         raise DatasetFormatError(f"{path} is missing: prepare the dataset first (the semantic-token stage).")
-    out: dict[str, list[int]] = {}
-    for line_no, line in enumerate(path.read_text(encoding="utf-8").split("\n")[1:], start=2):
-        if not line.strip():
-            continue
-        name, _, codes = line.partition("\t")
-        try:
-            out[name] = [int(c) for c in codes.split()]
-        except ValueError as e:
-            raise DatasetFormatError(f"{path.name} line {line_no}: the codes are not whole numbers") from e
-    return out
+    try:
+        return read_semantic_table(path)
+    except DatasetError as e:
+        raise DatasetFormatError(str(e)) from e
 
 
 def load_tensor(path: Path) -> torch.Tensor:
