@@ -37,6 +37,12 @@ def case(request, golden_dir):
     return version, model, data
 
 
+@pytest.fixture(scope="module")
+def v2_case(golden_dir):
+    """Only the v2 data hold the speed-1.25 and injected-noise references (golden README)."""
+    return "v2", load_sovits(golden_dir / "sovits_v2_tiny.pth"), dict(np.load(golden_dir / "sovits_v2_tiny_io.npz"))
+
+
 def _t(array) -> torch.Tensor:
     return torch.from_numpy(np.asarray(array))
 
@@ -119,19 +125,15 @@ def test_decode_multi_reference(case):
     assert _check_prefix(data, "dec_multiref_", wav, trace) >= 2
 
 
-def test_decode_speed(case):
-    version, model, data = case
-    if "dec_s125_wav" not in data:
-        pytest.skip(f"no speed 1.25 reference for {version}")
+def test_decode_speed(v2_case):
+    _, model, data = v2_case
     wav, trace = _decode(model, data, [_t(data["spec"])], speed=1.25)
     assert wav.shape[-1] == (int(114 / 1.25) + 1) * 640
     assert _check_prefix(data, "dec_s125_", wav, trace) == 7
 
 
-def test_decode_with_injected_noise(case):
-    version, model, data = case
-    if "dec_ns05_wav" not in data:
-        pytest.skip(f"no noisy reference for {version}")
+def test_decode_with_injected_noise(v2_case):
+    _, model, data = v2_case
     wav, _ = _decode(model, data, [_t(data["spec"])], noise_scale=0.5, noise=_t(data["dec_ns05_noise"]))
     _close(wav, data["dec_ns05_wav"], "dec_ns05_wav", atol=WAVE_ATOL)
     # The noisy reference is far from the noiseless one, so matching it proves the draw is used.
