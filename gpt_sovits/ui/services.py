@@ -156,25 +156,13 @@ class StudioServices:
     def clean_and_slice(self, name: str, files: list[Path], denoise_strength: float, language: str,
                         slicer=None, on_event=None):
         """Copy, clean and slice ``files`` into the voice's clips (data.prepare_audio); the import report."""
-        import inspect
-
         from gpt_sovits.data.audio_import import prepare_audio
 
         voice = self.voice(name)
         if not files:
             raise StudioError("Add recordings on the Voice data tab first (upload files or record).")
-        kwargs = {"language": language, "on_event": on_event}
-        if slicer is not None and "slicer" in inspect.signature(prepare_audio).parameters:
-            kwargs["slicer"] = slicer
-        return prepare_audio(voice, files, denoise_strength or None, True, **kwargs)
-
-    def slicer_supported(self) -> bool:
-        """True when data.prepare_audio accepts custom slicer settings."""
-        import inspect
-
-        from gpt_sovits.data.audio_import import prepare_audio
-
-        return "slicer" in inspect.signature(prepare_audio).parameters
+        return prepare_audio(voice, files, denoise_strength or None, True, language=language, slicer=slicer,
+                             on_event=on_event)
 
     def clips(self, name: str | None) -> list[ClipInfo]:
         """The voice's clips in transcript order (clips missing from the list are appended)."""
@@ -272,12 +260,6 @@ class StudioServices:
         return rows
 
     # ----- training (gpt_sovits.training) --------------------------------------------------------
-    def training_available(self) -> bool:
-        """True when the training package offers its job runner."""
-        import importlib.util
-
-        return importlib.util.find_spec("gpt_sovits.training.jobs") is not None
-
     def start_training(self, name: str, kind: str, epochs: int, batch_size: int, max_steps: int = 0):
         """Start a SoVITS or GPT fine-tune of ``name`` as a subprocess; one run per voice at a time."""
         from gpt_sovits.training import TrainingOptions

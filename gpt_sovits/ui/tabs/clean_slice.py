@@ -24,11 +24,7 @@ def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dr
         strength = tr.reg(gr.Slider(0, 1, value=0.0, step=0.05, label=tr.t("denoise"), elem_id="denoise"), "denoise")
         language = tr.reg(gr.Dropdown(CLIP_LANGUAGES, value="zh", label=tr.t("clip_language")), "clip_language")
     defaults = SlicerSettings()
-    custom = services.slicer_supported()
     with tr.reg(gr.Accordion(tr.t("slicer_settings"), open=False), "slicer_settings", "label"):
-        if not custom:
-            gr.Markdown("These settings shape the preview's cut marks; slicing itself still uses the defaults "
-                        "in this build.")  # fmt: skip
         threshold = gr.Slider(-60, -10, value=defaults.threshold_db, step=1, label="Silence below (dBFS)")
         min_interval = gr.Slider(50, 2000, value=defaults.min_interval_ms, step=10, label="Shortest pause to cut at (ms)")
         max_kept = gr.Slider(50, 2000, value=defaults.max_sil_kept_ms, step=10, label="Silence kept around a cut (ms)")

@@ -39,15 +39,10 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
         batch = tr.reg(gr.Number(0, precision=0, minimum=0, maximum=64, label=tr.t("batch_size")), "batch_size")
         max_steps = tr.reg(gr.Number(0, precision=0, minimum=0, label=tr.t("max_steps"), elem_id="max-steps"),
                            "max_steps")
-    ready = services.training_available()
     with gr.Row():
-        train_sovits = tr.reg(gr.Button(tr.t("train_sovits"), interactive=ready, elem_id="train-sovits"),
-                              "train_sovits", "value")
-        train_gpt = tr.reg(gr.Button(tr.t("train_gpt"), interactive=ready, elem_id="train-gpt"), "train_gpt", "value")
-        cancel = tr.reg(gr.Button(tr.t("cancel"), variant="stop", interactive=ready), "cancel", "value")
-    if not ready:
-        gr.Markdown("Training is not available in this build yet; preparing the data already works, and "
-                    "zero-shot synthesis needs no training.")  # fmt: skip
+        train_sovits = tr.reg(gr.Button(tr.t("train_sovits"), elem_id="train-sovits"), "train_sovits", "value")
+        train_gpt = tr.reg(gr.Button(tr.t("train_gpt"), elem_id="train-gpt"), "train_gpt", "value")
+        cancel = tr.reg(gr.Button(tr.t("cancel"), variant="stop"), "cancel", "value")
     status = gr.Markdown(elem_id="finetune-status")
     losses = tr.reg(gr.Plot(label=tr.t("loss")), "loss")
     models = tr.reg(gr.Dataframe(headers=MODEL_HEADERS, interactive=False, label=tr.t("produced_models"),
