@@ -41,13 +41,18 @@ class ScaleDiscriminator(nn.Module):
         self.conv_post = WNConv1d(1024, 1, 3, 1, padding=1)
 
     def forward(self, x: torch.Tensor):
-        fmaps = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LRELU_SLOPE)
-            fmaps.append(x)
-        x = self.conv_post(x)
+        return _run_stack(self.convs, self.conv_post, x)
+
+
+def _run_stack(convs: nn.ModuleList, post: nn.Module, x: torch.Tensor):
+    """Convs each followed by LReLU, then the output conv: (flattened logits, every feature map)."""
+    fmaps = []
+    for conv in convs:
+        x = F.leaky_relu(conv(x), LRELU_SLOPE)
         fmaps.append(x)
-        return torch.flatten(x, 1, -1), fmaps
+    x = post(x)
+    fmaps.append(x)
+    return torch.flatten(x, 1, -1), fmaps
 
 
 class PeriodDiscriminator(nn.Module):
@@ -71,13 +76,7 @@ class PeriodDiscriminator(nn.Module):
             x = F.pad(x, (0, extra), "reflect")
             t += extra
         x = x.view(b, c, t // self.period, self.period)
-        fmaps = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LRELU_SLOPE)
-            fmaps.append(x)
-        x = self.conv_post(x)
-        fmaps.append(x)
-        return torch.flatten(x, 1, -1), fmaps
+        return _run_stack(self.convs, self.conv_post, x)
 
 
 class MultiPeriodDiscriminator(nn.Module):
