@@ -4,6 +4,8 @@ Importing this package loads no model, probes no GPU and touches no network; the
 public names below are imported on first use.
 """
 
+from gpt_sovits.lazy import lazy_getattr
+
 __version__ = "0.1.0"
 
 _EXPORTS = {
@@ -12,13 +14,6 @@ _EXPORTS = {
     "ReferencePrompt": "gpt_sovits.inference.reference",
 }
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'gpt_sovits' has no attribute {name!r}")
-
+__getattr__ = lazy_getattr("gpt_sovits", _EXPORTS)
 
 __all__ = ["__version__", *_EXPORTS]

@@ -6,19 +6,14 @@ Names are imported lazily so that importing this package loads neither FastAPI n
 
 from __future__ import annotations
 
+from gpt_sovits.lazy import lazy_getattr
+
 _EXPORTS = {
     "create_app": "gpt_sovits.api.app",
     "ApiOptions": "gpt_sovits.api.options",
     "EngineHost": "gpt_sovits.api.queue",
 }
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'gpt_sovits.api' has no attribute {name!r}")
-
+__getattr__ = lazy_getattr("gpt_sovits.api", _EXPORTS)
 
 __all__ = list(_EXPORTS)

@@ -5,6 +5,8 @@ Names are imported lazily so that ``import gpt_sovits.inference`` stays cheap.
 
 from __future__ import annotations
 
+from gpt_sovits.lazy import lazy_getattr
+
 _EXPORTS = {
     "SynthesisRequest": "gpt_sovits.inference.request",
     "AudioChunk": "gpt_sovits.inference.request",
@@ -14,13 +16,6 @@ _EXPORTS = {
     "ReferencePrompt": "gpt_sovits.inference.reference",
 }
 
-
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        import importlib
-
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'gpt_sovits.inference' has no attribute {name!r}")
-
+__getattr__ = lazy_getattr("gpt_sovits.inference", _EXPORTS)
 
 __all__ = list(_EXPORTS)
