@@ -26,12 +26,22 @@ logger = logging.getLogger(__name__)
 
 
 def synthesizer_loader(settings: StudioSettings, device: str = "auto") -> EngineLoader:
-    """A loader that builds the real engine (Synthesizer.from_files, safe model importers) for a model pair."""
+    """A loader that builds the real engine (safe model importers) for a model pair.
+
+    The first pair loads everything; later pairs reuse the loaded HuBERT and BERT
+    (Synthesizer.with_models), so switching voices only reads the GPT and SoVITS files.
+    """
+    loaded: list = []
 
     def load(gpt: Path, sovits: Path):
         from gpt_sovits.inference import Synthesizer
 
-        return Synthesizer.from_files(gpt, sovits, Path(settings.pretrained_dir), device=device)
+        if loaded:
+            engine = loaded[0].with_models(gpt, sovits, Path(settings.pretrained_dir))
+        else:
+            engine = Synthesizer.from_files(gpt, sovits, Path(settings.pretrained_dir), device=device)
+        loaded[:] = [engine]
+        return engine
 
     return load
 

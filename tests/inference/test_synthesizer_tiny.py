@@ -156,3 +156,11 @@ def test_streaming_parts_join_to_the_whole_piece(synth, speech_wav):
 
 def test_optimized_vocoder_is_used(synth):
     assert getattr(synth.sovits, "inference_dtype", None) is not None
+
+
+def test_with_models_reuses_feature_extractors(synth, tiny_v2, speech_wav):
+    other = synth.with_models(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2)
+    assert other.hubert is synth.hubert and other.bert is synth.bert
+    assert other.sovits is not synth.sovits and other.gpt is not synth.gpt
+    result = other.synthesize_all(_req(speech_wav, text="好。"))
+    _check_lengths(result, 0.1)
