@@ -186,3 +186,36 @@ def test_fused_resblocks_match_unfused(fast32, golden, dtype):
     np.testing.assert_allclose(fused.numpy(), plain.numpy(), atol=tol * float(plain.abs().max()), rtol=0)
     with pytest.raises(ValueError, match="fused oneDNN"):
         FastVocoder(model.dec, torch.float16).set_fused(True)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("frames", [3, 30, 31, 77])
+def test_fixed_windows_equal_one_shot(golden, frames, fused):
+    """Fixed-size windows (the last one zero-padded and masked) join into the one-shot output."""
+    model, _ = golden
+    vocoder = FastVocoder(model.dec, torch.float32)
+    if fused and not fused_conv_available("cpu", torch.float32):
+        pytest.skip("this torch build has no oneDNN fused convolutions")
+    vocoder.set_fused(fused)
+    window = 2 * vocoder.context_frames + 3  # several windows for the longer inputs
+    gen = torch.Generator().manual_seed(frames)
+    z = torch.randn(1, model.config.inter_channels, frames, generator=gen)
+    g = torch.randn(1, model.config.gin_channels, 1, generator=gen)
+    with torch.inference_mode():
+        whole = vocoder.set_window(None)(z, g)
+        windowed = vocoder.set_window(window)(z, g)
+        assert windowed.shape == whole.shape
+        np.testing.assert_allclose(windowed.numpy(), whole.numpy(), atol=1e-5 * float(whole.abs().max()), rtol=0)
+        if frames > window:  # too little context shows at the seams: the comparison can fail
+            vocoder.context_frames = 1
+            short = vocoder(z, g)
+            assert float((short - whole).abs().max()) > 1e-3 * float(whole.abs().max())
+
+
+def test_window_choice_and_limits(golden):
+    model, _ = golden
+    assert optimize_for_inference(model, "fp32").dec.window_frames is None  # no build cost to avoid
+    fast = optimize_for_inference(model, "bf16")
+    assert fast.dec.window_frames >= max(128, 4 * fast.dec.context_frames)
+    with pytest.raises(ValueError, match="twice the context"):
+        fast.dec.set_window(2 * fast.dec.context_frames)

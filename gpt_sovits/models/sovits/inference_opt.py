@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 from pathlib import Path
 
 import torch
@@ -35,6 +36,9 @@ logger = logging.getLogger(__name__)
 BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
 # Log-mel comparisons ignore bins more than 60 dB (power) below the loudest one.
 MEL_FLOOR_RATIO = 1e-6
+# Fixed vocoder window on CPUs in bf16 (see FastVocoder): 128 frames (2.56 s) keep the overlap
+# with the official model's 13 frames of context a side at a fifth, and build in about 1.5 s.
+VOCODER_WINDOW_FRAMES = 128
 DTYPE_NAMES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -151,25 +155,61 @@ class _FastResBlock(nn.Module):
             self.convs1 = nn.ModuleList(_as_2d(c) for c in block.convs)
             self.convs2 = None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, valid: int | None = None) -> torch.Tensor:
+        """x [B, C, 1, T] -> same shape. With ``valid``, positions from ``valid`` on are padding:
+        they are zero on entry and kept zero before every convolution, as a shorter input would be."""
         if self.fused:
-            return self._forward_fused(x)
+            return self._forward_fused(x, valid)
         for i, c1 in enumerate(self.convs1):
             t = c1(F.leaky_relu(x, LRELU_SLOPE))
             if self.convs2 is not None:
-                t = self.convs2[i](F.leaky_relu_(t, LRELU_SLOPE))
-            x = t.add_(x)
+                t = self.convs2[i](F.leaky_relu_(_zero_tail(t, valid), LRELU_SLOPE))
+            x = _zero_tail(t.add_(x), valid)
         return x
 
-    def _forward_fused(self, x: torch.Tensor) -> torch.Tensor:
+    def _forward_fused(self, x: torch.Tensor, valid: int | None) -> torch.Tensor:
         ops = torch.ops.mkldnn
         for i, c1 in enumerate(self.convs1):
             t = F.leaky_relu(x, LRELU_SLOPE)
             if self.convs2 is not None:
                 t = ops._convolution_pointwise(t, c1.weight, c1.bias, *_geometry(c1), "leaky_relu", [LRELU_SLOPE], "")
+                t = _zero_tail(t, valid)
                 c1 = self.convs2[i]
             x = ops._convolution_pointwise.binary(t, x, c1.weight, c1.bias, *_geometry(c1), "add", None, None, [], None)
+            x = _zero_tail(x, valid)
         return x
+
+
+def _zero_tail(x: torch.Tensor, valid: int | None) -> torch.Tensor:
+    """Zero the time steps of x [..., T] from ``valid`` on (in place); no-op when ``valid`` is None."""
+    if valid is not None and valid < x.shape[-1]:
+        x[..., valid:].zero_()
+    return x
+
+
+def _conv_reach(conv: nn.Module) -> float:
+    """Input steps one output step of a stride-1 conv depends on, on either side."""
+    k, d = conv.kernel_size[-1], conv.dilation[-1]
+    return (k - 1) * d / 2
+
+
+def vocoder_reach_frames(vocoder: FastVocoder) -> int:
+    """Latent frames on either side that one output sample of ``vocoder`` depends on (rounded up, +1).
+
+    Windows decoded with this much context on both sides join into the one-shot output.
+    """
+    reach = _conv_reach(vocoder.conv_pre)
+    steps_per_frame = 1
+    n = vocoder.num_kernels
+    for i, up in enumerate(vocoder.ups):
+        k, s, p = up.kernel_size[-1], up.stride[-1], up.padding[-1]
+        reach += (max(p, k - 1 - p) / s + 1) / steps_per_frame
+        steps_per_frame *= s
+        blocks = vocoder.resblocks[i * n : (i + 1) * n]
+        per_block = [sum(_conv_reach(c) for c in (*b.convs1, *(b.convs2 or ()))) for b in blocks]
+        reach += max(per_block) / steps_per_frame
+    reach += _conv_reach(vocoder.conv_post) / steps_per_frame
+    return math.ceil(reach) + 1
 
 
 class FastVocoder(nn.Module):
@@ -178,6 +218,11 @@ class FastVocoder(nn.Module):
     ``forward(z [B,C,T] float32, g [B,gin,1] | None) -> waveform [B,1,T*prod(rates)] float32``.
     Runs in ``dtype`` inside (conditioning and input conv in float32). Leaky ReLU commutes with
     a positive scale, so each stage's average over its resblocks is folded into the next conv.
+
+    With ``window_frames`` (see :meth:`set_window`) every call runs on windows of exactly that many
+    frames, overlapping by the vocoder's reach, the last one zero-padded and masked. oneDNN's AMX
+    kernels take about 9 ms per frame of input width to build, once per new shape; one fixed shape
+    means they are built once (at warm-up) instead of on every new sentence length.
     """
 
     def __init__(self, dec: HiFiGANGenerator, dtype: torch.dtype = torch.float32):
@@ -193,6 +238,8 @@ class FastVocoder(nn.Module):
         for part in (self.ups, self.resblocks, self.conv_post):
             part.to(dtype=dtype, memory_format=torch.channels_last)
         self.set_fused(fused_conv_available(dec.conv_pre.weight.device, dtype))
+        self.context_frames = vocoder_reach_frames(self)
+        self.window_frames: int | None = None
 
     def set_fused(self, fused: bool) -> FastVocoder:
         """Use (or stop using) oneDNN's fused conv+activation/add kernels in the resblocks."""
@@ -203,18 +250,49 @@ class FastVocoder(nn.Module):
             block.fused = fused
         return self
 
+    def set_window(self, frames: int | None) -> FastVocoder:
+        """Run every call on fixed windows of ``frames`` latent frames (None: the whole input at once)."""
+        if frames is not None and frames <= 2 * self.context_frames:
+            raise ValueError(f"a vocoder window needs more than twice the context of {self.context_frames} "
+                             f"frames, got {frames}")
+        self.window_frames = frames
+        return self
+
     def forward(self, x: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
+        if self.window_frames is None or x.shape[0] != 1:
+            return self._run(x, g)
+        size, ctx, total = self.window_frames, self.context_frames, x.shape[-1]
+        hop = math.prod(up.stride[-1] for up in self.ups)
+        parts = []
+        start = 0
+        while start < total:
+            lo = max(0, start - ctx)
+            # a window reaching the end emits up to the end; others keep ``ctx`` frames of right context
+            end = total if lo + size >= total else lo + size - ctx
+            window = x[..., lo : lo + size]
+            valid = window.shape[-1]
+            if valid < size:
+                window = F.pad(window, (0, size - valid))
+            wav = self._run(window, g, valid if valid < size else None)
+            parts.append(wav[..., (start - lo) * hop : (end - lo) * hop])
+            start = end
+        return torch.cat(parts, dim=-1)
+
+    def _run(self, x: torch.Tensor, g: torch.Tensor | None, valid: int | None = None) -> torch.Tensor:
+        """One pass; with ``valid``, frames from ``valid`` on are padding, masked before every conv."""
         x = self.conv_pre(x)
         if g is not None and self.cond is not None:
             x = x + self.cond(g)
-        x = x.to(self.dtype).unsqueeze(2).contiguous(memory_format=torch.channels_last)
+        x = _zero_tail(x.to(self.dtype), valid).unsqueeze(2).contiguous(memory_format=torch.channels_last)
         n = self.num_kernels
         for i, up in enumerate(self.ups):
             x = up(F.leaky_relu_(x, LRELU_SLOPE) if i else F.leaky_relu(x, LRELU_SLOPE))
+            valid = None if valid is None else valid * up.stride[-1]
+            x = _zero_tail(x, valid)
             blocks = self.resblocks[i * n : (i + 1) * n]
-            total = blocks[0](x)
+            total = blocks[0](x, valid)
             for block in blocks[1:]:
-                total = total.add_(block(x))
+                total = total.add_(block(x, valid))
             x = total  # the 1/n average lives in the next conv's weights
         x = self.conv_post(F.leaky_relu_(x))
         return torch.tanh(x.float()).squeeze(2)
@@ -254,6 +332,8 @@ def optimize_for_inference(model: SoVITSGenerator, dtype: torch.dtype | str | No
     fold_weight_norm(out)
     out.dec = FastVocoder(dec, vocoder_dtype).to(device).eval()
     out.dec.set_fused(fused_conv_available(device, vocoder_dtype))
+    if device.type == "cpu" and vocoder_dtype != torch.float32:
+        out.dec.set_window(max(VOCODER_WINDOW_FRAMES, 4 * out.dec.context_frames))
     out.inference_dtype = vocoder_dtype
     for p in out.parameters():
         p.requires_grad_(False)
