@@ -311,59 +311,50 @@ class Synthesizer:
                      seed: int, first_tokens: int = 12, chunk_tokens: int = 25) -> Iterator[tuple[np.ndarray, int, bool]]:
         """Render one piece while the GPT runs: yields (audio part [N] float32, tokens so far, final).
 
-        The GPT runs in a worker thread and reports each token; every ``chunk_tokens`` confirmed
-        tokens (``first_tokens`` for the first part) the SoVITS stream decoder turns the new
-        frames into audio. The parts joined equal a whole-piece decode up to small seams.
+        The GPT runs token by token in this thread; every ``chunk_tokens`` confirmed tokens
+        (``first_tokens`` for the first part) it pauses while the SoVITS stream decoder turns the new
+        frames into audio. The parts joined equal a whole-piece decode up to small seams. Closing
+        the iterator early (a client that hung up) stops the GPT there.
         """
-        import queue
-        import threading
-
         from gpt_sovits.models.sovits.streaming import StreamDecoder
 
         phone_ids, bert, prompt = self._gpt_inputs(features, reference)
         limit = self.token_limit(len(features.phone_ids))
-        steps: queue.Queue = queue.Queue()
-        outcome: dict = {}
-
-        def run_gpt() -> None:
-            try:
-                outcome["result"] = self.gpt.generate(
-                    phone_ids, bert, prompt, top_k=request.top_k, top_p=request.top_p,
-                    temperature=request.temperature, repetition_penalty=request.repetition_penalty,
-                    early_stop_num=limit, seed=seed, on_step=lambda i, logits, token: steps.put(int(token)))
-            except BaseException as e:  # handed to the consumer thread below
-                outcome["error"] = e
-            finally:
-                steps.put(None)
-
-        worker = threading.Thread(target=run_gpt, name="gpt-stream", daemon=True)
-        worker.start()
         dtype = self._sovits_dtype()
         specs = [s.to(self.device, dtype) for s in reference.refer_specs]
         svs = [s.to(self.device, dtype) for s in reference.sv_embs] if reference.sv_embs else None
         target = torch.tensor(features.phone_ids, device=self.device)[None]
         with torch.inference_mode():
             ge = self.sovits.reference_embedding(specs, svs)
-            decoder = StreamDecoder(self.sovits, target, ge, noise_scale=request.noise_scale, speed=request.speed,
-                                    generator=torch.Generator().manual_seed(seed))
-            seen: list[int] = []
-            pushed = 0
-            while (token := steps.get()) is not None:
-                seen.append(token)
+        decoder = StreamDecoder(self.sovits, target, ge, noise_scale=request.noise_scale, speed=request.speed,
+                                generator=torch.Generator().manual_seed(seed))
+        steps = self.gpt.iter_generate(
+            phone_ids, bert, prompt, top_k=request.top_k, top_p=request.top_p, temperature=request.temperature,
+            repetition_penalty=request.repetition_penalty, early_stop_num=limit, seed=seed)
+        seen: list[int] = []
+        try:
+            while True:
+                try:
+                    seen.append(next(steps))
+                except StopIteration as done:
+                    tokens, idx = done.value
+                    break
                 confirmed = len(seen) - 1  # a step's token is kept once decoding goes on after it
-                if confirmed - pushed >= (first_tokens if pushed == 0 else chunk_tokens):
+                if confirmed == first_tokens or (confirmed > first_tokens
+                                                 and (confirmed - first_tokens) % chunk_tokens == 0):
                     codes = torch.tensor(seen[:confirmed], device=self.device).view(1, 1, -1)
-                    pushed = confirmed
-                    yield _limit_peak(decoder.push(codes).numpy()), pushed, False
-            worker.join()
-            if "error" in outcome:
-                raise outcome["error"]
-            tokens, idx = outcome["result"]
-            if idx >= limit:
-                self.last_cut_pieces.append(features.text)
-            n_prompt = 0 if prompt is None else prompt.shape[-1]
-            codes = tokens[:, n_prompt:].view(1, 1, -1).to(self.device)
-            yield _limit_peak(decoder.push(codes, final=True).numpy()), int(codes.shape[-1]), True
+                    with torch.inference_mode():
+                        audio = decoder.push(codes)
+                    yield _limit_peak(audio.numpy()), confirmed, False
+        finally:  # also when the listener stops early: the GPT goes no further
+            steps.close()
+        if idx >= limit:
+            self.last_cut_pieces.append(features.text)
+        n_prompt = 0 if prompt is None else prompt.shape[-1]
+        codes = tokens[:, n_prompt:].view(1, 1, -1).to(self.device)
+        with torch.inference_mode():
+            audio = decoder.push(codes, final=True)
+        yield _limit_peak(audio.numpy()), int(codes.shape[-1]), True
 
     def _gpt_inputs(self, features: TextFeatures, reference: ReferencePrompt):
         """GPT inputs: phone ids [1,T], BERT [1,1024,T] (prompt + target) and prompt tokens or None."""

@@ -154,6 +154,39 @@ def test_streaming_parts_join_to_the_whole_piece(synth, speech_wav):
     assert snr > 15, f"streamed audio differs from the whole decode (SNR {snr:.1f} dB)"
 
 
+def test_streaming_runs_in_the_callers_thread_and_stops_when_closed(synth, speech_wav):
+    """No second thread (it would start a second OpenMP team and halve the GPT's speed), and a
+    listener that goes away stops the GPT instead of leaving it running to the end."""
+    import threading
+
+    request = _req(speech_wav, text="今天我们一起去公园散步，然后回家吃饭。", noise_scale=0.0, seed=5)
+    steps = []
+    original = synth.gpt.iter_generate
+
+    def counting(*args, **kwargs):
+        inner = original(*args, **kwargs)
+        try:
+            while True:
+                token = next(inner)
+                steps.append(threading.current_thread())
+                yield token
+        except StopIteration as done:
+            return done.value
+        finally:
+            inner.close()
+
+    synth.gpt.iter_generate = counting
+    try:
+        stream = synth.synthesize(request, stream=True)
+        first = next(stream)
+        assert not first.final
+        stream.close()
+    finally:
+        del synth.gpt.iter_generate
+    assert set(steps) == {threading.current_thread()}
+    assert len(steps) == 13  # 12 confirmed tokens for the first part, then nothing more
+
+
 def test_optimized_vocoder_is_used(synth):
     assert getattr(synth.sovits, "inference_dtype", None) is not None
 

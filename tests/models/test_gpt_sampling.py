@@ -159,3 +159,32 @@ def test_batched_generation_matches_one_by_one(model, io):
             ref_tokens, ref_idx = model.generate(p, b, pr, **kwargs)
             assert idx == ref_idx
             assert torch.equal(tokens, ref_tokens)
+
+
+def test_iter_generate_yields_every_token_and_returns_generate_result(model, io):
+    kwargs = dict(top_k=15, temperature=1.1, early_stop_num=40, seed=9)
+    expected = model.generate(io["phone_ids"], io["bert"], io["prompt_semantic"], **kwargs)
+    steps = model.iter_generate(io["phone_ids"], io["bert"], io["prompt_semantic"], **kwargs)
+    yielded = []
+    while True:
+        try:
+            yielded.append(next(steps))
+        except StopIteration as done:
+            tokens, idx = done.value
+            break
+    assert torch.equal(tokens, expected[0]) and idx == expected[1]
+    n_prompt = io["prompt_semantic"].shape[1]
+    assert yielded[: tokens.shape[1] - n_prompt] == tokens[0, n_prompt:].tolist()
+    assert not torch.is_inference_mode_enabled()  # the mode does not leak out between steps
+
+
+def test_iter_generate_stops_when_closed(model, io):
+    calls = []
+    steps = model.iter_generate(io["phone_ids"], io["bert"], io["prompt_semantic"], top_k=1,
+                                on_step=lambda i, logits, token: calls.append(i))
+    for _ in range(3):
+        next(steps)
+    steps.close()
+    assert calls == [0, 1, 2]
+    with pytest.raises(StopIteration):
+        next(steps)

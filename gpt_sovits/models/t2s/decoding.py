@@ -12,7 +12,7 @@ Rules (all reproduced on purpose, they change the output):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 import numpy as np
 import torch
@@ -66,8 +66,30 @@ def keep_token(generated: list[int], token: int, argmax: int, eos: int, early_st
     return stop
 
 
-@torch.inference_mode()
 def generate(
+    model: Text2SemanticModel,
+    phone_ids,
+    bert,
+    prompt_semantic=None,
+    **options,
+) -> tuple[torch.Tensor, int]:
+    """Continue ``prompt_semantic`` (or start from nothing) for the text ``phone_ids``.
+
+    phone_ids [T] or [1, T]; bert [1024, T] or [1, 1024, T]; prompt_semantic [Tp] / [1, Tp] or None;
+    ``options`` as :func:`iter_generate`. Returns (tokens [1, Tp + n] long = prompt followed by the n kept
+    tokens, idx); the caller's new tokens are ``tokens[:, -idx:]`` (the whole ``tokens`` when idx == 0,
+    the prompt-free case).
+    """
+    steps = iter_generate(model, phone_ids, bert, prompt_semantic, **options)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+@torch.inference_mode()
+def iter_generate(
     model: Text2SemanticModel,
     phone_ids,
     bert,
@@ -81,12 +103,13 @@ def generate(
     seed: int | None = None,
     max_steps: int = MAX_STEPS,
     on_step: StepHook | None = None,
-) -> tuple[torch.Tensor, int]:
-    """Continue ``prompt_semantic`` (or start from nothing) for the text ``phone_ids``.
+) -> Generator[int, None, tuple[torch.Tensor, int]]:
+    """:func:`generate` one step at a time: yields each sampled token id, returns (tokens, idx).
 
-    phone_ids [T] or [1, T]; bert [1024, T] or [1, 1024, T]; prompt_semantic [Tp] / [1, Tp] or None.
-    Returns (tokens [1, Tp + n] long = prompt followed by the n kept tokens, idx); the caller's new tokens are
-    ``tokens[:, -idx:]`` (the whole ``tokens`` when idx == 0, the prompt-free case).
+    The caller's thread does the work between its ``next()`` calls, so a consumer can decode audio
+    between tokens without a second thread (a second thread would start a second OpenMP thread
+    team, and two teams on the same cores make every matrix product about twice as slow).
+    Closing the iterator stops the decoding.
     """
     device = model.ar_predict_layer.weight.device
     phones, feats, prompt = prepare_inputs(phone_ids, bert, prompt_semantic, device)
@@ -121,7 +144,9 @@ def generate(
         if on_step is not None:
             on_step(idx, logits, token)
         seen[0, token] = True
-        if keep_token(generated, token, argmax, eos, early_stop_num):
+        stop = keep_token(generated, token, argmax, eos, early_stop_num)
+        yield token
+        if stop:
             break
     if n_prompt == 0 and not generated:
         generated.append(0)  # upstream never returns an empty sequence

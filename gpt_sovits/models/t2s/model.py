@@ -152,6 +152,12 @@ class Text2SemanticModel(nn.Module):
 
         return generate(self, phone_ids, bert, prompt_semantic, **kwargs)
 
+    def iter_generate(self, phone_ids, bert, prompt_semantic=None, **kwargs):
+        """Token by token; see :func:`gpt_sovits.models.t2s.decoding.iter_generate`."""
+        from gpt_sovits.models.t2s.decoding import iter_generate
+
+        return iter_generate(self, phone_ids, bert, prompt_semantic, **kwargs)
+
     def training_loss(self, phoneme_ids, phoneme_lens, semantic_ids, semantic_lens, bert):
         """Teacher-forced summed cross-entropy and top-3 accuracy; see :mod:`gpt_sovits.models.t2s.training`."""
         from gpt_sovits.models.t2s.training import training_loss
