@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from gpt_sovits import pretrained
+from gpt_sovits.compute import compute_thread
 from gpt_sovits.config import StudioSettings
 from gpt_sovits.data.workspace import Voice, Workspace
 from gpt_sovits.errors import StudioError
@@ -233,8 +234,8 @@ class StudioServices:
     def transcribe(self, name: str, on_event=None):
         from gpt_sovits.data.asr import transcribe_voice
 
-        return transcribe_voice(self.voice(name), None, pretrained_dir=self.settings.pretrained_dir,
-                                on_event=on_event)
+        return compute_thread().call(transcribe_voice, self.voice(name), None,
+                                     pretrained_dir=self.settings.pretrained_dir, on_event=on_event)
 
     # ----- fine-tuning -------------------------------------------------------------------------
     def prepare_dataset(self, name: str, version: str, on_event=None):
@@ -242,7 +243,7 @@ class StudioServices:
 
         voice = self.voice(name)
         voice.require_consent("training on")
-        return prepare_dataset(voice, self.settings.pretrained_dir, version, on_event=on_event)
+        return compute_thread().call(prepare_dataset, voice, self.settings.pretrained_dir, version, on_event=on_event)
 
     def trained_models(self, name: str | None) -> list[list[str]]:
         """Rows (kind, file, size MB, modified) of the voice's fine-tuned models."""

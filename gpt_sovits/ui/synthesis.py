@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from gpt_sovits import pretrained
+from gpt_sovits.compute import compute_thread
 from gpt_sovits.errors import ModelNotFoundError, StudioError
 
 logger = logging.getLogger(__name__)
@@ -158,7 +159,12 @@ class SynthesisService:
         return self.services.clip_path(voice.name, choice), ref_text, ref_language, why or f"clip {choice}"
 
     def run(self, voice_name: str, gpt_path, sovits_path, request) -> Iterator[tuple[int, Piece] | SynthesisOutput]:
-        """Synthesize ``request``: yields (index, Piece) as pieces finish, then the SynthesisOutput."""
+        """Synthesize ``request``: yields (index, Piece) as pieces finish, then the SynthesisOutput.
+
+        The work runs on the process's compute thread (see :mod:`gpt_sovits.compute`)."""
+        return compute_thread().iterate(self._run, voice_name, gpt_path, sovits_path, request)
+
+    def _run(self, voice_name: str, gpt_path, sovits_path, request) -> Iterator[tuple[int, Piece] | SynthesisOutput]:
         self.check_ready(voice_name, gpt_path, sovits_path)
         voice = self.services.voice(voice_name)
         request = request.validate()
@@ -198,6 +204,9 @@ class SynthesisService:
 
     def regenerate(self, output: SynthesisOutput, index: int) -> SynthesisOutput:
         """Redo piece ``index`` with a fresh seed and splice it in; saves a new WAV."""
+        return compute_thread().call(self._regenerate, output, index)
+
+    def _regenerate(self, output: SynthesisOutput, index: int) -> SynthesisOutput:
         from gpt_sovits.inference.plan import plan_request
 
         if not 0 <= index < len(output.pieces):

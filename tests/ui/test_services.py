@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import gradio as gr
@@ -232,6 +233,15 @@ def test_synthesis_remembers_reference_and_models_for_the_api(services, recordin
                                seed=3, fragment_interval_s=0.0)
     outputs = list(services.synthesis.run("Anna", str(tiny_v2 / TINY_GPT), str(tiny_v2 / TINY_SOVITS), request))
     assert outputs[-1].duration_s > 0
+    # the models were loaded and run on the compute thread, not on the caller's (see gpt_sovits.compute)
+    gpt = services.synthesis._synth.gpt
+    threads = []
+    gpt.logits = lambda hidden: (threads.append(threading.current_thread().name), type(gpt).logits(gpt, hidden))[1]
+    try:
+        services.synthesis.regenerate(outputs[-1], 0)
+    finally:
+        del gpt.logits
+    assert threads and set(threads) == {"compute"}
     meta = services.voice("Anna").read_meta()
     assert meta["reference"] == {"audio": f"clips/{clip.name}", "text": "参考。", "language": "zh"}
     assert meta["models"]["sovits"] == str((tiny_v2 / TINY_SOVITS).resolve())

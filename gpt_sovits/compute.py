@@ -1,0 +1,122 @@
+"""One long-lived thread for the heavy numeric work of an interactive process.
+
+PyTorch on the CPU parallelises with OpenMP, and OpenMP keeps one team of worker threads per
+thread that starts parallel work. A web UI runs each click on whichever pool thread is free, so
+several teams appear; once there are more team threads than cores, the GNU OpenMP runtime stops
+spinning between parallel regions and every small matrix product pays for waking its team: token
+generation measured about twice as slow. Running all model work on this one thread keeps a
+single team. Results come back to the calling thread; so do ``on_event`` progress callbacks,
+because UI progress objects only work on the thread that handles the click.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+_ITEM, _EVENT, _DONE, _ERROR = "item", "event", "done", "error"
+
+
+class ComputeThread:
+    """Runs functions and generators one at a time on a single daemon thread (started on first use)."""
+
+    def __init__(self, name: str = "compute"):
+        self.name = name
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def is_current(self) -> bool:
+        """True when called from the compute thread itself."""
+        return threading.current_thread() is self._thread
+
+    def call(self, fn: Callable[..., Any], /, *args, **kwargs) -> Any:
+        """``fn(*args, **kwargs)`` on the compute thread; its result, or its exception re-raised here.
+
+        A callable ``on_event`` keyword argument is called here (on the caller's thread) with each
+        event ``fn`` reports, while ``fn`` runs.
+        """
+        if self.is_current:
+            return fn(*args, **kwargs)
+        channel: queue.SimpleQueue = queue.SimpleQueue()
+        relay = kwargs.get("on_event")
+        if callable(relay):
+            kwargs["on_event"] = lambda event: channel.put((_EVENT, event))
+
+        def job() -> None:
+            try:
+                channel.put((_DONE, fn(*args, **kwargs)))
+            except BaseException as e:  # re-raised on the caller's thread
+                channel.put((_ERROR, e))
+
+        self._submit(job)
+        while True:
+            kind, value = channel.get()
+            if kind == _EVENT:
+                relay(value)
+            elif kind == _DONE:
+                return value
+            else:
+                raise value
+
+    def iterate(self, fn: Callable[..., Iterator], /, *args, **kwargs) -> Iterator:
+        """Run the generator ``fn(*args, **kwargs)`` on the compute thread and yield its items here.
+
+        Closing the returned iterator early closes the generator after the item it is working on.
+        """
+        if self.is_current:
+            yield from fn(*args, **kwargs)
+            return
+        channel: queue.SimpleQueue = queue.SimpleQueue()
+        stop = threading.Event()
+
+        def job() -> None:
+            try:
+                items = fn(*args, **kwargs)
+                try:
+                    for item in items:
+                        channel.put((_ITEM, item))
+                        if stop.is_set():
+                            break
+                finally:
+                    close = getattr(items, "close", None)
+                    if close is not None:
+                        close()
+                channel.put((_DONE, None))
+            except BaseException as e:  # re-raised on the caller's thread
+                channel.put((_ERROR, e))
+
+        self._submit(job)
+        try:
+            while True:
+                kind, value = channel.get()
+                if kind == _ITEM:
+                    yield value
+                elif kind == _DONE:
+                    return
+                else:
+                    raise value
+        finally:
+            stop.set()
+
+    def _submit(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, name=self.name, daemon=True)
+                self._thread.start()
+        self._jobs.put(job)
+
+    def _work(self) -> None:
+        while True:
+            self._jobs.get()()
+
+
+_shared = ComputeThread()
+
+
+def compute_thread() -> ComputeThread:
+    """The process's compute thread (the UI runs model work here)."""
+    return _shared
