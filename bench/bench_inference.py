@@ -1,6 +1,7 @@
 """End-to-end synthesis speed at the official v2 sizes with random weights (run by hand).
 
     PYTHONPATH=. .venv/bin/python bench/bench_inference.py [--tokens 250] [--device cpu|cuda] [--threads 2]
+        [--precision fast|exact] [--gpt-precision fp32|bf16|fp16|int8] [--models DIR]
 
 Builds official-size GPT, SoVITS, HuBERT and BERT with random weights in a temporary
 pretrained folder, then measures with a fixed number of generated tokens per piece
@@ -58,29 +59,35 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=250, help="tokens per piece (250 = 10 s of audio)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--gpt-precision", default="fp32", choices=["fp32", "bf16", "fp16", "int8"])
+    parser.add_argument("--precision", default="fast", choices=["fast", "exact"])
+    parser.add_argument("--gpt-precision", default=None, choices=["fp32", "bf16", "fp16", "int8"],
+                        help="override the mode's GPT precision")
+    parser.add_argument("--models", type=Path, help="keep the random models in this folder (built once, reused)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
     from gpt_sovits.inference import SynthesisRequest, Synthesizer
 
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = args.models or Path(tmp)
         t0 = time.perf_counter()
-        # built in a child process so that its memory does not count in this process's peak
-        import subprocess
+        if not (folder / "s2G.pth").is_file():
+            # built in a child process so that its memory does not count in this process's peak
+            import subprocess
 
-        code = ("import sys; from pathlib import Path; sys.path.insert(0, '.'); "
-                "from bench.bench_inference import build_official_pretrained; "
-                f"build_official_pretrained(Path({str(folder)!r}))")
-        subprocess.run([sys.executable, "-c", code], check=True)
+            folder.mkdir(parents=True, exist_ok=True)
+            code = ("import sys; from pathlib import Path; sys.path.insert(0, '.'); "
+                    "from bench.bench_inference import build_official_pretrained; "
+                    f"build_official_pretrained(Path({str(folder)!r}))")
+            subprocess.run([sys.executable, "-c", code], check=True)
         gpt, sovits = folder / "gpt.ckpt", folder / "s2G.pth"
         build_s = time.perf_counter() - t0
         ref = folder / "ref.wav"
         t = np.arange(5 * 32000) / 32000
         sf.write(ref, (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32), 32000)
         t0 = time.perf_counter()
-        synth = Synthesizer.from_files(gpt, sovits, folder, device=args.device, gpt_precision=args.gpt_precision)
+        synth = Synthesizer.from_files(gpt, sovits, folder, device=args.device, precision=args.precision,
+                                       gpt_precision=args.gpt_precision)
         load_s = time.perf_counter() - t0
         synth.token_limit = lambda n_phones: args.tokens  # fixed work per piece
         tokens_seen = []
@@ -95,7 +102,11 @@ def main() -> None:
         synth.gpt.generate = timed_generate
         request = SynthesisRequest(text="今天天气很好，我们去公园散步吧。", language="zh", ref_audio=ref,
                                    ref_text="这是一段参考音频。", ref_language="zh", seed=1, cut_method="cut0")
-        synth.synthesize_all(request)  # warm-up (reference analysis is cached after this)
+        # warm-up at another length (reference analysis is cached after this): the timed request
+        # then meets a new sentence length, as every real request does
+        synth.token_limit = lambda n_phones: max(1, args.tokens - 70)
+        synth.synthesize_all(request)
+        synth.token_limit = lambda n_phones: args.tokens
         tokens_seen.clear()
         result = synth.synthesize_all(request)
         n_tok, gpt_s = tokens_seen[0]
@@ -111,7 +122,8 @@ def main() -> None:
         stream_total_s = time.perf_counter() - t0
         audio_s = len(result.audio) / result.sample_rate
         rows = [
-            ("device / threads / GPT precision", f"{args.device} / {args.threads} / {args.gpt_precision}"),
+            ("device / threads / mode / GPT precision",
+             f"{args.device} / {args.threads} / {args.precision} / {synth.precisions[0]}"),
             ("SoVITS vocoder precision", str(getattr(synth.sovits, "inference_dtype", "fp32"))),
             ("build random official models (s)", f"{build_s:.1f}"),
             ("load all models (s)", f"{load_s:.1f}"),

@@ -20,6 +20,11 @@ DEFAULT_API_PORT = 9880
 UI_LANGUAGES = ("en", "zh")
 
 
+# "fast": the quickest precisions measured to stay close to float32 (int8 GPT weights on a CPU,
+# float16 on CUDA, bf16/fp16 vocoder); "exact": float32 everywhere, upstream's numbers.
+PRECISION_MODES = ("fast", "exact")
+
+
 @dataclass(frozen=True)
 class StudioSettings:
     """Where the studio keeps its files and how it serves the UI."""
@@ -29,6 +34,7 @@ class StudioSettings:
     host: str = "127.0.0.1"
     port: int = DEFAULT_UI_PORT
     ui_language: str = "en"
+    precision: str = "fast"  # "fast" or "exact" (see gpt_sovits.inference.synthesizer.PRECISION_MODES)
 
     def validate(self) -> StudioSettings:
         """Return self when valid, else raise ConfigError listing every problem."""
@@ -39,6 +45,8 @@ class StudioSettings:
             problems.append(f"ui_language must be one of {', '.join(UI_LANGUAGES)}, got {self.ui_language!r}")
         if not self.host:
             problems.append("host must not be empty")
+        if self.precision not in PRECISION_MODES:
+            problems.append(f"precision must be one of {', '.join(PRECISION_MODES)}, got {self.precision!r}")
         if problems:
             raise ConfigError(problems)
         return self

@@ -39,7 +39,8 @@ def synthesizer_loader(settings: StudioSettings, device: str = "auto") -> Engine
         if loaded:
             engine = loaded[0].with_models(gpt, sovits, Path(settings.pretrained_dir))
         else:
-            engine = Synthesizer.from_files(gpt, sovits, Path(settings.pretrained_dir), device=device)
+            engine = Synthesizer.from_files(gpt, sovits, Path(settings.pretrained_dir), device=device,
+                                            precision=settings.precision)
         loaded[:] = [engine]
         return engine
 

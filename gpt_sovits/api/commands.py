@@ -30,7 +30,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     options = build_options(args)
     settings = StudioSettings(pretrained_dir=Path(args.pretrained).resolve(),
-                              workspace_dir=Path(args.workspace).resolve(), host=args.host, port=args.port)
+                              workspace_dir=Path(args.workspace).resolve(), host=args.host, port=args.port,
+                              precision=args.precision).validate()
     settings.workspace_dir.mkdir(parents=True, exist_ok=True)
     holder: dict = {}
 
@@ -64,4 +65,6 @@ def register(sub) -> None:
     p.add_argument("--sovits", default=None, help="SoVITS model to start with (default: the version's pretrained)")
     p.add_argument("--version", default="v2", help="model version of the defaults: v1, v2, v2Pro, v2ProPlus")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--precision", default="fast", choices=["fast", "exact"],
+                   help="fast (default): int8 GPT weights on a CPU, half precision on CUDA; exact: float32")
     p.set_defaults(func=cmd_serve)

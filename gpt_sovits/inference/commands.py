@@ -24,7 +24,8 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         fragment_interval_s=args.fragment_interval, noise_scale=args.noise_scale,
         emphasis_strength=args.emphasis_strength,
     ).validate()
-    synth = Synthesizer.from_files(Path(args.gpt), Path(args.sovits), Path(args.pretrained), device=args.device)
+    synth = Synthesizer.from_files(Path(args.gpt), Path(args.sovits), Path(args.pretrained), device=args.device,
+                                   precision=args.precision)
     result = synth.synthesize_all(request)
     save_wav(Path(args.out), result.audio, result.sample_rate)
     for notice in result.notices:
@@ -71,5 +72,8 @@ def register(sub) -> None:
     p.add_argument("--fragment-interval", type=float, default=0.3, help="seconds of silence between pieces")
     p.add_argument("--emphasis-strength", type=float, default=1.0)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--precision", default="fast", choices=["fast", "exact"],
+                   help="fast (default): int8 GPT weights on a CPU, half precision on CUDA; exact: float32, "
+                        "upstream's numbers")
     p.add_argument("--pretrained", default=str(DEFAULT_PRETRAINED), help="folder with HuBERT and BERT")
     p.set_defaults(func=cmd_synthesize)

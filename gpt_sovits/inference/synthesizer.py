@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gpt_sovits.errors import ModelNotFoundError
+from gpt_sovits.errors import ConfigError, ModelNotFoundError
 from gpt_sovits.inference.reference import (
     PROMPT_PAD_SAMPLES,
     ReferenceCache,
@@ -75,19 +75,22 @@ class Synthesizer:
         self.reference_analyses = 0  # how many times a reference was analysed (not served from cache)
         self.last_cut_pieces: list[str] = []  # pieces stopped by the runaway guard in the current call
         self.polyphone_model = None  # optional g2pW model for Chinese polyphones (from_files finds it)
+        self.precisions: tuple[str, str | None] = ("fp32", None)  # (GPT, vocoder) as loaded by from_files
 
     # ----- construction ---------------------------------------------------------------------
     @classmethod
     def from_files(cls, gpt_path: Path, sovits_path: Path, pretrained_dir: Path, *, device: str = "auto",
                    half: bool | None = None, cache_dir: Path | None = None,
-                   vocoder_precision: str | None = None, gpt_precision: str = "fp32",
-                   warm_up: bool = True) -> Synthesizer:
+                   precision: str = "fast", vocoder_precision: str | None = None,
+                   gpt_precision: str | None = None, warm_up: bool = True) -> Synthesizer:
         """Load GPT, SoVITS, HuBERT, BERT (and the speaker encoder for Pro models) from files.
 
-        ``vocoder_precision`` (``"fp32"``, ``"bf16"``, ``"fp16"``; None = fp16 on CUDA, bf16 on CPUs
-        with AMX/AVX512-BF16, else fp32) is the precision of SoVITS's vocoder, the slowest part.
-        ``gpt_precision`` ``"int8"`` (weight-only, CPU) speeds up token generation by about a third;
-        ``"fp32"`` (default) reproduces upstream exactly.
+        ``precision`` ``"fast"`` (default) picks the quickest precisions that stay close to float32:
+        the GPT's linear layers in int8 (weight-only) on a CPU, float16 on CUDA (see
+        :func:`default_gpt_precision`), the vocoder in bf16 on CPUs with AMX/AVX512-BF16 and float16 on
+        CUDA. ``"exact"`` keeps float32 everywhere and reproduces upstream's numbers.
+        ``gpt_precision`` (``"fp32"``, ``"bf16"``, ``"fp16"``, ``"int8"``) and ``vocoder_precision``
+        (``"fp32"``, ``"bf16"``, ``"fp16"``) override the mode for one part.
         """
         from gpt_sovits.devices import choose_device
         from gpt_sovits.features.bert import BertFeatureExtractor
@@ -99,11 +102,9 @@ class Synthesizer:
             if not Path(path).is_file():
                 raise ModelNotFoundError(f"The {what} model file {path} does not exist.")
         pretrained_dir = Path(pretrained_dir)
-        gpt = load_gpt(gpt_path, device=choice.device)
-        if gpt_precision != "fp32":
-            from gpt_sovits.models.t2s.quantize import to_reduced_precision
-
-            gpt = to_reduced_precision(gpt, gpt_precision)
+        gpt_precision, vocoder_precision = resolve_precisions(precision, choice.device, gpt_precision,
+                                                              vocoder_precision)
+        gpt = _gpt_in(load_gpt(gpt_path, device=choice.device), gpt_precision)
         sovits = _optimized(load_sovits(sovits_path, device=choice.device), vocoder_precision)
         hubert = HubertFeatureExtractor.load(pretrained_dir / "chinese-hubert-base", choice.device, choice.use_half)
         bert = BertFeatureExtractor.load(pretrained_dir / "chinese-roberta-wwm-ext-large", choice.device,
@@ -122,6 +123,7 @@ class Synthesizer:
             ids = (*ids, _file_id(pretrained_dir / "G2PWModel"))
         synth = cls(gpt, sovits, hubert, bert, sv, device=choice.device, cache_dir=cache_dir, model_ids=ids)
         synth.polyphone_model = polyphone_model
+        synth.precisions = (gpt_precision, vocoder_precision)
         if warm_up:
             synth.warm_up()
         return synth
@@ -157,8 +159,10 @@ class Synthesizer:
         """
         from gpt_sovits.models import load_gpt, load_sovits
 
-        gpt = load_gpt(gpt_path, device=self.device) if gpt_path is not None else self.gpt
-        sovits = _optimized(load_sovits(sovits_path, device=self.device), None) if sovits_path else self.sovits
+        gpt_precision, vocoder_precision = self.precisions
+        gpt = _gpt_in(load_gpt(gpt_path, device=self.device), gpt_precision) if gpt_path is not None else self.gpt
+        sovits = (_optimized(load_sovits(sovits_path, device=self.device), vocoder_precision) if sovits_path
+                  else self.sovits)
         sv = self.sv
         if getattr(sovits, "is_pro", False) and sv is None:
             if pretrained_dir is None:
@@ -174,6 +178,7 @@ class Synthesizer:
             ids[1] = _file_id(sovits_path)
         new = Synthesizer(gpt, sovits, self.hubert, self.bert, sv, device=self.device, model_ids=tuple(ids))
         new.polyphone_model = self.polyphone_model
+        new.precisions = self.precisions
         new.cache = self.cache if sovits_path is None else ReferenceCache(self.cache.folder)
         return new
 
@@ -420,6 +425,38 @@ class Synthesizer:
 def _limit_peak(audio: np.ndarray) -> np.ndarray:
     """Streaming cannot divide a whole piece by its peak: clip each part to [-1, 1] instead."""
     return np.clip(audio, -1.0, 1.0).astype(np.float32)
+
+
+def default_gpt_precision(device: str | torch.device) -> str:
+    """The GPT precision of the "fast" mode: float16 on CUDA; on a CPU weight-only int8 where torch
+    has the kernel (a quarter of the weight bytes per token, about 1.4x the tokens/s here), else fp32."""
+    device = torch.device(device)
+    if device.type == "cuda":
+        return "fp16"
+    if device.type == "cpu" and hasattr(torch, "_weight_int8pack_mm"):
+        return "int8"
+    return "fp32"
+
+
+def resolve_precisions(mode: str, device: str | torch.device, gpt: str | None = None,
+                       vocoder: str | None = None) -> tuple[str, str | None]:
+    """(GPT precision, vocoder precision or None for the device default) of a precision mode."""
+    from gpt_sovits.config import PRECISION_MODES
+
+    if mode not in PRECISION_MODES:
+        raise ConfigError(f"precision must be one of {', '.join(PRECISION_MODES)}, got {mode!r}")
+    if mode == "exact":
+        return gpt or "fp32", vocoder or "fp32"
+    return gpt or default_gpt_precision(device), vocoder
+
+
+def _gpt_in(gpt, precision: str):
+    """``gpt`` itself for fp32, else its decoding copy in ``precision``."""
+    if precision == "fp32":
+        return gpt
+    from gpt_sovits.models.t2s.quantize import to_reduced_precision
+
+    return to_reduced_precision(gpt, precision)
 
 
 def _optimized(sovits, precision: str | None):

@@ -93,6 +93,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "regenerate": ("Regenerate with a new seed", "换种子重新生成"),
     # settings
     "ui_language": ("Interface language", "界面语言"),
+    "precision": ("Synthesis precision (applies to the next synthesis)", "合成精度（下次合成时生效）"),
+    "precision_fast": ("Fast: int8 GPT on the CPU, half precision on the GPU (recommended)",
+                       "快速：CPU 上 GPT 用 int8，GPU 上用半精度（推荐）"),
+    "precision_exact": ("Exact: float32 everywhere, same numbers as upstream (slower)",
+                        "精确：全部 float32，与上游数值一致（较慢）"),
     "pretrained_dir": ("Pretrained models folder", "预训练模型文件夹"),
     "workspace_dir": ("Workspace folder (voices and outputs)", "工作区文件夹（声音与输出）"),
     "save_settings": ("Save settings", "保存设置"),

@@ -136,12 +136,13 @@ class SynthesisService:
         """The cached Synthesizer for these files (loaded when they change)."""
         from gpt_sovits.inference import Synthesizer
 
-        key = (str(gpt_path), str(sovits_path), str(self.services.settings.pretrained_dir), str(cache_dir))
+        settings = self.services.settings
+        key = (str(gpt_path), str(sovits_path), str(settings.pretrained_dir), str(cache_dir), settings.precision)
         if key != self._key:
             self._synth, self._key = None, None
-            logger.info("Loading GPT %s and SoVITS %s", gpt_path, sovits_path)
-            self._synth = Synthesizer.from_files(Path(gpt_path), Path(sovits_path),
-                                                 self.services.settings.pretrained_dir, cache_dir=cache_dir)
+            logger.info("Loading GPT %s and SoVITS %s (%s mode)", gpt_path, sovits_path, settings.precision)
+            self._synth = Synthesizer.from_files(Path(gpt_path), Path(sovits_path), settings.pretrained_dir,
+                                                 cache_dir=cache_dir, precision=settings.precision)
             self._key = key
         return self._synth
 

@@ -27,7 +27,7 @@ def e2e(golden_dir):
 def synth(e2e, golden_dir):
     folder = e2e[0]
     return Synthesizer.from_files(folder / "gpt_v2_tiny.ckpt", golden_dir / "sovits_v2_tiny.pth", folder, device="cpu",
-                                  vocoder_precision="fp32")
+                                  precision="exact")
 
 
 def _request(folder, text, lang):

@@ -5,6 +5,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import soundfile as sf
+import torch
 
 from gpt_sovits.errors import AudioError, ConfigError, ModelNotFoundError, TextError
 from gpt_sovits.inference import SynthesisRequest, Synthesizer
@@ -197,3 +198,24 @@ def test_with_models_reuses_feature_extractors(synth, tiny_v2, speech_wav):
     assert other.sovits is not synth.sovits and other.gpt is not synth.gpt
     result = other.synthesize_all(_req(speech_wav, text="好。"))
     _check_lengths(result, 0.1)
+
+
+def test_precision_modes(tiny_v2):
+    """"fast" (the default) decodes with the int8 GPT on a CPU, "exact" keeps float32; both load."""
+    from gpt_sovits.inference.synthesizer import default_gpt_precision, resolve_precisions
+
+    assert resolve_precisions("exact", "cpu") == ("fp32", "fp32")
+    assert resolve_precisions("fast", "cuda") == ("fp16", None)
+    assert resolve_precisions("fast", "cpu", gpt="bf16") == ("bf16", None)
+    assert default_gpt_precision("cpu") in ("int8", "fp32")
+    with pytest.raises(ConfigError, match="precision"):
+        resolve_precisions("turbo", "cpu")
+    fast = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu", warm_up=False)
+    exact = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu",
+                                   precision="exact", warm_up=False)
+    assert fast.precisions[0] == default_gpt_precision("cpu") and exact.precisions == ("fp32", "fp32")
+    assert exact.sovits.inference_dtype == torch.float32
+    if fast.precisions[0] == "int8":
+        assert fast.gpt.cache_dtype == torch.bfloat16 and exact.gpt.cache_dtype is None
+    switched = fast.with_models(gpt_path=tiny_v2 / TINY_GPT)
+    assert switched.precisions == fast.precisions and type(switched.gpt.step_linear) is type(fast.gpt.step_linear)

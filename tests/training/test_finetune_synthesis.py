@@ -74,8 +74,8 @@ def _synthesize(pretrained, gpt_path, sovits_path, clip, ref_text: str = TEXT):
     from gpt_sovits.inference.request import SynthesisRequest
     from gpt_sovits.inference.synthesizer import Synthesizer
 
-    synth = Synthesizer.from_files(gpt_path, sovits_path, pretrained, device="cpu",
-                                   vocoder_precision="fp32", warm_up=False)
+    synth = Synthesizer.from_files(gpt_path, sovits_path, pretrained, device="cpu", precision="exact",
+                                   warm_up=False)
     request = SynthesisRequest(text=TEXT, language="zh", ref_audio=clip, ref_text=ref_text, ref_language="zh",
                                top_k=1, noise_scale=0.0, seed=3, fragment_interval_s=0.0)
     result = synth.synthesize_all(request)

@@ -218,6 +218,11 @@ def test_settings_are_saved_and_validated(services, tmp_path):
     assert services.settings.ui_language == "zh"
     with pytest.raises(ConfigError, match="ui_language"):
         services.save_settings(ui_language="fr")
+    services.save_settings(precision="exact")  # applies at once: the next synthesis loads float32 models
+    assert services.settings.precision == "exact"
+    assert "precision: exact" in (tmp_path / "settings.yaml").read_text(encoding="utf-8")
+    with pytest.raises(ConfigError, match="precision"):
+        services.save_settings(precision="turbo")
 
 
 def test_synthesis_remembers_reference_and_models_for_the_api(services, recording, tiny_v2):

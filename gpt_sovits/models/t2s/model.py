@@ -46,6 +46,7 @@ class Text2SemanticModel(nn.Module):
         # Decoding runs on plain tensors; a reduced-precision copy swaps in its own weights and matmul.
         self.step_weights: list[tuple] | None = None
         self.step_linear = F.linear
+        self.cache_dtype: torch.dtype | None = None  # None: the weights' dtype
 
     # ----------------------------------------------------------------- embeddings
     def embed_text(self, phone_ids: torch.Tensor, bert: torch.Tensor) -> torch.Tensor:
@@ -72,7 +73,8 @@ class Text2SemanticModel(nn.Module):
         """An empty KV cache for ``batch`` sequences of up to ``capacity`` positions (it grows if needed)."""
         c = self.config
         w = self.ar_predict_layer.weight
-        return KVCache(c.n_layer, batch, c.n_head, c.head_dim, capacity, dtype=w.dtype, device=w.device)
+        return KVCache(c.n_layer, batch, c.n_head, c.head_dim, capacity, dtype=self.cache_dtype or w.dtype,
+                       device=w.device)
 
     def packed_layers(self) -> list[tuple[torch.Tensor, ...]]:
         """Per layer (W_qkv, b_qkv, W_o, b_o, W_1, b_1, W_2, b_2, g_1, beta_1, g_2, beta_2), fetched once."""
@@ -104,7 +106,7 @@ class Text2SemanticModel(nn.Module):
             cache.v[i, :, :, start : start + s] = v
             keys = cache.k[i, :, :, : start + s]
             values = cache.v[i, :, :, : start + s]
-            att = F.scaled_dot_product_attention(q, keys, values, attn_mask=allowed)
+            att = F.scaled_dot_product_attention(q.to(keys.dtype), keys, values, attn_mask=allowed).to(x.dtype)
             x = F.layer_norm(x + lin(att.transpose(1, 2).reshape(b, s, d), wo, bo), (d,), g1, n1, eps)
             x = F.layer_norm(x + lin(F.relu(lin(x, w1, b1)), w2, b2), (d,), g2, n2, eps)
         cache.length = start + s
@@ -138,9 +140,10 @@ class Text2SemanticModel(nn.Module):
             k_all.select(2, pos).copy_(qkv[:, 1])
             v_all.select(2, pos).copy_(qkv[:, 2])
             att = F.scaled_dot_product_attention(
-                qkv[:, 0].unsqueeze(2), k_all[:, :, : pos + 1], v_all[:, :, : pos + 1], attn_mask=key_mask
-            )
-            x = F.layer_norm(x + lin(att.view(b, 1, d), wo, bo), shape, g1, n1, eps)
+                qkv[:, 0].unsqueeze(2).to(k_all.dtype), k_all[:, :, : pos + 1], v_all[:, :, : pos + 1],
+                attn_mask=key_mask,
+            ).to(x.dtype)
+            x = F.layer_norm(x + lin(att.reshape(b, 1, d), wo, bo), shape, g1, n1, eps)
             x = F.layer_norm(x + lin(F.relu(lin(x, w1, b1)), w2, b2), shape, g2, n2, eps)
         cache.length = pos + 1
         return x

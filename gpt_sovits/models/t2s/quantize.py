@@ -4,8 +4,10 @@
 * ``"fp16"``: the transformer's linear layers keep float16 weights and run in float16; everything between
   them (LayerNorm, attention, residuals, KV cache, embeddings, output head) stays float32.
 * ``"int8"``: weight-only int8 for the transformer's linear layers (symmetric, one scale per output row),
-  bfloat16 activations inside those matmuls (torch's ``_weight_int8pack_mm`` CPU kernel); the rest float32.
-  A quarter of the fp32 weight bytes per token, so it is the fastest path where memory bandwidth limits.
+  bfloat16 activations inside those matmuls (torch's ``_weight_int8pack_mm`` CPU kernel), and the KV cache
+  and attention in bfloat16; residuals, LayerNorm, embeddings and the output head stay float32. A quarter
+  of the fp32 weight bytes and half the cache bytes per token: the fastest path where memory bandwidth
+  limits, as it does for batch-1 decoding on a CPU.
 
 Both change the numbers slightly, so long greedy runs can drift from fp32 after a while; the benchmark
 (bench/bench_models.py) reports the token agreement.  The returned model is for decoding only.
@@ -65,4 +67,5 @@ def to_reduced_precision(model: Text2SemanticModel, precision: str) -> Text2Sema
             packed.append((*(t for pair in pairs for t in pair), *norms))
         out.step_weights = packed
         out.step_linear = _int8_linear
+        out.cache_dtype = torch.bfloat16
     return out

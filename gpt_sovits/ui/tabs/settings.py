@@ -1,4 +1,5 @@
-"""Settings tab: the interface language (applied at once) and the folders (used from the next start)."""
+"""Settings tab: the interface language and the precision (applied at once) and the folders (used from the
+next start)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ def build_settings_tab(services: StudioServices, tr: Translator):
     gr.Markdown(f"Settings are saved in {where}.")
     language = tr.reg(gr.Radio(LANGUAGE_CHOICES, value=settings.ui_language, label=tr.t("ui_language"),
                                elem_id="ui-language"), "ui_language")
+    precision = tr.reg(gr.Radio([(tr.t("precision_fast"), "fast"), (tr.t("precision_exact"), "exact")],
+                                value=settings.precision, label=tr.t("precision"), elem_id="precision"), "precision")
     pretrained_dir = tr.reg(gr.Textbox(str(settings.pretrained_dir), label=tr.t("pretrained_dir")), "pretrained_dir")
     workspace_dir = tr.reg(gr.Textbox(str(settings.workspace_dir), label=tr.t("workspace_dir")), "workspace_dir")
     save = tr.reg(gr.Button(tr.t("save_settings"), variant="primary", elem_id="save-settings"), "save_settings",
@@ -23,14 +26,15 @@ def build_settings_tab(services: StudioServices, tr: Translator):
     status = gr.Markdown(elem_id="settings-status")
 
     @guarded
-    def do_save(lang, pretrained, workspace):
+    def do_save(lang, mode, pretrained, workspace):
         if not str(pretrained).strip() or not str(workspace).strip():
             raise gr.Error("Both folders need a path.")
         before = services.settings
-        saved = services.save_settings(ui_language=lang, pretrained_dir=pretrained, workspace_dir=workspace)
+        saved = services.save_settings(ui_language=lang, precision=mode, pretrained_dir=pretrained,
+                                       workspace_dir=workspace)
         moved = (saved.pretrained_dir, saved.workspace_dir) != (before.pretrained_dir, before.workspace_dir)
         note = " Restart the studio to use the new folders." if moved else ""
         return f"✅ Settings saved.{note}"
 
-    save.click(do_save, [language, pretrained_dir, workspace_dir], status)
+    save.click(do_save, [language, precision, pretrained_dir, workspace_dir], status)
     return language
