@@ -130,11 +130,14 @@ class Synthesizer:
 
     @torch.inference_mode()
     def warm_up(self) -> None:
-        """Run every network once on tiny inputs, so the first real request does not pay for
-        kernel selection and memory set-up (about a second on a CPU)."""
+        """Run every network and the text front ends once on tiny inputs, so the first real request
+        does not pay for loading dictionaries, kernel selection and memory set-up (seconds on a CPU)."""
         from gpt_sovits.models.sovits.streaming import StreamDecoder
 
         start = time.perf_counter()
+        # the text front ends (dictionaries, English tagger) and the resampler load on first use
+        text_features("你好，world。", "auto", self.symbol_version, self.bert, self.polyphone_model)
+        to_16k(np.zeros(24000, np.float32), 24000)
         self.bert.phone_features("你好。", [2, 2, 1])
         self.hubert.extract(np.zeros(16000, np.float32))
         phones = torch.tensor([[1, 2, 3, 4, 5, 6]], device=self.device)

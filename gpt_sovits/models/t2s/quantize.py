@@ -40,8 +40,8 @@ def _pack_int8(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 def _int8_linear(x: torch.Tensor, packed: tuple[torch.Tensor, torch.Tensor], bias: torch.Tensor) -> torch.Tensor:
     q, scales = packed
     flat = x.reshape(-1, x.shape[-1]).to(torch.bfloat16)
-    out = torch._weight_int8pack_mm(flat, q, scales).float()
-    return out.view(*x.shape[:-1], q.shape[0]) + bias
+    out = torch._weight_int8pack_mm(flat, q, scales)
+    return torch.add(bias, out.view(*x.shape[:-1], q.shape[0]))  # float32 bias + bf16 product -> float32
 
 
 def to_reduced_precision(model: Text2SemanticModel, precision: str) -> Text2SemanticModel:
