@@ -23,7 +23,7 @@ BERT_HIDDEN_LAYER = -3
 
 
 class BertFeatureExtractor:
-    """Loaded tokenizer and masked-LM BERT; call :meth:`phone_features`."""
+    """Loaded tokenizer and BERT encoder (up to the layer whose output is used); call :meth:`phone_features`."""
 
     def __init__(self, tokenizer, model, device: torch.device, dtype: torch.dtype):
         self.tokenizer = tokenizer
@@ -44,9 +44,15 @@ class BertFeatureExtractor:
             )
         dtype = torch.float16 if half else torch.float32
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-        model = AutoModelForMaskedLM.from_pretrained(str(folder), local_files_only=True, dtype=dtype)
+        full = AutoModelForMaskedLM.from_pretrained(str(folder), local_files_only=True, dtype=dtype)
+        # Only hidden_states[-3] is used: the layers after it and the masked-LM head are dropped, so
+        # they cost neither time nor memory (the output is the same tensor the full model computes).
+        encoder = full.bert
+        keep = max(0, len(encoder.encoder.layer) + 1 + BERT_HIDDEN_LAYER)
+        encoder.encoder.layer = encoder.encoder.layer[:keep]
+        encoder.config.num_hidden_layers = keep
         device = torch.device(device)
-        return cls(tokenizer, model.to(device).eval(), device, dtype)
+        return cls(tokenizer, encoder.to(device).eval(), device, dtype)
 
     @torch.inference_mode()
     def phone_features(self, norm_text: str, word2ph: Sequence[int]) -> torch.Tensor:
@@ -57,8 +63,7 @@ class BertFeatureExtractor:
             )
         inputs = self.tokenizer(norm_text, return_tensors="pt")
         inputs = {k: v.to(self.device) for k, v in inputs.items()}
-        out = self.model(**inputs, output_hidden_states=True)
-        rows = out.hidden_states[BERT_HIDDEN_LAYER][0, 1:-1].float().cpu()
+        rows = self.model(**inputs).last_hidden_state[0, 1:-1].float().cpu()  # = hidden_states[-3] of the full model
         if rows.shape[0] != len(word2ph):
             raise TextError(
                 f"The BERT tokenizer split {norm_text!r} into {rows.shape[0]} tokens instead of one per character."

@@ -66,3 +66,19 @@ def test_zero_features_and_missing_models(tmp_path):
         HubertFeatureExtractor.load(tmp_path)
     with pytest.raises(ModelNotFoundError, match="Download"):
         BertFeatureExtractor.load(tmp_path)
+
+
+def test_bert_matches_direct_transformers_call(e2e):
+    """SPEC §6: hidden_states[-3] of the full masked-LM model, without [CLS]/[SEP], rows repeated by word2ph.
+    Ours runs only the layers up to that one; the numbers are the same."""
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    folder = e2e / "chinese-roberta-wwm-ext-large"
+    model = AutoModelForMaskedLM.from_pretrained(str(folder), dtype=torch.float32).eval()
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    with torch.no_grad():
+        hidden = model(**tokenizer(PROMPT_NORM, return_tensors="pt"), output_hidden_states=True).hidden_states
+    direct = hidden[-3][0, 1:-1].repeat_interleave(torch.tensor(PROMPT_WORD2PH), dim=0).T
+    ours = BertFeatureExtractor.load(folder)
+    assert len(ours.model.encoder.layer) == len(hidden) - 3
+    torch.testing.assert_close(ours.phone_features(PROMPT_NORM, PROMPT_WORD2PH), direct, atol=0, rtol=0)

@@ -24,6 +24,7 @@ from gpt_sovits.errors import ConfigError
 from gpt_sovits.models.t2s.model import Text2SemanticModel
 
 PRECISIONS = ("fp32", "bf16", "fp16", "int8")
+INT8_KERNEL_MAX_ROWS = 16  # more rows at once go through the dequantised float32 weight
 
 
 def _fp16_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
@@ -39,6 +40,10 @@ def _pack_int8(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _int8_linear(x: torch.Tensor, packed: tuple[torch.Tensor, torch.Tensor], bias: torch.Tensor) -> torch.Tensor:
     q, scales = packed
+    if x.numel() > INT8_KERNEL_MAX_ROWS * x.shape[-1]:
+        # Many rows (the prompt's prefill): the int8 kernel is built for a few rows and runs this about
+        # 1.6x slower than float32; the dequantised weight (same values) in float32 is faster.
+        return F.linear(x, q.float() * scales.float()[:, None], bias)
     flat = x.reshape(-1, x.shape[-1]).to(torch.bfloat16)
     out = torch._weight_int8pack_mm(flat, q, scales)
     return torch.add(bias, out.view(*x.shape[:-1], q.shape[0]))  # float32 bias + bf16 product -> float32
