@@ -188,9 +188,10 @@ def test_fused_resblocks_match_unfused(fast32, golden, dtype):
         FastVocoder(model.dec, torch.float16).set_fused(True)
 
 
+@pytest.mark.parametrize("pad_short", [True, False])
 @pytest.mark.parametrize("fused", [True, False])
 @pytest.mark.parametrize("frames", [3, 30, 31, 77])
-def test_fixed_windows_equal_one_shot(golden, frames, fused):
+def test_fixed_windows_equal_one_shot(golden, frames, fused, pad_short):
     """Fixed-size windows (the last one zero-padded and masked) join into the one-shot output."""
     model, _ = golden
     vocoder = FastVocoder(model.dec, torch.float32)
@@ -203,7 +204,7 @@ def test_fixed_windows_equal_one_shot(golden, frames, fused):
     g = torch.randn(1, model.config.gin_channels, 1, generator=gen)
     with torch.inference_mode():
         whole = vocoder.set_window(None)(z, g)
-        windowed = vocoder.set_window(window)(z, g)
+        windowed = vocoder.set_window(window, pad_short=pad_short)(z, g)
         assert windowed.shape == whole.shape
         np.testing.assert_allclose(windowed.numpy(), whole.numpy(), atol=1e-5 * float(whole.abs().max()), rtol=0)
         if frames > window:  # too little context shows at the seams: the comparison can fail
@@ -214,8 +215,9 @@ def test_fixed_windows_equal_one_shot(golden, frames, fused):
 
 def test_window_choice_and_limits(golden):
     model, _ = golden
-    assert optimize_for_inference(model, "fp32").dec.window_frames is None  # no build cost to avoid
+    exact = optimize_for_inference(model, "fp32").dec
+    assert exact.window_frames and not exact.pad_short  # fp32: only long inputs are split (memory)
     fast = optimize_for_inference(model, "bf16")
-    assert fast.dec.window_frames >= max(128, 4 * fast.dec.context_frames)
+    assert fast.dec.window_frames >= max(128, 4 * fast.dec.context_frames) and fast.dec.pad_short
     with pytest.raises(ValueError, match="twice the context"):
         fast.dec.set_window(2 * fast.dec.context_frames)

@@ -36,8 +36,8 @@ logger = logging.getLogger(__name__)
 BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
 # Log-mel comparisons ignore bins more than 60 dB (power) below the loudest one.
 MEL_FLOOR_RATIO = 1e-6
-# Fixed vocoder window on CPUs in bf16 (see FastVocoder): 128 frames (2.56 s) keep the overlap
-# with the official model's 13 frames of context a side at a fifth, and build in about 1.5 s.
+# Vocoder window on CPUs (see FastVocoder): 128 frames (2.56 s) keep the overlap with the official
+# model's 14 frames of context a side at a fifth; in bf16 its kernels build in about 1.5 s (once).
 VOCODER_WINDOW_FRAMES = 128
 DTYPE_NAMES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -240,6 +240,7 @@ class FastVocoder(nn.Module):
         self.set_fused(fused_conv_available(dec.conv_pre.weight.device, dtype))
         self.context_frames = vocoder_reach_frames(self)
         self.window_frames: int | None = None
+        self.pad_short = True
 
     def set_fused(self, fused: bool) -> FastVocoder:
         """Use (or stop using) oneDNN's fused conv+activation/add kernels in the resblocks."""
@@ -250,16 +251,23 @@ class FastVocoder(nn.Module):
             block.fused = fused
         return self
 
-    def set_window(self, frames: int | None) -> FastVocoder:
-        """Run every call on fixed windows of ``frames`` latent frames (None: the whole input at once)."""
+    def set_window(self, frames: int | None, pad_short: bool = True) -> FastVocoder:
+        """Run every call on fixed windows of ``frames`` latent frames (None: the whole input at once).
+
+        ``pad_short``: shorter inputs are padded to a whole window too (where building kernels for a
+        new shape is what costs, as with bf16 on AMX); without it they run at their own length and
+        only longer inputs are split (which bounds the memory a long piece needs).
+        """
         if frames is not None and frames <= 2 * self.context_frames:
             raise ValueError(f"a vocoder window needs more than twice the context of {self.context_frames} "
                              f"frames, got {frames}")
         self.window_frames = frames
+        self.pad_short = pad_short
         return self
 
     def forward(self, x: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
-        if self.window_frames is None or x.shape[0] != 1:
+        if (self.window_frames is None or x.shape[0] != 1
+                or (not self.pad_short and x.shape[-1] <= self.window_frames)):
             return self._run(x, g)
         size, ctx, total = self.window_frames, self.context_frames, x.shape[-1]
         hop = math.prod(up.stride[-1] for up in self.ups)
@@ -332,8 +340,9 @@ def optimize_for_inference(model: SoVITSGenerator, dtype: torch.dtype | str | No
     fold_weight_norm(out)
     out.dec = FastVocoder(dec, vocoder_dtype).to(device).eval()
     out.dec.set_fused(fused_conv_available(device, vocoder_dtype))
-    if device.type == "cpu" and vocoder_dtype != torch.float32:
-        out.dec.set_window(max(VOCODER_WINDOW_FRAMES, 4 * out.dec.context_frames))
+    if device.type == "cpu":  # fixed shapes for AMX kernels (bf16); bounded memory for long pieces (fp32)
+        out.dec.set_window(max(VOCODER_WINDOW_FRAMES, 4 * out.dec.context_frames),
+                           pad_short=vocoder_dtype != torch.float32)
     out.inference_dtype = vocoder_dtype
     for p in out.parameters():
         p.requires_grad_(False)
