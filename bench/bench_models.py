@@ -1,6 +1,6 @@
 """Speed of the GPT and SoVITS models at the official v2 size, random weights (run by hand, prints a table).
 
-    .venv/bin/python bench/bench_models.py [--tokens 200] [--threads 2] [--batch 4] [--skip-sovits]
+    PYTHONPATH=. .venv/bin/python bench/bench_models.py [--tokens 200] [--threads 2] [--batch 4] [--skip-sovits]
 
 GPT: a fixed number of tokens (greedy; the run is capped by ``early_stop_num`` and EOS did not win in these
 runs, which the script checks), fp32 and the reduced-precision paths (bf16, fp16, int8 weight-only), each

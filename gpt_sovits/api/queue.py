@@ -24,12 +24,14 @@ logger = logging.getLogger(__name__)
 
 ModelPair = tuple[Path, Path]  # (GPT file, SoVITS file)
 POLL_S = 0.5
+DELIVERIES = ("whole", "pieces", "parts")
 
 
 class Engine(Protocol):
     """What the API needs from a synthesizer (gpt_sovits.inference.Synthesizer fits; tests use fakes)."""
 
-    def synthesize(self, request: SynthesisRequest) -> Iterator[AudioChunk]: ...
+    def synthesize(self, request: SynthesisRequest, stream: bool = False, batch: bool = True) -> Iterator[AudioChunk]:
+        ...
 
 
 EngineLoader = Callable[[Path, Path], Engine]
@@ -41,6 +43,7 @@ class _Job:
     results: asyncio.Queue
     models: tuple[Path | None, Path | None] | None = None  # None parts: the selected model when the job runs
     request: SynthesisRequest | None = None  # None: only load ``models`` (and select them)
+    delivery: str = "whole"  # see EngineHost.synthesize
     force_reload: bool = False
     cancelled: threading.Event = field(default_factory=threading.Event)
 
@@ -79,10 +82,17 @@ class EngineHost:
         return self._loaded
 
     # ----- called from the event loop ---------------------------------------------------------
-    async def synthesize(self, request: SynthesisRequest,
-                         models: tuple[Path | None, Path | None] | None = None) -> AsyncIterator[AudioChunk]:
-        """Queue ``request`` and yield its chunks as the worker produces them (ApiError 503 when full)."""
-        job = self._submit(request=request, models=models)
+    async def synthesize(self, request: SynthesisRequest, models: tuple[Path | None, Path | None] | None = None,
+                         delivery: str = "whole") -> AsyncIterator[AudioChunk]:
+        """Queue ``request`` and yield its chunks as the worker produces them (ApiError 503 when full).
+
+        ``delivery``: ``"whole"`` (the answer is sent at the end: pieces may share GPT batches),
+        ``"pieces"`` (each piece as soon as it is ready) or ``"parts"`` (pieces in parts while the
+        GPT runs: the first audio after a fraction of a second).
+        """
+        if delivery not in DELIVERIES:
+            raise ValueError(f"delivery must be one of {', '.join(DELIVERIES)}, got {delivery!r}")
+        job = self._submit(request=request, models=models, delivery=delivery)
         try:
             while True:
                 kind, item = await job.results.get()
@@ -111,9 +121,11 @@ class EngineHost:
         if self._thread is not None:
             self._thread.join(timeout=30)
 
-    def _submit(self, request: SynthesisRequest | None = None, models=None, force: bool = False) -> _Job:
+    def _submit(self, request: SynthesisRequest | None = None, models=None, force: bool = False,
+                delivery: str = "whole") -> _Job:
         self._ensure_worker()
-        job = _Job(asyncio.get_running_loop(), asyncio.Queue(), models=models, request=request, force_reload=force)
+        job = _Job(asyncio.get_running_loop(), asyncio.Queue(), models=models, request=request, force_reload=force,
+                   delivery=delivery)
         try:
             self._jobs.put_nowait(job)
         except queue.Full as e:
@@ -156,7 +168,8 @@ class EngineHost:
             job.emit("end")
             return
         engine = self._engine_for(pair)
-        for chunk in engine.synthesize(job.request):
+        stream, batch = job.delivery == "parts", job.delivery == "whole"
+        for chunk in engine.synthesize(job.request, stream=stream, batch=batch):
             if job.cancelled.is_set():
                 logger.info("A client went away; its synthesis was stopped.")
                 return

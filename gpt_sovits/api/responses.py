@@ -53,12 +53,13 @@ async def whole_audio(host: EngineHost, request: SynthesisRequest, models, media
 
 
 async def streamed_audio(host: EngineHost, request: SynthesisRequest, models, media_type: str) -> Response:
-    """Answer piece by piece: a WAV header then raw int16 for wav, else one small file per piece (as upstream).
+    """Answer as the audio is made: a WAV header then raw int16 for wav (in parts while the GPT runs, the
+    first after a fraction of a second), else one small file per piece (as upstream).
 
-    The first piece is awaited before answering, so errors found before synthesis (bad reference,
+    The first part is awaited before answering, so errors found before synthesis (bad reference,
     bad text, model load failure) still become HTTP 400.
     """
-    pieces = host.synthesize(request, models)
+    pieces = host.synthesize(request, models, delivery="parts" if media_type == "wav" else "pieces")
     try:
         first = await pieces.__anext__()
     except StopAsyncIteration as e:

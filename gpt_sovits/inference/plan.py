@@ -55,14 +55,33 @@ class SpeechItem:
             final = i == len(groups) - 1
             features = run_features(runs, self.language, synth, final)
             speed = emphasis_speed(request.speed, request.emphasis_strength) if emphasis else request.speed
-            audio, n = synth.render_piece(features, reference, request, seed * 31 + i, speed=speed)
+            audio, n = synth.render_piece(features, reference, request, run_seed(seed, i), speed=speed)
             if emphasis:
                 audio = emphasize(audio, OUTPUT_SAMPLE_RATE_HZ, request.emphasis_strength)
             parts.append(audio)
             tokens += n
-        audio = crossfade_join(parts, OUTPUT_SAMPLE_RATE_HZ)
-        silence = np.zeros(int(OUTPUT_SAMPLE_RATE_HZ * request.fragment_interval_s), np.float32)
-        return np.concatenate([audio, silence]), tokens
+        return _with_interval(crossfade_join(parts, OUTPUT_SAMPLE_RATE_HZ), request), tokens
+
+
+def run_seed(seed: int, group: int) -> int:
+    """The sampling seed of run group ``group`` of a piece whose seed is ``seed``."""
+    return seed * 31 + group
+
+
+def render_plain_batch(items: list[SpeechItem], synth, request: SynthesisRequest, reference,
+                       seeds: list[int]) -> list[tuple[np.ndarray, int]]:
+    """What ``item.render(synth, request, reference, seed)`` gives for each plain (``streamable``) item,
+    with the GPT decoding all of them together (one weight read per step serves every piece)."""
+    if not all(item.streamable for item in items):
+        raise ValueError("only plain pieces (no emphasis) can be rendered in a batch")
+    features = [run_features(list(item.runs), item.language, synth, True) for item in items]
+    rendered = synth.render_pieces(features, reference, request, [run_seed(s, 0) for s in seeds])
+    return [(_with_interval(audio, request), n) for audio, n in rendered]
+
+
+def _with_interval(audio: np.ndarray, request: SynthesisRequest) -> np.ndarray:
+    silence = np.zeros(int(OUTPUT_SAMPLE_RATE_HZ * request.fragment_interval_s), np.float32)
+    return np.concatenate([audio.astype(np.float32), silence])
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,12 @@ class FakeEngine:
         self.max_active = 0
         self._lock = threading.Lock()
         self.requests = []
+        self.deliveries = []  # (stream, batch) per call
 
-    def synthesize(self, request):
+    def synthesize(self, request, stream=False, batch=True):
         with self._lock:
             self.calls += 1
+            self.deliveries.append((stream, batch))
             self.active += 1
             self.max_active = max(self.max_active, self.active)
             self.requests.append(request)

@@ -100,6 +100,15 @@ def test_streaming_wav_is_a_header_then_raw_pcm_per_piece(fake_client):
     assert head[:4] == b"RIFF" and head[8:12] == b"WAVE" and struct.unpack("<I", head[40:44])[0] == 0
     assert struct.unpack("<I", head[24:28])[0] == 32000
     assert len(pcm) == 2 * 2 * FAKE_SAMPLES  # two pieces of int16
+    assert fake_client.engine.deliveries == [(True, False)]  # wav streams parts while the GPT runs
+
+
+def test_how_each_answer_asks_for_its_audio(fake_client):
+    """Whole answers let pieces share GPT batches; streamed files come piece by piece, unbatched."""
+    params = {"text": "one, two", "text_lang": "en", "ref_audio_path": "ref.wav"}
+    assert fake_client.get("/tts", params=params).status_code == 200
+    assert fake_client.get("/tts", params={**params, "streaming_mode": "true", "media_type": "ogg"}).status_code == 200
+    assert fake_client.engine.deliveries == [(False, True), (False, False)]
 
 
 def test_errors_are_400_with_a_message(fake_client):

@@ -145,7 +145,7 @@ def test_queue_is_bounded_and_a_failed_load_keeps_the_old_engine(tmp_path):
     gate = threading.Event()
 
     class Blocking:
-        def synthesize(self, request):
+        def synthesize(self, request, stream=False, batch=True):
             gate.wait(10)
             yield AudioChunk(0, request.text, np.zeros(10, np.float32))
 

@@ -161,6 +161,25 @@ def test_batched_generation_matches_one_by_one(model, io):
             assert torch.equal(tokens, ref_tokens)
 
 
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_batched_sampling_with_a_seed_and_limit_per_sentence_matches_one_by_one(model, io, precision):
+    """Per-sentence seeds draw each sentence's own random numbers: the batch samples what generate() would."""
+    from gpt_sovits.models.t2s.batch_decoding import generate_batch
+
+    gpt = model if precision == "fp32" else to_reduced_precision(model, precision)
+    phones, bert, prompt = io["phone_ids"], io["bert"], io["prompt_semantic"]
+    items = [(phones, bert, prompt), (phones[:, 18:], bert[:, :, 18:], None), (phones[:, :30], bert[:, :, :30], prompt)]
+    seeds, limits = [11, 12, 13], [40, 25, 60]
+    kwargs = dict(top_k=15, temperature=1.0)
+    batch = generate_batch(gpt, items, early_stop_num=limits, seed=seeds, **kwargs)
+    for (p, b, pr), seed, limit, (tokens, idx) in zip(items, seeds, limits, batch, strict=True):
+        ref_tokens, ref_idx = gpt.generate(p, b, pr, early_stop_num=limit, seed=seed, **kwargs)
+        assert torch.equal(tokens, ref_tokens) and idx == ref_idx
+    with pytest.raises(ValueError, match="one seed per sentence"):
+        generate_batch(gpt, items, seed=[1, 2], **kwargs)
+
+
 def test_iter_generate_yields_every_token_and_returns_generate_result(model, io):
     kwargs = dict(top_k=15, temperature=1.1, early_stop_num=40, seed=9)
     expected = model.generate(io["phone_ids"], io["bert"], io["prompt_semantic"], **kwargs)

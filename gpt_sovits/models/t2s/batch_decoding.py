@@ -1,8 +1,9 @@
 """Decoding several sentences at once: one weight read per step serves the whole batch.
 
 Each sequence (text, then its prompt if any) is left-padded to the longest one; padded key positions are
-masked everywhere, so every sequence follows the same rules as :func:`decoding.generate` on its own (greedy
-results match it; seeded sampling draws differ because the random numbers are shared across the batch).
+masked everywhere, so every sequence follows the same rules as :func:`decoding.generate` on its own. With one
+seed per sequence each draws its own random numbers, so it samples what ``generate`` would with that seed
+(up to rounding in the batched products); with one shared seed the draws are shared across the batch.
 Finished sequences keep being computed until the last one stops.
 """
 
@@ -50,17 +51,27 @@ def generate_batch(
     top_p: float = 1.0,
     temperature: float = 1.0,
     repetition_penalty: float = 1.35,
-    early_stop_num: int = -1,
-    seed: int | None = None,
+    early_stop_num: int | Sequence[int] = -1,
+    seed: int | Sequence[int] | None = None,
     max_steps: int = MAX_STEPS,
 ) -> list[tuple[torch.Tensor, int]]:
-    """items: (phone_ids, bert, prompt_semantic or None) per sentence -> [(tokens [1, Tp + n], idx)] in order."""
+    """items: (phone_ids, bert, prompt_semantic or None) per sentence -> [(tokens [1, Tp + n], idx)] in order.
+
+    ``early_stop_num`` and ``seed`` are one value for all sentences or one per sentence.
+    """
     device = model.ar_predict_layer.weight.device
     prepared = [prepare_inputs(p, b, pr, device) for p, b, pr in items]
     options = SamplingOptions(top_k, top_p, temperature, repetition_penalty)
-    generator = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
+    limits = [early_stop_num] * len(prepared) if isinstance(early_stop_num, int) else list(early_stop_num)
+    if isinstance(seed, int) or seed is None:
+        shared = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
+        generators = None
+    else:
+        generators = [torch.Generator(device=device).manual_seed(s) for s in seed]
+    if len(limits) != len(prepared) or (generators is not None and len(generators) != len(prepared)):
+        raise ValueError("give one early_stop_num and one seed per sentence, or a single value for all")
     eos, vocab = model.config.eos, model.config.vocab_size
-    n_steps = max_steps if early_stop_num == -1 else min(max_steps, early_stop_num + 1)
+    n_steps = max(max_steps if lim == -1 else min(max_steps, lim + 1) for lim in limits)
 
     xy, allowed, key_valid, n_prompts = _left_padded_prefill(model, prepared, n_steps)
     b = len(prepared)
@@ -84,12 +95,17 @@ def generate_batch(
             hidden = model.step(x, cache, layers, key_mask=mask)
         logits = model.logits(hidden[:, -1])
         width = vocab if idx >= MIN_STEPS_BEFORE_EOS else vocab - 1
-        tokens, argmaxes = sample_token(logits[:, :width], seen[:, :width], options, generator)
+        if generators is None:
+            tokens, argmaxes = sample_token(logits[:, :width], seen[:, :width], options, shared)
+        else:
+            draws = [sample_token(logits[i : i + 1, :width], seen[i : i + 1, :width], options, g)
+                     for i, g in enumerate(generators)]
+            tokens, argmaxes = torch.cat([t for t, _ in draws]), torch.cat([a for _, a in draws])
         for i, (token, argmax) in enumerate(zip(tokens.tolist(), argmaxes.tolist(), strict=True)):
             if stopped_at[i] is not None:
                 continue
             seen[i, token] = True
-            if keep_token(generated[i], token, argmax, eos, early_stop_num):
+            if keep_token(generated[i], token, argmax, eos, limits[i]):
                 stopped_at[i] = idx
         if all(s is not None for s in stopped_at):
             break
