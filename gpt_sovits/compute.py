@@ -19,6 +19,10 @@ from typing import Any
 _ITEM, _EVENT, _DONE, _ERROR = "item", "event", "done", "error"
 
 
+class _Cancelled(Exception):
+    """Raised inside a job whose caller's event callback failed."""
+
+
 class ComputeThread:
     """Runs functions and generators one at a time on a single daemon thread (started on first use)."""
 
@@ -37,14 +41,23 @@ class ComputeThread:
         """``fn(*args, **kwargs)`` on the compute thread; its result, or its exception re-raised here.
 
         A callable ``on_event`` keyword argument is called here (on the caller's thread) with each
-        event ``fn`` reports, while ``fn`` runs.
+        event ``fn`` reports, while ``fn`` runs. If it raises, ``fn`` is stopped at its next event
+        (the event call raises there too), and the callback's exception is raised here once ``fn``
+        has ended, so the compute thread is free again.
         """
         if self.is_current:
             return fn(*args, **kwargs)
         channel: queue.SimpleQueue = queue.SimpleQueue()
+        cancel = threading.Event()
         relay = kwargs.get("on_event")
         if callable(relay):
-            kwargs["on_event"] = lambda event: channel.put((_EVENT, event))
+
+            def report(event) -> None:
+                if cancel.is_set():
+                    raise _Cancelled("the caller stopped listening to this job's events")
+                channel.put((_EVENT, event))
+
+            kwargs["on_event"] = report
 
         def job() -> None:
             try:
@@ -53,10 +66,18 @@ class ComputeThread:
                 channel.put((_ERROR, e))
 
         self._submit(job)
+        failure: BaseException | None = None
         while True:
             kind, value = channel.get()
             if kind == _EVENT:
-                relay(value)
+                if failure is None:
+                    try:
+                        relay(value)
+                    except BaseException as e:  # stop the job, then raise this once it has ended
+                        failure = e
+                        cancel.set()
+            elif failure is not None:
+                raise failure
             elif kind == _DONE:
                 return value
             else:
@@ -65,7 +86,9 @@ class ComputeThread:
     def iterate(self, fn: Callable[..., Iterator], /, *args, **kwargs) -> Iterator:
         """Run the generator ``fn(*args, **kwargs)`` on the compute thread and yield its items here.
 
-        Closing the returned iterator early closes the generator after the item it is working on.
+        The generator runs ahead of the consumer (its items wait in a queue), so the work goes on
+        while the caller handles an item. Closing the returned iterator (or dropping the last
+        reference to it) stops the generator before its next item.
         """
         if self.is_current:
             yield from fn(*args, **kwargs)
@@ -77,10 +100,12 @@ class ComputeThread:
             try:
                 items = fn(*args, **kwargs)
                 try:
-                    for item in items:
-                        channel.put((_ITEM, item))
-                        if stop.is_set():
+                    while not stop.is_set():
+                        try:
+                            item = next(items)
+                        except StopIteration:
                             break
+                        channel.put((_ITEM, item))
                 finally:
                     close = getattr(items, "close", None)
                     if close is not None:

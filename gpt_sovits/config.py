@@ -34,7 +34,7 @@ class StudioSettings:
     host: str = "127.0.0.1"
     port: int = DEFAULT_UI_PORT
     ui_language: str = "en"
-    precision: str = "fast"  # "fast" or "exact" (see gpt_sovits.inference.synthesizer.PRECISION_MODES)
+    precision: str = "fast"  # one of PRECISION_MODES (see Synthesizer.from_files)
 
     def validate(self) -> StudioSettings:
         """Return self when valid, else raise ConfigError listing every problem."""

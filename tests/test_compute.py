@@ -66,6 +66,9 @@ def test_closing_an_iteration_early_closes_the_generator():
     stream.close()
     assert closed.wait(5)
     assert len(produced) < 500  # it stopped instead of running to the end
+    count = len(produced)
+    time.sleep(0.1)
+    assert len(produced) == count  # and nothing more after it was closed
     assert compute.call(lambda: "still serving") == "still serving"
 
 
@@ -73,3 +76,27 @@ def test_calls_from_the_compute_thread_run_directly():
     compute = ComputeThread()
     assert compute.call(lambda: compute.call(lambda: compute.is_current)) is True
     assert compute.call(lambda: list(compute.iterate(lambda: iter([1, 2])))) == [1, 2]
+
+
+def test_a_failing_event_callback_stops_the_job_and_frees_the_thread():
+    compute = ComputeThread()
+    steps = []
+
+    def work(on_event=None):
+        for i in range(100):  # 5 s if nothing stopped it
+            steps.append(i)
+            on_event(i)
+            time.sleep(0.05)
+        return "finished"
+
+    def listener(event):
+        if event == 2:
+            raise KeyboardInterrupt("the user pressed stop")
+
+    with pytest.raises(KeyboardInterrupt, match="pressed stop"):
+        compute.call(work, on_event=listener)
+    assert len(steps) <= 4  # it stopped at the next event instead of running on
+    started = time.perf_counter()
+    assert compute.call(lambda: "free") == "free"
+    assert time.perf_counter() - started < 1.0
+

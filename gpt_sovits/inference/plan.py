@@ -69,14 +69,15 @@ def run_seed(seed: int, group: int) -> int:
 
 
 def render_plain_batch(items: list[SpeechItem], synth, request: SynthesisRequest, reference,
-                       seeds: list[int]) -> list[tuple[np.ndarray, int]]:
+                       seeds: list[int]) -> list[tuple[np.ndarray, int, bool]]:
     """What ``item.render(synth, request, reference, seed)`` gives for each plain (``streamable``) item,
-    with the GPT decoding all of them together (one weight read per step serves every piece)."""
+    with the GPT decoding all of them together (one weight read per step serves every piece), and
+    whether the runaway guard cut the piece."""
     if not all(item.streamable for item in items):
         raise ValueError("only plain pieces (no emphasis) can be rendered in a batch")
     features = [run_features(list(item.runs), item.language, synth, True) for item in items]
     rendered = synth.render_pieces(features, reference, request, [run_seed(s, 0) for s in seeds])
-    return [(_with_interval(audio, request), n) for audio, n in rendered]
+    return [(_with_interval(audio, request), n, cut) for audio, n, cut in rendered]
 
 
 def _with_interval(audio: np.ndarray, request: SynthesisRequest) -> np.ndarray:

@@ -254,7 +254,7 @@ class Synthesizer:
         marks the last part of a piece), so playback can start after a fraction of a second. Without
         it and with ``batch``, up to ``batch_pieces`` consecutive plain pieces share one GPT batch
         (about twice the throughput for long texts, but the first piece comes when the batch is done;
-        each piece keeps its own seed and gets the same tokens).
+        each piece keeps its own seed and gets the same tokens, up to rounding in the batched products).
         """
         from gpt_sovits.inference.plan import SpeechItem, plan_request, render_plain_batch
 
@@ -277,9 +277,8 @@ class Synthesizer:
                 rendered = render_plain_batch([items[i] for i in group], self, request, reference,
                                               [seed + i for i in group])
                 share = (time.perf_counter() - start) / len(group)
-                for i, (audio, tokens) in zip(group, rendered, strict=True):
-                    cut = [items[i].text] if items[i].text in self.last_cut_pieces else []
-                    yield self._chunk(i, items[i].text, audio, tokens, share, reference, cut)
+                for i, (audio, tokens, cut) in zip(group, rendered, strict=True):
+                    yield self._chunk(i, items[i].text, audio, tokens, share, reference, [items[i].text] if cut else [])
                 index += len(group)
                 continue
             audio, tokens = item.render(self, request, reference, seed + index)
@@ -391,10 +390,9 @@ class Synthesizer:
                     yield _limit_peak(audio.numpy()), confirmed, False
         finally:  # also when the listener stops early: the GPT goes no further
             steps.close()
-        if idx >= limit:
-            self.last_cut_pieces.append(features.text)
         n_prompt = 0 if prompt is None else prompt.shape[-1]
         codes = tokens[:, n_prompt:].view(1, 1, -1).to(self.device)
+        self._was_cut(codes.shape[-1], limit, features.text)
         with torch.inference_mode():
             audio = decoder.push(codes, final=True)
         yield _limit_peak(audio.numpy()), int(codes.shape[-1]), True
@@ -441,13 +439,14 @@ class Synthesizer:
             top_k=request.top_k, top_p=request.top_p, temperature=request.temperature,
             repetition_penalty=request.repetition_penalty, early_stop_num=limit, seed=seed,
         )
-        pred = self._kept_tokens(tokens, idx, limit, prompt, features.text)
+        pred, _ = self._kept_tokens(tokens, idx, limit, prompt, features.text)
         return self._decode_tokens(pred, features, reference, request, seed, speed), int(pred.shape[-1])
 
     @torch.inference_mode()
     def render_pieces(self, features: list[TextFeatures], reference: ReferencePrompt, request: SynthesisRequest,
-                      seeds: list[int]) -> list[tuple[np.ndarray, int]]:
-        """:meth:`render_piece` for several pieces, their GPT decoding run as one batch.
+                      seeds: list[int]) -> list[tuple[np.ndarray, int, bool]]:
+        """:meth:`render_piece` for several pieces, their GPT decoding run as one batch: per piece
+        (audio, token count, whether the runaway guard cut it).
 
         Each piece draws from its own seed, so it gets the tokens render_piece would give it (up to
         rounding in the batched products); a batch of 4 makes about twice the tokens per second.
@@ -461,18 +460,27 @@ class Synthesizer:
             repetition_penalty=request.repetition_penalty, early_stop_num=limits, seed=seeds)
         out = []
         for f, (_, _, prompt), limit, (tokens, idx), seed in zip(features, inputs, limits, results, seeds, strict=True):
-            pred = self._kept_tokens(tokens, idx, limit, prompt, f.text)
-            out.append((self._decode_tokens(pred, f, reference, request, seed, None), int(pred.shape[-1])))
+            pred, cut = self._kept_tokens(tokens, idx, limit, prompt, f.text)
+            out.append((self._decode_tokens(pred, f, reference, request, seed, None), int(pred.shape[-1]), cut))
         return out
 
-    def _kept_tokens(self, tokens: torch.Tensor, idx: int, limit: int, prompt, text: str) -> torch.Tensor:
-        """The new tokens of a GPT result (upstream's rule), all of them when the runaway guard cut it."""
-        if idx >= limit:
-            logger.warning("The model did not finish %r within %d tokens; the piece was cut there.", text, limit)
-            self.last_cut_pieces.append(text)
-            # upstream's early stop drops the first new token (y[:, -idx:]); a cut piece keeps all of them
-            return tokens[:, 0 if prompt is None else prompt.shape[-1]:]
-        return tokens[:, -idx:] if idx else tokens
+    def _kept_tokens(self, tokens: torch.Tensor, idx: int, limit: int, prompt, text: str) -> tuple[torch.Tensor, bool]:
+        """The new tokens of a GPT result (upstream's rule) and whether the runaway guard cut the piece
+        (then all new tokens are kept; upstream's early stop would drop the first, ``y[:, -idx:]``)."""
+        n_prompt = 0 if prompt is None else prompt.shape[-1]
+        if self._was_cut(tokens.shape[-1] - n_prompt, limit, text):
+            return tokens[:, n_prompt:], True
+        return (tokens[:, -idx:] if idx else tokens), False
+
+    def _was_cut(self, n_new: int, limit: int, text: str) -> bool:
+        """True (logged and remembered) when a piece made more tokens than ``limit``: the GPT never stopped.
+
+        Counted from the tokens, not from ``idx``, which is 0 for every prompt-free piece."""
+        if n_new <= limit:
+            return False
+        logger.warning("The model did not finish %r within %d tokens; the piece was cut there.", text, limit)
+        self.last_cut_pieces.append(text)
+        return True
 
     def _decode_tokens(self, pred: torch.Tensor, features: TextFeatures, reference: ReferencePrompt,
                        request: SynthesisRequest, seed: int, speed: float | None) -> np.ndarray:

@@ -161,7 +161,7 @@ def test_streaming_runs_in_the_callers_thread_and_stops_when_closed(synth, speec
     import threading
 
     request = _req(speech_wav, text="今天我们一起去公园散步，然后回家吃饭。", noise_scale=0.0, seed=5)
-    steps = []
+    steps, closed = [], []
     original = synth.gpt.iter_generate
 
     def counting(*args, **kwargs):
@@ -175,6 +175,7 @@ def test_streaming_runs_in_the_callers_thread_and_stops_when_closed(synth, speec
             return done.value
         finally:
             inner.close()
+            closed.append(len(steps))
 
     synth.gpt.iter_generate = counting
     try:
@@ -186,6 +187,7 @@ def test_streaming_runs_in_the_callers_thread_and_stops_when_closed(synth, speec
         del synth.gpt.iter_generate
     assert set(steps) == {threading.current_thread()}
     assert len(steps) == 13  # 12 confirmed tokens for the first part, then nothing more
+    assert closed == [13]  # the GPT's iterator was closed there, not left to run or linger
 
 
 def test_optimized_vocoder_is_used(synth):
@@ -250,3 +252,27 @@ def test_plain_pieces_share_a_gpt_batch_with_the_same_result(synth, speech_wav):
     assert [c.tokens for c in batched.chunks] == [c.tokens for c in single.chunks]
     for a, b in zip(batched.chunks, single.chunks, strict=True):
         np.testing.assert_allclose(a.audio, b.audio, atol=1e-5)
+
+
+@pytest.mark.parametrize("ref_text", ["这是参考。", ""])
+@pytest.mark.parametrize("stream", [False, True])
+def test_runaway_guard_notice_names_only_the_cut_piece(synth, speech_wav, ref_text, stream):
+    """A piece that exceeds its token limit is cut and named in a notice: with or without a prompt
+    (prompt-free decoding reports idx 0), alone, streamed or in a GPT batch next to a piece that ended."""
+    gpt = synth.gpt
+    head = gpt.logits
+    eos_bonus = torch.zeros(1025)
+    eos_bonus[1024] = 1000.0  # every piece says EOS as soon as it may (step 11)
+    gpt.logits = lambda hidden: head(hidden) + eos_bonus
+    synth.token_limit = lambda n_phones: 5 if n_phones < 20 else 100
+    try:
+        request = _req(speech_wav, text="你好呀朋友。今天天气很好我们一起去公园散步吧。", ref_text=ref_text,
+                       cut_method="cut5", seed=3)
+        chunks = [c for c in synth.synthesize(request, stream=stream) if c.final]
+    finally:
+        del gpt.logits, synth.token_limit
+    assert [c.text for c in chunks] == ["你好呀朋友。", "今天天气很好我们一起去公园散步吧。"]
+    notices = [[n for n in c.notices if "did not end naturally" in n] for c in chunks]
+    assert len(notices[0]) == 1 and "你好呀朋友" in notices[0][0]
+    assert notices[1] == []
+    assert chunks[0].tokens == 6 and chunks[1].tokens == 11  # all tokens kept when cut; EOS dropped

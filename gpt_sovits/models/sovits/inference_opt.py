@@ -219,10 +219,11 @@ class FastVocoder(nn.Module):
     Runs in ``dtype`` inside (conditioning and input conv in float32). Leaky ReLU commutes with
     a positive scale, so each stage's average over its resblocks is folded into the next conv.
 
-    With ``window_frames`` (see :meth:`set_window`) every call runs on windows of exactly that many
-    frames, overlapping by the vocoder's reach, the last one zero-padded and masked. oneDNN's AMX
-    kernels take about 9 ms per frame of input width to build, once per new shape; one fixed shape
-    means they are built once (at warm-up) instead of on every new sentence length.
+    With ``window_frames`` (see :meth:`set_window`) a batch-1 call runs on windows of that many frames,
+    overlapping by the vocoder's reach, the last one zero-padded and masked (or, without ``pad_short``,
+    an input no longer than a window runs as it is). oneDNN's AMX kernels take about 9 ms per frame of
+    input width to build, once per new shape; one fixed shape means they are built once (at warm-up)
+    instead of on every new sentence length.
     """
 
     def __init__(self, dec: HiFiGANGenerator, dtype: torch.dtype = torch.float32):

@@ -4,7 +4,8 @@
 * ``"fp16"``: the transformer's linear layers keep float16 weights and run in float16; everything between
   them (LayerNorm, attention, residuals, KV cache, embeddings, output head) stays float32.
 * ``"int8"``: weight-only int8 for the transformer's linear layers (symmetric, one scale per output row),
-  bfloat16 activations inside those matmuls (torch's ``_weight_int8pack_mm`` CPU kernel), and the KV cache
+  bfloat16 activations inside those matmuls (torch's ``_weight_int8pack_mm`` CPU kernel; a prefill of more
+  than ``INT8_KERNEL_MAX_ROWS`` positions multiplies by the dequantised weight in float32), and the KV cache
   and attention in bfloat16; residuals, LayerNorm, embeddings and the output head stay float32. A quarter
   of the fp32 weight bytes and half the cache bytes per token: the fastest path where memory bandwidth
   limits, as it does for batch-1 decoding on a CPU.
@@ -24,7 +25,7 @@ from gpt_sovits.errors import ConfigError
 from gpt_sovits.models.t2s.model import Text2SemanticModel
 
 PRECISIONS = ("fp32", "bf16", "fp16", "int8")
-INT8_KERNEL_MAX_ROWS = 16  # more rows at once go through the dequantised float32 weight
+INT8_KERNEL_MAX_ROWS = 16  # more positions per sequence go through the dequantised float32 weight
 
 
 def _fp16_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
@@ -40,9 +41,10 @@ def _pack_int8(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _int8_linear(x: torch.Tensor, packed: tuple[torch.Tensor, torch.Tensor], bias: torch.Tensor) -> torch.Tensor:
     q, scales = packed
-    if x.numel() > INT8_KERNEL_MAX_ROWS * x.shape[-1]:
-        # Many rows (the prompt's prefill): the int8 kernel is built for a few rows and runs this about
-        # 1.6x slower than float32; the dequantised weight (same values) in float32 is faster.
+    if x.dim() > 1 and x.shape[-2] > INT8_KERNEL_MAX_ROWS:
+        # Many positions per sequence (the prompt's prefill): the int8 kernel is built for a few rows and
+        # runs this about 1.6x slower than float32; the dequantised weight (same values) in float32 is
+        # faster. Decided per sequence, so a batch of sequences takes the path each would take alone.
         return F.linear(x, q.float() * scales.float()[:, None], bias)
     flat = x.reshape(-1, x.shape[-1]).to(torch.bfloat16)
     out = torch._weight_int8pack_mm(flat, q, scales)
