@@ -98,3 +98,16 @@ def test_sillytavern_openai_and_a_repeat_concurrently(real):
     _check_speech(answers[1].content)
     first, second = _check_speech(answers[2].content), _check_speech(answers[3].content)
     assert np.array_equal(first, second)  # same seed, same audio: concurrent requests do not disturb each other
+
+
+def test_streamed_wav_has_the_same_length_as_the_whole_answer(real):
+    """streaming_mode with wav streams parts made while the GPT runs; the same seed gives the same tokens,
+    so the streamed audio is as long as the whole answer's and close to it."""
+    params = {"text": "你好，今天天气很好。我们去散步吧。", "text_lang": "zh", "voice": "Alice", "seed": 11,
+              "media_type": "wav", "text_split_method": "cut5"}
+    whole = _check_speech(real.post("/tts", json=params).content)
+    r = real.post("/tts", json={**params, "streaming_mode": True})
+    assert r.status_code == 200
+    pcm = np.frombuffer(r.content[44:], dtype="<i2").astype(np.float32) / 32768
+    assert len(pcm) == len(whole)
+    assert np.all(np.isfinite(pcm)) and float(np.abs(pcm).max()) > 1e-3
