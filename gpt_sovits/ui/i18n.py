@@ -109,22 +109,28 @@ class Translator:
     """Labels in the chosen language, and the widgets to relabel when it changes."""
 
     language: str = "en"
-    _widgets: list[tuple[gr.components.Component | gr.blocks.BlockContext, str, str]] = field(default_factory=list)
+    _widgets: list[tuple] = field(default_factory=list)  # (widget, key, attribute, choice keys or None)
 
     def t(self, key: str, language: str | None = None) -> str:
         english, chinese = STRINGS[key]
         return chinese if (language or self.language) == "zh" else english
 
-    def reg(self, widget, key: str, attr: str = "label"):
-        """Remember that ``widget``'s ``attr`` shows the text of ``key``; returns the widget."""
-        self._widgets.append((widget, key, attr))
+    def reg(self, widget, key: str, attr: str = "label", choices: list[tuple[str, str]] | None = None):
+        """Remember that ``widget``'s ``attr`` shows the text of ``key`` (and, with ``choices``, that its
+        choices are labelled by the given (key, value) pairs); returns the widget."""
+        self._widgets.append((widget, key, attr, choices))
         return widget
+
+    def choices(self, pairs: list[tuple[str, str]], language: str | None = None) -> list[tuple[str, str]]:
+        """(label, value) choices from (key, value) pairs."""
+        return [(self.t(key, language), value) for key, value in pairs]
 
     @property
     def widgets(self) -> list:
-        return [w for w, _, _ in self._widgets]
+        return [w for w, *_ in self._widgets]
 
     def updates(self, language: str) -> list[dict]:
         """One gr.update per registered widget, relabelled in ``language``."""
         self.language = language
-        return [gr.update(**{attr: self.t(key, language)}) for _, key, attr in self._widgets]
+        return [gr.update(**{attr: self.t(key, language)}, **({"choices": self.choices(pairs, language)} if pairs else {}))
+                for _, key, attr, pairs in self._widgets]

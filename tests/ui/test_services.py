@@ -67,6 +67,11 @@ def test_translator_relabels_every_registered_widget():
     updates = tr.updates("zh")
     assert updates == [gr.update(value=STRINGS["synthesize"][1]), gr.update(label=STRINGS["text"][1])]
     assert tr.language == "zh" and tr.t("text") == "要合成的文本"
+    with gr.Blocks():
+        tr.reg(gr.Radio(tr.choices([("precision_fast", "fast")]), label=tr.t("precision")), "precision",
+               choices=[("precision_fast", "fast")])
+    assert tr.updates("en")[-1] == gr.update(label=STRINGS["precision"][0],
+                                            choices=[(STRINGS["precision_fast"][0], "fast")])
     assert all(len(pair) == 2 and all(pair) for pair in STRINGS.values())
 
 

@@ -17,8 +17,9 @@ def build_settings_tab(services: StudioServices, tr: Translator):
     gr.Markdown(f"Settings are saved in {where}.")
     language = tr.reg(gr.Radio(LANGUAGE_CHOICES, value=settings.ui_language, label=tr.t("ui_language"),
                                elem_id="ui-language"), "ui_language")
-    precision = tr.reg(gr.Radio([(tr.t("precision_fast"), "fast"), (tr.t("precision_exact"), "exact")],
-                                value=settings.precision, label=tr.t("precision"), elem_id="precision"), "precision")
+    modes = [("precision_fast", "fast"), ("precision_exact", "exact")]
+    precision = tr.reg(gr.Radio(tr.choices(modes), value=settings.precision, label=tr.t("precision"),
+                                elem_id="precision"), "precision", choices=modes)
     pretrained_dir = tr.reg(gr.Textbox(str(settings.pretrained_dir), label=tr.t("pretrained_dir")), "pretrained_dir")
     workspace_dir = tr.reg(gr.Textbox(str(settings.workspace_dir), label=tr.t("workspace_dir")), "workspace_dir")
     save = tr.reg(gr.Button(tr.t("save_settings"), variant="primary", elem_id="save-settings"), "save_settings",
