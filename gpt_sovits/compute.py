@@ -11,10 +11,13 @@ because UI progress objects only work on the thread that handles the click.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 _ITEM, _EVENT, _DONE, _ERROR = "item", "event", "done", "error"
 
@@ -126,6 +129,17 @@ class ComputeThread:
                     raise value
         finally:
             stop.set()
+
+    def spawn(self, fn: Callable[..., Any], /, *args, **kwargs) -> None:
+        """Queue ``fn(*args, **kwargs)`` on the compute thread and return at once; a failure is logged."""
+
+        def job() -> None:
+            try:
+                fn(*args, **kwargs)
+            except Exception:
+                logger.exception("Background job %s failed", getattr(fn, "__name__", fn))
+
+        self._submit(job)
 
     def _submit(self, job: Callable[[], None]) -> None:
         with self._lock:

@@ -100,3 +100,15 @@ def test_a_failing_event_callback_stops_the_job_and_frees_the_thread():
     assert compute.call(lambda: "free") == "free"
     assert time.perf_counter() - started < 1.0
 
+
+
+def test_spawn_returns_at_once_and_logs_a_failure(caplog):
+    compute = ComputeThread()
+    done = threading.Event()
+    compute.spawn(lambda: (time.sleep(0.2), done.set()))
+    assert not done.is_set()  # it returned before the job ran to the end
+    with caplog.at_level("ERROR", logger="gpt_sovits.compute"):
+        compute.spawn(lambda: 1 / 0)
+        assert compute.call(lambda: "after") == "after"
+    assert done.is_set()
+    assert "Background job" in caplog.text and "ZeroDivisionError" in caplog.text

@@ -54,7 +54,9 @@ def build_app(services: StudioServices) -> gr.Blocks:
                 elif name == "Fine-tune":
                     refresh, outputs = build_finetune_tab(services, tr, voice)
                 elif name == "Synthesize":
-                    refresh, outputs = build_synthesize_tab(services, tr, voice)
+                    refresh, outputs, preload, preload_inputs = build_synthesize_tab(services, tr, voice)
+                    # opening the tab starts loading the chosen models in the background
+                    tab.select(preload, preload_inputs, None)
                 elif name == "Models":
                     show_status, version, status_outputs = build_models_tab(services, tr)
                     continue

@@ -132,6 +132,21 @@ class SynthesisService:
             raise ModelNotFoundError("Choose a GPT and a SoVITS model. If the lists are empty, download the "
                                      "pretrained models on the Models tab (or fine-tune this voice).")  # fmt: skip
 
+    def preload(self, voice_name: str | None, gpt_path, sovits_path) -> bool:
+        """Start loading the models a synthesis with these choices would use, in the background (the
+        Synthesize tab calls this when it opens, so the first click does not wait for loading).
+        Returns whether loading was queued; incomplete choices are left for the synthesis to report."""
+        if not voice_name or not gpt_path or not sovits_path:
+            return False
+        try:
+            cache_dir = self.services.voice(voice_name).path("cache", "references")
+        except StudioError:
+            return False
+        if not (Path(gpt_path).is_file() and Path(sovits_path).is_file()):
+            return False
+        compute_thread().spawn(self.synthesizer, gpt_path, sovits_path, cache_dir)
+        return True
+
     def synthesizer(self, gpt_path: str | Path | None, sovits_path: str | Path | None, cache_dir: Path):
         """The cached Synthesizer for these files (loaded when they change)."""
         from gpt_sovits.inference import Synthesizer

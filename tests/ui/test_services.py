@@ -255,3 +255,22 @@ def test_synthesis_remembers_reference_and_models_for_the_api(services, recordin
     meta = services.voice("Anna").read_meta()
     assert meta["reference"] == {"audio": f"clips/{clip.name}", "text": "参考。", "language": "zh"}
     assert meta["models"]["sovits"] == str((tiny_v2 / TINY_SOVITS).resolve())
+
+
+def test_opening_the_synthesize_tab_preloads_the_models(services, tiny_v2):
+    from gpt_sovits.compute import compute_thread
+    from tests.conftest import TINY_GPT, TINY_SOVITS
+
+    services.create_voice("Anna")
+    gpt, sovits = str(tiny_v2 / TINY_GPT), str(tiny_v2 / TINY_SOVITS)
+    synthesis = services.synthesis
+    assert not synthesis.preload("Anna", gpt, None)  # incomplete choices: nothing to load
+    assert not synthesis.preload(None, gpt, sovits)
+    assert not synthesis.preload("Nobody", gpt, sovits)
+    assert not synthesis.preload("Anna", gpt, str(tiny_v2 / "missing.pth"))
+    assert synthesis._synth is None
+    assert synthesis.preload("Anna", gpt, sovits)
+    compute_thread().call(lambda: None)  # the queued load has finished once this runs
+    loaded = synthesis._synth
+    assert loaded is not None
+    assert synthesis.synthesizer(gpt, sovits, services.voice("Anna").path("cache", "references")) is loaded

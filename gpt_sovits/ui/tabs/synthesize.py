@@ -155,4 +155,9 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     piece.change(do_piece, [last, piece], piece_player)
     show.click(do_phonemes, [text, language], phonemes)
     reference.input(do_reference, [voice, reference], [ref_text, ref_language])
-    return guarded(refresh), [gpt, sovits, reference]
+    def preload(name, gpt_path, sovits_path):
+        synth.preload(name, gpt_path, sovits_path)
+
+    gpt.input(preload, [voice, gpt, sovits], None)
+    sovits.input(preload, [voice, gpt, sovits], None)
+    return guarded(refresh), [gpt, sovits, reference], guarded(preload), [voice, gpt, sovits]
