@@ -104,9 +104,11 @@ class Synthesizer:
             if not Path(path).is_file():
                 raise ModelNotFoundError(f"The {what} model file {path} does not exist.")
         pretrained_dir = Path(pretrained_dir)
+        chosen = gpt_precision
         gpt_precision, vocoder_precision = resolve_precisions(precision, choice.device, gpt_precision,
                                                               vocoder_precision)
-        gpt = _gpt_in(load_gpt(gpt_path, device=choice.device), gpt_precision)
+        gpt, gpt_precision = _gpt_in(load_gpt(gpt_path, device=choice.device), gpt_precision,
+                                     fallback=chosen is None)
         sovits = _optimized(load_sovits(sovits_path, device=choice.device), vocoder_precision)
         hubert = HubertFeatureExtractor.load(pretrained_dir / "chinese-hubert-base", choice.device, choice.use_half)
         bert = BertFeatureExtractor.load(pretrained_dir / "chinese-roberta-wwm-ext-large", choice.device,
@@ -165,7 +167,7 @@ class Synthesizer:
         from gpt_sovits.models import load_gpt, load_sovits
 
         gpt_precision, vocoder_precision = self.precisions
-        gpt = _gpt_in(load_gpt(gpt_path, device=self.device), gpt_precision) if gpt_path is not None else self.gpt
+        gpt = _gpt_in(load_gpt(gpt_path, device=self.device), gpt_precision)[0] if gpt_path is not None else self.gpt
         sovits = (_optimized(load_sovits(sovits_path, device=self.device), vocoder_precision) if sovits_path
                   else self.sovits)
         sv = self.sv
@@ -526,13 +528,20 @@ def resolve_precisions(mode: str, device: str | torch.device, gpt: str | None = 
     return gpt or default_gpt_precision(device), vocoder
 
 
-def _gpt_in(gpt, precision: str):
-    """``gpt`` itself for fp32, else its decoding copy in ``precision``."""
+def _gpt_in(gpt, precision: str, fallback: bool = False):
+    """(``gpt`` or its decoding copy in ``precision``, the precision used). With ``fallback``, a
+    precision this machine cannot run gives float32 and a warning instead of an error."""
     if precision == "fp32":
-        return gpt
+        return gpt, precision
     from gpt_sovits.models.t2s.quantize import to_reduced_precision
 
-    return to_reduced_precision(gpt, precision)
+    try:
+        return to_reduced_precision(gpt, precision), precision
+    except ConfigError as e:
+        if not fallback:
+            raise
+        logger.warning("The %s GPT cannot run here (%s); using float32.", precision, e)
+        return gpt, "fp32"
 
 
 def _optimized(sovits, precision: str | None):

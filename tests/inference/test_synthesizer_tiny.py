@@ -276,3 +276,17 @@ def test_runaway_guard_notice_names_only_the_cut_piece(synth, speech_wav, ref_te
     assert len(notices[0]) == 1 and "你好呀朋友" in notices[0][0]
     assert notices[1] == []
     assert chunks[0].tokens == 6 and chunks[1].tokens == 11  # all tokens kept when cut; EOS dropped
+
+
+def test_fast_mode_falls_back_to_float32_where_int8_cannot_run(tiny_v2, monkeypatch, caplog):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("no int8 kernel for this CPU")
+
+    monkeypatch.setattr(torch, "_weight_int8pack_mm", refuse)
+    with caplog.at_level("WARNING"):
+        synth = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu",
+                                       warm_up=False)
+    assert synth.precisions[0] == "fp32" and "using float32" in caplog.text
+    with pytest.raises(ConfigError, match="int8 decoding does not run here"):  # asked for by name: an error
+        Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu",
+                               gpt_precision="int8", warm_up=False)

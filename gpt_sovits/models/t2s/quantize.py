@@ -72,6 +72,11 @@ def to_reduced_precision(model: Text2SemanticModel, precision: str) -> Text2Sema
         for wq, bq, wo, bo, w1, b1, w2, b2, *norms in out.packed_layers():
             pairs = [(_pack_int8(w), b.detach().float()) for w, b in ((wq, bq), (wo, bo), (w1, b1), (w2, b2))]
             packed.append((*(t for pair in pairs for t in pair), *norms))
+        try:  # the kernel exists, but may refuse this device or layout: find out now, not mid-sentence
+            (qkv, scales), bias = packed[0][0], packed[0][1]
+            _int8_linear(torch.zeros(1, 1, qkv.shape[1], device=qkv.device), (qkv, scales), bias)
+        except RuntimeError as e:
+            raise ConfigError(f"int8 decoding does not run here: {e}") from e
         out.step_weights = packed
         out.step_linear = _int8_linear
         out.cache_dtype = torch.bfloat16
