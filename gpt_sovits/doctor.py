@@ -77,7 +77,22 @@ def check_torch() -> list[Check]:
                 required=False,
             )
         )
+    checks.append(check_cpu_speed())
     return checks
+
+
+def check_cpu_speed() -> Check:
+    """What the CPU offers the "fast" precision mode (int8 GPT, bf16 vocoder)."""
+    import torch
+
+    from gpt_sovits.models.sovits.inference_opt import cpu_has_fast_bf16
+
+    int8 = hasattr(torch, "_weight_int8pack_mm")
+    bf16 = cpu_has_fast_bf16()
+    parts = [f"{torch.get_num_threads()} threads",
+             "int8 GPT" if int8 else "float32 GPT (this PyTorch has no int8 kernel)",
+             "bf16 vocoder (AMX/AVX512-BF16)" if bf16 else "float32 vocoder (no native bf16 on this CPU)"]
+    return Check("CPU synthesis", True, ", ".join(parts), required=False)
 
 
 def check_disk(path: Path) -> Check:

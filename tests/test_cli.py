@@ -16,6 +16,7 @@ def test_doctor_fails_with_advice_without_weights(tmp_path, capsys):
     assert code == 1
     assert "Pretrained weights" in out and "gpt_sovits download" in out
     assert "PyTorch" in out and "Free disk" in out and "ffmpeg" in out
+    assert "CPU synthesis" in out and "GPT" in out and "vocoder" in out
 
 
 def test_doctor_passes_with_tiny_models(tiny_v2, tmp_path):
