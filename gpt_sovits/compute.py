@@ -34,6 +34,7 @@ class ComputeThread:
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._running: str | None = None
 
     @property
     def is_current(self) -> bool:
@@ -68,7 +69,7 @@ class ComputeThread:
             except BaseException as e:  # re-raised on the caller's thread
                 channel.put((_ERROR, e))
 
-        self._submit(job)
+        self._submit(job, fn)
         failure: BaseException | None = None
         while True:
             kind, value = channel.get()
@@ -117,7 +118,7 @@ class ComputeThread:
             except BaseException as e:  # re-raised on the caller's thread
                 channel.put((_ERROR, e))
 
-        self._submit(job)
+        self._submit(job, fn)
         try:
             while True:
                 kind, value = channel.get()
@@ -139,18 +140,28 @@ class ComputeThread:
             except Exception:
                 logger.exception("Background job %s failed", getattr(fn, "__name__", fn))
 
-        self._submit(job)
+        self._submit(job, fn)
 
-    def _submit(self, job: Callable[[], None]) -> None:
+    @property
+    def running(self) -> str | None:
+        """The name of the function whose job runs now (None when idle), to tell a waiting user why."""
+        return self._running
+
+    def _submit(self, job: Callable[[], None], fn: Callable | None = None) -> None:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._work, name=self.name, daemon=True)
                 self._thread.start()
-        self._jobs.put(job)
+        self._jobs.put((getattr(fn, "__name__", None) or "job", job))
 
     def _work(self) -> None:
         while True:
-            self._jobs.get()()
+            name, job = self._jobs.get()
+            self._running = name
+            try:
+                job()
+            finally:
+                self._running = None
 
 
 _shared = ComputeThread()

@@ -112,3 +112,20 @@ def test_spawn_returns_at_once_and_logs_a_failure(caplog):
         assert compute.call(lambda: "after") == "after"
     assert done.is_set()
     assert "Background job" in caplog.text and "ZeroDivisionError" in caplog.text
+
+
+def test_running_names_the_busy_job():
+    compute = ComputeThread()
+    gate, started = threading.Event(), threading.Event()
+
+    def prepare_dataset():
+        started.set()
+        gate.wait(5)
+
+    assert compute.running is None
+    compute.spawn(prepare_dataset)
+    assert started.wait(5)
+    assert compute.running == "prepare_dataset"
+    gate.set()
+    compute.call(lambda: None)
+    assert compute.running is None

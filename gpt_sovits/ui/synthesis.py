@@ -22,6 +22,10 @@ from gpt_sovits.errors import ModelNotFoundError, StudioError
 
 logger = logging.getLogger(__name__)
 
+# What a user waits for when the compute thread runs one of these functions.
+BUSY_WITH = {"prepare_dataset": "the dataset preparation", "transcribe_voice": "the transcription",
+             "synthesizer": "loading the models", "_run": "another synthesis", "_regenerate": "another synthesis"}
+
 AUTO_REFERENCE = "auto"
 MODEL_SUFFIXES = (".ckpt", ".pth", ".safetensors")
 REQUEST_LANGUAGES = ("zh", "en", "auto", "all_zh")
@@ -131,6 +135,12 @@ class SynthesisService:
         if not gpt_path or not sovits_path:
             raise ModelNotFoundError("Choose a GPT and a SoVITS model. If the lists are empty, download the "
                                      "pretrained models on the Models tab (or fine-tune this voice).")  # fmt: skip
+
+    @staticmethod
+    def waiting_for() -> str | None:
+        """What the compute thread is busy with (a synthesis asked for now waits for it), or None."""
+        running = compute_thread().running
+        return None if running is None else BUSY_WITH.get(running, "another task")
 
     def preload(self, voice_name: str | None, gpt_path, sovits_path) -> bool:
         """Start loading the models a synthesis with these choices would use, in the background (the

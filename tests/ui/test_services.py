@@ -271,6 +271,26 @@ def test_opening_the_synthesize_tab_preloads_the_models(services, tiny_v2):
     assert synthesis._synth is None
     assert synthesis.preload("Anna", gpt, sovits)
     compute_thread().call(lambda: None)  # the queued load has finished once this runs
+    assert synthesis.waiting_for() is None
     loaded = synthesis._synth
     assert loaded is not None
     assert synthesis.synthesizer(gpt, sovits, services.voice("Anna").path("cache", "references")) is loaded
+
+
+def test_a_synthesis_says_what_it_waits_for(services):
+    from gpt_sovits.compute import compute_thread
+
+    gate, started = threading.Event(), threading.Event()
+
+    def prepare_dataset():  # stands in for a long preparation running on the compute thread
+        started.set()
+        gate.wait(5)
+
+    compute_thread().spawn(prepare_dataset)
+    try:
+        assert started.wait(5)
+        assert services.synthesis.waiting_for() == "the dataset preparation"
+    finally:
+        gate.set()
+    compute_thread().call(lambda: None)
+    assert services.synthesis.waiting_for() is None

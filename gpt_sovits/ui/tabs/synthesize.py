@@ -113,7 +113,9 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
         from dataclasses import replace
 
         request = replace(request, ref_audio=ref_path, ref_text=rtext, ref_language=rlang)
-        progress(None, desc="Loading the models (first time only) and analysing the reference")
+        busy = synth.waiting_for()
+        progress(None, desc=f"Waiting for {busy} to finish" if busy else
+                 "Loading the models (first time only) and analysing the reference")
         for item in synth.run(name, gpt_path, sovits_path, request):
             if isinstance(item, SynthesisOutput):
                 return (*show_output(item, f"✅ Reference: {why}."), rtext)
