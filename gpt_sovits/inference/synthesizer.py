@@ -381,7 +381,7 @@ class Synthesizer:
                 try:
                     seen.append(next(steps))
                 except StopIteration as done:
-                    tokens, idx = done.value
+                    tokens = done.value[0]
                     break
                 confirmed = len(seen) - 1  # a step's token is kept once decoding goes on after it
                 if confirmed == first_tokens or (confirmed > first_tokens
