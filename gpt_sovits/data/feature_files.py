@@ -50,18 +50,47 @@ class PhoneRow:
 
 
 @dataclass(frozen=True)
-class FeatureLayout:
-    """The files of one voice's prepared dataset (see the module docstring)."""
+class DatasetLayout:
+    """The files of one prepared dataset (see the module docstring).
+
+    The studio's names by default; :meth:`upstream` gives upstream's numbered names for the same files
+    (an experiment folder ``logs/<exp>/`` of upstream's WebUI), which training can read as well.
+    """
 
     root: Path
+    phones_name: str = "phones.tsv"
+    semantic_name: str = "semantic.tsv"
+    bert_dir: str = "bert"
+    hubert_dir: str = "hubert"
+    wav_dir: str = "wav32k"
+    sv_dir: str = "sv"
+
+    @classmethod
+    def studio(cls, features_root: Path) -> DatasetLayout:
+        """The layout written by the studio's dataset preparation (workspace/<voice>/features/)."""
+        return cls(Path(features_root))
+
+    @classmethod
+    def upstream(cls, exp_dir: Path) -> DatasetLayout:
+        """Upstream's experiment folder (logs/<exp>/) with its numbered names."""
+        return cls(Path(exp_dir), "2-name2text.txt", "6-name2semantic.tsv", "3-bert", "4-cnhubert", "5-wav32k",
+                   "7-sv_cn")
+
+    @classmethod
+    def detect(cls, root: Path) -> DatasetLayout:
+        """The studio layout, or upstream's when only its numbered files are present."""
+        root = Path(root)
+        if not (root / "phones.tsv").exists() and (root / "2-name2text.txt").exists():
+            return cls.upstream(root)
+        return cls.studio(root)
 
     @property
     def phones_tsv(self) -> Path:
-        return self.root / "phones.tsv"
+        return self.root / self.phones_name
 
     @property
     def semantic_tsv(self) -> Path:
-        return self.root / "semantic.tsv"
+        return self.root / self.semantic_name
 
     @property
     def info_json(self) -> Path:
@@ -72,17 +101,22 @@ class FeatureLayout:
         return resolve_inside(Path(folder) / f"{name}{suffix}", [self.root])
 
     def bert(self, name: str) -> Path:
-        return self._item("bert", name, ".pt")
+        return self._item(self.bert_dir, name, ".pt")
 
     def hubert(self, name: str) -> Path:
-        return self._item("hubert", name, ".pt")
+        return self._item(self.hubert_dir, name, ".pt")
 
     def wav32k(self, name: str) -> Path:
-        return self._item("wav32k", name, "")
+        return self._item(self.wav_dir, name, "")
 
     def sv(self, name: str) -> Path:
-        return self._item("sv", name, ".pt")
+        return self._item(self.sv_dir, name, ".pt")
 
+    def info(self) -> dict:
+        """info.json written by dataset preparation ({} when absent or unreadable)."""
+        return load_json(self.info_json) or {}
+
+    # the per-clip records of the studio's preparation (its .work/ folder)
     def phones_part(self, name: str) -> Path:
         return self._item(".work/phones", name, ".json")
 

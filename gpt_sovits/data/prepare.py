@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gpt_sovits.data.events import DatasetError, EventCallback, emit
-from gpt_sovits.data.feature_files import FeatureLayout, save_json, write_phones_table, write_semantic_table
+from gpt_sovits.data.feature_files import DatasetLayout, save_json, write_phones_table, write_semantic_table
 from gpt_sovits.data.manifest import ManifestError, read_manifest, resolve_audio_path
 from gpt_sovits.data.stages import (
     AudioStage,
@@ -142,7 +142,7 @@ def prepare_dataset(
     items = dataset_items(voice)
     models = _check_models(pretrained_dir, version)
     choice = choose_device(device)
-    layout = FeatureLayout(voice.path("features"))
+    layout = DatasetLayout(voice.path("features"))
     ctx = StageContext(layout, pretrained_dir, version, choice.device, choice.use_half, on_event)
     text, audio = TextStage(ctx), AudioStage(ctx)
     semantic = SemanticStage(ctx, models["sovits"])

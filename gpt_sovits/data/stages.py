@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from gpt_sovits.data.events import DatasetError, EventCallback, emit
-from gpt_sovits.data.feature_files import FeatureLayout, PhoneRow, load_json, load_tensor, save_json, save_tensor
+from gpt_sovits.data.feature_files import DatasetLayout, PhoneRow, load_json, load_tensor, save_json, save_tensor
 from gpt_sovits.errors import AudioError, StudioError
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class DatasetItem:
 class StageContext:
     """What every stage needs: output layout, models folder, version, device and the progress callback."""
 
-    layout: FeatureLayout
+    layout: DatasetLayout
     pretrained_dir: Path
     version: str
     device: str = "cpu"

@@ -1,4 +1,4 @@
-"""Where a prepared dataset lives and how its tables are read.
+"""How training reads a prepared dataset (:class:`DatasetLayout`, shared with dataset preparation).
 
 Two layouts hold the same files under different names (upstream's names on the right)::
 
@@ -15,93 +15,24 @@ Two layouts hold the same files under different names (upstream's names on the r
 
 from __future__ import annotations
 
-import json
 import pickle
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from gpt_sovits.data.events import DatasetError
+from gpt_sovits.data.feature_files import DatasetLayout, read_phones_table, read_semantic_table
 from gpt_sovits.errors import ConfigError
-from gpt_sovits.fileio import resolve_inside
+
+__all__ = ["DatasetFormatError", "DatasetLayout", "load_tensor", "read_phones", "read_semantic"]
 
 
 class DatasetFormatError(ConfigError):
     """A prepared dataset file is missing or malformed; the message names the file and line."""
 
 
-@dataclass(frozen=True)
-class DatasetLayout:
-    """File names of one prepared dataset (see the module docstring)."""
-
-    root: Path
-    phones_name: str = "phones.tsv"
-    semantic_name: str = "semantic.tsv"
-    bert_dir: str = "bert"
-    hubert_dir: str = "hubert"
-    wav_dir: str = "wav32k"
-    sv_dir: str = "sv"
-
-    @classmethod
-    def studio(cls, features_root: Path) -> DatasetLayout:
-        """The layout written by the studio's dataset preparation (workspace/<voice>/features/)."""
-        return cls(Path(features_root))
-
-    @classmethod
-    def upstream(cls, exp_dir: Path) -> DatasetLayout:
-        """Upstream's experiment folder (logs/<exp>/) with its numbered names."""
-        return cls(Path(exp_dir), "2-name2text.txt", "6-name2semantic.tsv", "3-bert", "4-cnhubert", "5-wav32k",
-                   "7-sv_cn")
-
-    @classmethod
-    def detect(cls, root: Path) -> DatasetLayout:
-        """The studio layout, or upstream's when only its numbered files are present."""
-        root = Path(root)
-        if not (root / "phones.tsv").exists() and (root / "2-name2text.txt").exists():
-            return cls.upstream(root)
-        return cls.studio(root)
-
-    @property
-    def phones_tsv(self) -> Path:
-        return self.root / self.phones_name
-
-    @property
-    def semantic_tsv(self) -> Path:
-        return self.root / self.semantic_name
-
-    @property
-    def info_json(self) -> Path:
-        return self.root / "info.json"
-
-    def _item(self, folder: str, name: str, suffix: str) -> Path:
-        return resolve_inside(Path(folder) / f"{name}{suffix}", [self.root])
-
-    def bert(self, name: str) -> Path:
-        return self._item(self.bert_dir, name, ".pt")
-
-    def hubert(self, name: str) -> Path:
-        return self._item(self.hubert_dir, name, ".pt")
-
-    def wav32k(self, name: str) -> Path:
-        return self._item(self.wav_dir, name, "")
-
-    def sv(self, name: str) -> Path:
-        return self._item(self.sv_dir, name, ".pt")
-
-    def info(self) -> dict:
-        """info.json written by dataset preparation ({} when absent or unreadable)."""
-        try:
-            data = json.loads(self.info_json.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
-
 def read_phones(path: Path) -> dict[str, list[str]]:
-    """{name: phones} from a phones table (upstream's 2-name2text.txt format, read by data/feature_files)."""
-    from gpt_sovits.data.events import DatasetError
-    from gpt_sovits.data.feature_files import read_phones_table
-
+    """{name: phones} from a phones table (upstream's 2-name2text.txt format)."""
     path = Path(path)
     if not path.is_file():
         raise DatasetFormatError(f"{path} is missing: prepare the dataset first (Voice data tab or `prepare`).")
@@ -113,9 +44,6 @@ def read_phones(path: Path) -> dict[str, list[str]]:
 
 def read_semantic(path: Path) -> dict[str, list[int]]:
     """{name: 25 Hz codes} from a semantic table (header line first, as upstream writes it)."""
-    from gpt_sovits.data.events import DatasetError
-    from gpt_sovits.data.feature_files import read_semantic_table
-
     path = Path(path)
     if not path.is_file():
         raise DatasetFormatError(f"{path} is missing: prepare the dataset first (the semantic-token stage).")

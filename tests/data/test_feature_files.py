@@ -7,7 +7,7 @@ import torch
 
 from gpt_sovits.data.events import DatasetError, PrepareEvent
 from gpt_sovits.data.feature_files import (
-    FeatureLayout,
+    DatasetLayout,
     PhoneRow,
     load_tensor,
     read_phones_table,
@@ -50,7 +50,7 @@ def test_tensors_load_safely_and_damaged_files_read_as_missing(tmp_path):
 
 
 def test_layout_keeps_item_names_inside_the_features_folder(tmp_path):
-    layout = FeatureLayout(tmp_path)
+    layout = DatasetLayout(tmp_path)
     assert layout.hubert("a b.wav") == tmp_path / "hubert" / "a b.wav.pt"
     assert layout.wav32k("a.flac") == tmp_path / "wav32k" / "a.flac"
     with pytest.raises(UnsafePathError):

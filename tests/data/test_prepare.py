@@ -11,7 +11,7 @@ import soundfile as sf
 from gpt_sovits.data.events import DatasetError, PrepareEvent
 from gpt_sovits.data.feature_files import (
     SEMANTIC_HEADER,
-    FeatureLayout,
+    DatasetLayout,
     load_tensor,
     read_phones_table,
     read_semantic_table,
@@ -36,7 +36,7 @@ def _mtimes(folder: Path) -> dict[str, int]:
 def test_prepared_files_are_consistent(prepared_template):
     root, report, events = prepared_template
     voice = Workspace(root).voice("alice")
-    layout = FeatureLayout(voice.path("features"))
+    layout = DatasetLayout(voice.path("features"))
     entries = read_transcripts(voice)
     names = [e.name for e in entries]
     assert report.items == len(entries) and [s.stage for s in report.stages] == ["text", "audio", "semantic"]
@@ -78,7 +78,7 @@ def test_prepared_files_are_consistent(prepared_template):
 
 @pytest.mark.slow
 def test_interrupted_run_resumes_without_redoing_finished_clips(voice, tiny_v2):
-    layout = FeatureLayout(voice.path("features"))
+    layout = DatasetLayout(voice.path("features"))
     n = len(read_transcripts(voice))
 
     def stop_in_audio_stage(event: PrepareEvent) -> None:
@@ -105,7 +105,7 @@ def test_interrupted_run_resumes_without_redoing_finished_clips(voice, tiny_v2):
 @pytest.mark.slow
 def test_edited_text_changed_clip_and_damaged_file_redo_only_their_items(prepared_voice, tiny_v2):
     voice = prepared_voice
-    layout = FeatureLayout(voice.path("features"))
+    layout = DatasetLayout(voice.path("features"))
     entries = read_transcripts(voice)
     entries[0] = ManifestEntry(entries[0].audio_path, entries[0].speaker, "en", "A different sentence now.")
     write_transcripts(voice, entries)

@@ -6,7 +6,7 @@ import soundfile as sf
 import torch
 
 import gpt_sovits.models.sv as sv
-from gpt_sovits.data.feature_files import FeatureLayout, load_tensor
+from gpt_sovits.data.feature_files import DatasetLayout, load_tensor
 from gpt_sovits.data.stages import DatasetItem, SpeakerStage, StageContext, run_stage
 from gpt_sovits.data.transcripts import read_transcripts
 
@@ -27,7 +27,7 @@ def test_speaker_vectors_are_made_once_and_redone_for_changed_audio(prepared_voi
 
     monkeypatch.setattr(sv, "load_speaker_encoder", fake_encoder)
     monkeypatch.setattr(sv, "speaker_embedding", fake_embedding)
-    layout = FeatureLayout(prepared_voice.path("features"))
+    layout = DatasetLayout(prepared_voice.path("features"))
     items = [DatasetItem(e.name, prepared_voice.path(e.audio_path), e.language, e.text)
              for e in read_transcripts(prepared_voice)][:2]  # fmt: skip
     ctx = StageContext(layout, tmp_path, "v2Pro")

@@ -143,11 +143,16 @@ def test_training_refuses_a_voice_without_consent(tmp_path, tiny_v2):
         train_gpt("nobody", tmp_path, tiny_v2, TrainingOptions(epochs=1))
 
 
-def test_layout_matches_dataset_preparation(tmp_path):
-    feature_files = pytest.importorskip("gpt_sovits.data.feature_files")
-    theirs = feature_files.FeatureLayout(tmp_path)
+def test_layout_names_the_files_dataset_preparation_writes(tmp_path):
+    """Training reads through the class dataset preparation writes with: the studio's names, or upstream's."""
+    from gpt_sovits.data import feature_files
+
+    assert DatasetLayout is feature_files.DatasetLayout
     ours = DatasetLayout.studio(tmp_path)
-    for name in ("phones_tsv", "semantic_tsv", "info_json"):
-        assert getattr(ours, name) == getattr(theirs, name)
-    for method in ("bert", "hubert", "wav32k", "sv"):
-        assert getattr(ours, method)("a.wav") == getattr(theirs, method)("a.wav")
+    assert (ours.phones_tsv, ours.semantic_tsv, ours.info_json) == (
+        tmp_path / "phones.tsv", tmp_path / "semantic.tsv", tmp_path / "info.json")
+    assert [getattr(ours, m)("a.wav") for m in ("bert", "hubert", "wav32k", "sv")] == [
+        tmp_path / "bert" / "a.wav.pt", tmp_path / "hubert" / "a.wav.pt", tmp_path / "wav32k" / "a.wav",
+        tmp_path / "sv" / "a.wav.pt"]
+    upstream = DatasetLayout.upstream(tmp_path)
+    assert (upstream.phones_tsv.name, upstream.bert("a.wav").parent.name) == ("2-name2text.txt", "3-bert")
