@@ -32,6 +32,18 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """For modules of tiny models: they gain nothing from threads, and one thread stays fast on a busy
+    machine. Use with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def golden_dir() -> Path:
     """The folder ../shared/golden; tests that need it skip with a clear reason when absent."""

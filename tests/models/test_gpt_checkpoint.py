@@ -23,13 +23,7 @@ from gpt_sovits.models.t2s.loading import (
 
 TINY = {"embedding_dim": 32, "hidden_dim": 32, "head": 2, "n_layer": 2}
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models gain nothing from threads, and one thread stays fast on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _raw(path):

@@ -18,13 +18,7 @@ GREEDY_RUNS = {
     "greedy_rp135_reffree": (1.35, 80, False),
 }
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models gain nothing from threads, and one thread stays fast on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def assert_logits_close(ours: np.ndarray, ref: np.ndarray) -> None:

@@ -35,12 +35,7 @@ BF16_MAX_MEL_L1 = 0.05  # natural-log mel above a 60 dB floor; measured 0.008
 STREAM_MIN_SNR_DB = 25.0  # measured about 30 dB (lookahead 8, 15-token pushes, random weights)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _threads():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # the shared 2-core machine runs these faster on one thread
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
