@@ -139,6 +139,24 @@ def assets_for(version: str) -> tuple[Asset, ...]:
     return REGISTRY[check_version_name(version)]
 
 
+def asset_file(pretrained_dir: Path, version: str, role_prefix: str) -> Path:
+    """The official file of ``version`` whose role starts with ``role_prefix``, as it lies in
+    ``pretrained_dir``; ModelNotFoundError saying how to download it when it is not there."""
+    from gpt_sovits.errors import ModelNotFoundError
+
+    version = check_version_name(version)
+    for asset in REGISTRY[version]:
+        if asset.role.startswith(role_prefix):
+            path = Path(pretrained_dir) / asset.path
+            if not path.is_file():
+                raise ModelNotFoundError(
+                    f"The {version} {asset.role} is missing ({path}). Download it on the Models tab or with "
+                    f"`python -m gpt_sovits download --version {version}`."
+                )
+            return path
+    raise ModelNotFoundError(f"No pretrained '{role_prefix}' is registered for {version}.")
+
+
 def partial_path(path: Path) -> Path:
     """Where an unfinished download of ``path`` is kept."""
     return path.with_name(path.name + ".partial")

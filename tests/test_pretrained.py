@@ -101,3 +101,14 @@ def test_mirror_names():
     assert pretrained.mirror_base_url("http://127.0.0.1:9/") == "http://127.0.0.1:9"
     with pytest.raises(ConfigError):
         pretrained.mirror_base_url("ftp://x")
+
+
+def test_asset_file_finds_a_role_or_says_how_to_download_it(tiny_v2, tmp_path):
+    from gpt_sovits.errors import ModelNotFoundError
+
+    path = pretrained.asset_file(tiny_v2, "v2", "SoVITS generator")
+    assert path.is_file() and path.parent == tiny_v2 / path.relative_to(tiny_v2).parent
+    with pytest.raises(ModelNotFoundError, match="gpt_sovits download --version v2"):
+        pretrained.asset_file(tmp_path, "v2", "GPT")
+    with pytest.raises(ModelNotFoundError, match="No pretrained 'vocoder'"):
+        pretrained.asset_file(tiny_v2, "v2", "vocoder")

@@ -30,6 +30,7 @@ from gpt_sovits.data.transcripts import TRANSCRIPTS_FILE
 from gpt_sovits.data.workspace import Voice
 from gpt_sovits.errors import ModelNotFoundError, UnsafePathError
 from gpt_sovits.fileio import resolve_inside
+from gpt_sovits.pretrained import asset_file
 
 logger = logging.getLogger(__name__)
 
@@ -82,27 +83,14 @@ def dataset_items(voice: Voice) -> list[DatasetItem]:
     return items
 
 
-def _model_path(pretrained_dir: Path, version: str, role: str) -> Path:
-    from gpt_sovits import pretrained
-
-    asset = next(a for a in pretrained.assets_for(version) if a.role.startswith(role))
-    path = Path(pretrained_dir) / asset.path
-    if not path.is_file():
-        raise ModelNotFoundError(
-            f"The {version} {asset.role} is missing ({path}). Download it on the Models tab or with "
-            f"`python -m gpt_sovits download --version {version}`."
-        )
-    return path
-
-
 def _check_models(pretrained_dir: Path, version: str) -> dict[str, Path]:
-    paths = {"sovits": _model_path(pretrained_dir, version, "SoVITS generator")}
+    paths = {"sovits": asset_file(pretrained_dir, version, "SoVITS generator")}
     for folder in ("chinese-hubert-base", "chinese-roberta-wwm-ext-large"):
         if not (Path(pretrained_dir) / folder / "config.json").is_file():
             raise ModelNotFoundError(f"{folder} is missing from {pretrained_dir}. Download the pretrained "
                                      f"models with `python -m gpt_sovits download --version {version}`.")  # fmt: skip
     if version in PRO_VERSIONS:
-        paths["sv"] = _model_path(pretrained_dir, version, "speaker")
+        paths["sv"] = asset_file(pretrained_dir, version, "speaker")
     return paths
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import torch
 
-from gpt_sovits.errors import ModelNotFoundError
 from gpt_sovits.training.layout import DatasetLayout
 from gpt_sovits.training.options import TrainingOptions
 from gpt_sovits.training.precision import Precision, choose_precision
@@ -76,21 +75,6 @@ def pick_device(options: TrainingOptions) -> tuple[str, Precision]:
     return device, Precision(device, choose_precision(device, options.precision))
 
 
-def pretrained_file(pretrained_dir: Path, version: str, role_prefix: str) -> Path:
-    """The official pretrained file of ``version`` whose role starts with ``role_prefix``."""
-    from gpt_sovits.pretrained import REGISTRY, check_version_name
-
-    version = check_version_name(version)
-    for asset in REGISTRY[version]:
-        if asset.role.startswith(role_prefix):
-            path = Path(pretrained_dir) / asset.path
-            if not path.is_file():
-                raise ModelNotFoundError(
-                    f"The pretrained {asset.role} for {version} is missing ({path}). Download it with "
-                    f"`python -m gpt_sovits download --version {version}` (or the Models tab)."
-                )
-            return path
-    raise ModelNotFoundError(f"No pretrained '{role_prefix}' is registered for {version}.")
 
 
 def grad_norm(parameters) -> float:

@@ -8,9 +8,10 @@ import shutil
 from pathlib import Path
 
 from gpt_sovits.devices import free_vram_bytes
+from gpt_sovits.pretrained import asset_file
 from gpt_sovits.training import preflight
 from gpt_sovits.training.checkpoints import list_states
-from gpt_sovits.training.common import RunFolders, log_to_voice, pick_device, pretrained_file, voice_folders
+from gpt_sovits.training.common import RunFolders, log_to_voice, pick_device, voice_folders
 from gpt_sovits.training.datasets import GPTDataset, SoVITSDataset, clip_seconds
 from gpt_sovits.training.layout import DatasetLayout
 from gpt_sovits.training.loop import LoopSettings, TrainingResult, run_loop
@@ -90,8 +91,8 @@ def train_sovits_folders(folders: RunFolders, pretrained_dir: Path, options: Tra
     cancel = cancel or CancelToken(folders.cancel)
     _fresh_start(folders, options)
     dataset = SoVITSDataset(folders.dataset, version, options.repeat_target)
-    g_path = pretrained_file(pretrained_dir, version, "SoVITS generator")
-    d_path = pretrained_file(pretrained_dir, version, "SoVITS discriminator")
+    g_path = asset_file(pretrained_dir, version, "SoVITS generator")
+    d_path = asset_file(pretrained_dir, version, "SoVITS discriminator")
     generator, discriminator, config = load_pretrained_pair(g_path, d_path, version)
     n_params = sum(p.numel() for p in (*generator.parameters(), *discriminator.parameters()))
     device, precision, batch = _prepare("sovits", dataset, options, folders, progress, n_params)
@@ -118,7 +119,7 @@ def train_gpt_folders(folders: RunFolders, pretrained_dir: Path, options: Traini
     cancel = cancel or CancelToken(folders.cancel)
     _fresh_start(folders, options)
     dataset = GPTDataset(folders.dataset, version, options.repeat_target)
-    model = load_pretrained_gpt(pretrained_file(pretrained_dir, version, "GPT"))
+    model = load_pretrained_gpt(asset_file(pretrained_dir, version, "GPT"))
     n_params = sum(p.numel() for p in model.parameters())
     device, precision, batch = _prepare("gpt", dataset, options, folders, progress, n_params)
     epochs = options.epochs or GPT_EPOCHS
