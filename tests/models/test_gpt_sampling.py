@@ -200,3 +200,13 @@ def test_iter_generate_stops_when_closed(model, io):
     assert calls == [0, 1, 2]
     with pytest.raises(StopIteration):
         next(steps)
+
+
+@pytest.mark.parametrize("precision", ["int8", "fp16"])
+def test_reduced_copy_keeps_no_float_linear_weights(model, precision):
+    """The decoding copy holds its packed weights only: the float32 linears are freed, the original keeps its own."""
+    copy = to_reduced_precision(model, precision)
+    before = sum(p.numel() for p in model.parameters())
+    linears = sum(t.numel() for layer in model.packed_layers() for t in (layer[0], layer[2], layer[4], layer[6]))
+    assert sum(p.numel() for p in copy.parameters()) == before - linears
+    assert model.h.layers[0].linear1.weight.numel() > 0

@@ -80,4 +80,15 @@ def to_reduced_precision(model: Text2SemanticModel, precision: str) -> Text2Sema
         out.step_weights = packed
         out.step_linear = _int8_linear
         out.cache_dtype = torch.bfloat16
+    if out.step_weights is not None:
+        _drop_float_linears(out)
     return out
+
+
+def _drop_float_linears(model: Text2SemanticModel) -> None:
+    """Free the float32 transformer linear weights of a copy that decodes with its own packed ones
+    (300 MB at the official size); the copy can no longer run :meth:`forward` (training)."""
+    for layer in model.h.layers:
+        for module, name in ((layer.self_attn, "in_proj_weight"), (layer.self_attn.out_proj, "weight"),
+                             (layer.linear1, "weight"), (layer.linear2, "weight")):
+            setattr(module, name, torch.nn.Parameter(torch.empty(0), requires_grad=False))
