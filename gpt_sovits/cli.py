@@ -9,17 +9,11 @@ import sys
 from pathlib import Path
 
 from gpt_sovits import __version__
-from gpt_sovits.config import PROJECT_ROOT
+from gpt_sovits.cli_common import DEFAULT_PRETRAINED, DEFAULT_WORKSPACE
+from gpt_sovits.cli_common import out as _out
 from gpt_sovits.errors import StudioError
 
 logger = logging.getLogger("gpt_sovits.cli")
-DEFAULT_PRETRAINED = PROJECT_ROOT / "pretrained"
-DEFAULT_WORKSPACE = PROJECT_ROOT / "workspace"
-
-
-def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
 
 
 def cmd_download(args: argparse.Namespace) -> int:
@@ -76,23 +70,16 @@ def cmd_phonemize(args: argparse.Namespace) -> int:
     return 0
 
 
-# Modules that add their own subcommands through ``register(subparsers)``; imported when the
-# parser is built, so each keeps its heavy imports inside its command functions.
-COMMAND_MODULES = (
-    "gpt_sovits.inference.commands",
-    "gpt_sovits.data.commands",
-    "gpt_sovits.training.commands",
-    "gpt_sovits.api.commands",
-)
-
-
 def _register_module_commands(sub) -> None:
-    import importlib
-    import importlib.util
+    """Subcommands that live beside their feature; each module keeps its heavy imports inside its
+    command functions and imports ``cli_common``, never this module."""
+    from gpt_sovits.api import commands as api_commands
+    from gpt_sovits.data import commands as data_commands
+    from gpt_sovits.inference import commands as inference_commands
+    from gpt_sovits.training import commands as training_commands
 
-    for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name).register(sub)
+    for module in (inference_commands, data_commands, training_commands, api_commands):
+        module.register(sub)
 
 
 def build_parser() -> argparse.ArgumentParser:

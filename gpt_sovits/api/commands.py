@@ -50,7 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
-    from gpt_sovits.cli import DEFAULT_PRETRAINED, DEFAULT_WORKSPACE
+    from gpt_sovits.cli_common import DEFAULT_PRETRAINED, DEFAULT_WORKSPACE
 
     p = sub.add_parser("serve", help="serve the HTTP API (compatible with upstream's api_v2 clients)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --token)")

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-
-def _out(text: str) -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
-def _default(folder: str) -> str:
-    from gpt_sovits.config import PROJECT_ROOT
-
-    return str(PROJECT_ROOT / folder)
+from gpt_sovits.cli_common import DEFAULT_PRETRAINED, DEFAULT_WORKSPACE
+from gpt_sovits.cli_common import out as _out
 
 
 def _open_voice(args: argparse.Namespace, create: bool):
@@ -84,7 +75,7 @@ def cmd_prepare_dataset(args: argparse.Namespace) -> int:
 
 def _voice_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--voice", required=True, help="voice name (a folder in the workspace)")
-    p.add_argument("--workspace", default=_default("workspace"), help="workspace folder (default workspace/)")
+    p.add_argument("--workspace", default=str(DEFAULT_WORKSPACE), help="workspace folder (default workspace/)")
 
 
 def register(sub) -> None:
@@ -103,13 +94,13 @@ def register(sub) -> None:
     _voice_arguments(p)
     p.add_argument("--asr", default=None, choices=["faster-whisper", "funasr"], help="backend (default: first installed)")
     p.add_argument("--lang", default=None, help="language of the speech (default: each line's own)")
-    p.add_argument("--pretrained", default=_default("pretrained"), help="models folder; ASR models in <it>/asr/")
+    p.add_argument("--pretrained", default=str(DEFAULT_PRETRAINED), help="models folder; ASR models in <it>/asr/")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=cmd_transcribe)
 
     p = sub.add_parser("prepare-dataset", help="compute the features training needs (resumable)")
     _voice_arguments(p)
-    p.add_argument("--pretrained", default=_default("pretrained"), help="pretrained models folder")
+    p.add_argument("--pretrained", default=str(DEFAULT_PRETRAINED), help="pretrained models folder")
     p.add_argument("--version", default="v2", help="v1, v2, v2Pro or v2ProPlus (default v2)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.set_defaults(func=cmd_prepare_dataset)

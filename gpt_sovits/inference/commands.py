@@ -48,7 +48,7 @@ def _read_text(path: Path) -> str:
 
 
 def register(sub) -> None:
-    from gpt_sovits.cli import DEFAULT_PRETRAINED
+    from gpt_sovits.cli_common import DEFAULT_PRETRAINED
 
     p = sub.add_parser("synthesize", help="speak a text in the voice of a reference clip, to a WAV file")
     p.add_argument("--gpt", required=True, help="GPT model file (.ckpt or native .safetensors)")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from gpt_sovits.config import PROJECT_ROOT
+from gpt_sovits.cli_common import DEFAULT_PRETRAINED, DEFAULT_WORKSPACE
 
 
 def _options(args: argparse.Namespace):
@@ -59,8 +59,8 @@ def _common(p: argparse.ArgumentParser, epochs: int, save_every: int) -> None:
     p.add_argument("--epochs", type=int, default=epochs, help=f"epochs to train (default {epochs})")
     p.add_argument("--batch-size", default="auto", help="items per batch, or 'auto' (from free GPU memory)")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
-    p.add_argument("--pretrained", default=str(PROJECT_ROOT / "pretrained"), help="pretrained models folder")
-    p.add_argument("--workspace", default=str(PROJECT_ROOT / "workspace"), help="workspace folder")
+    p.add_argument("--pretrained", default=str(DEFAULT_PRETRAINED), help="pretrained models folder")
+    p.add_argument("--workspace", default=str(DEFAULT_WORKSPACE), help="workspace folder")
     p.add_argument("--model-version", default=None, help="v2, v2Pro, v2ProPlus (default: the dataset's)")
     p.add_argument("--save-every", type=int, default=save_every, help=f"epochs between checkpoints ({save_every})")
     p.add_argument("--keep", type=int, default=2, help="checkpoints to keep (default 2)")

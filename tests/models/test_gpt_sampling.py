@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from gpt_sovits.models.t2s.cache import KVCache
+from gpt_sovits.models.t2s.layers import prefill_mask
 from gpt_sovits.models.t2s.loading import load_gpt
-from gpt_sovits.models.t2s.model import prefill_mask
 from gpt_sovits.models.t2s.quantize import to_reduced_precision
 from gpt_sovits.models.t2s.sampling import (
     SamplingOptions,

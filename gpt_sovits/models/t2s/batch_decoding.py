@@ -10,12 +10,16 @@ Finished sequences keep being computed until the last one stops.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import torch
 
 from gpt_sovits.models.t2s.decoding import MAX_STEPS, MIN_STEPS_BEFORE_EOS, keep_token, prepare_inputs
-from gpt_sovits.models.t2s.model import Text2SemanticModel, prefill_mask
+from gpt_sovits.models.t2s.layers import prefill_mask
 from gpt_sovits.models.t2s.sampling import SamplingOptions, sample_token
+
+if TYPE_CHECKING:  # the model imports this module for its convenience methods
+    from gpt_sovits.models.t2s.model import Text2SemanticModel
 
 
 def _left_padded_prefill(model: Text2SemanticModel, prepared: list, n_steps: int):

@@ -13,13 +13,17 @@ Rules (all reproduced on purpose, they change the output):
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from gpt_sovits.models.t2s.config import BERT_DIM
-from gpt_sovits.models.t2s.model import Text2SemanticModel, prefill_mask
+from gpt_sovits.models.t2s.layers import prefill_mask
 from gpt_sovits.models.t2s.sampling import SamplingOptions, sample_token
+
+if TYPE_CHECKING:  # the model imports this module for its convenience methods
+    from gpt_sovits.models.t2s.model import Text2SemanticModel
 
 MIN_STEPS_BEFORE_EOS = 11
 MAX_STEPS = 1500

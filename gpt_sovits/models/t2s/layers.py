@@ -14,6 +14,15 @@ import torch.nn.functional as F
 from torch import nn
 
 
+def prefill_mask(n_text: int, n_audio: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Bool [S, S] (S = n_text + n_audio), True where row i may attend to column j."""
+    s = n_text + n_audio
+    allowed = torch.ones(s, s, dtype=torch.bool, device=device).tril_()
+    allowed[:, :n_text] = True
+    allowed[:n_text, n_text:] = False
+    return allowed
+
+
 class TokenEmbedding(nn.Module):
     """Token ids [B, T] -> vectors [B, T, dim], with optional dropout while training."""
 

@@ -16,15 +16,6 @@ from gpt_sovits.models.t2s.config import BERT_DIM, GPTConfig
 from gpt_sovits.models.t2s.layers import ScaledSinePositions, TokenEmbedding, TransformerStack
 
 
-def prefill_mask(n_text: int, n_audio: int, device: torch.device | str = "cpu") -> torch.Tensor:
-    """Bool [S, S] (S = n_text + n_audio), True where row i may attend to column j."""
-    s = n_text + n_audio
-    allowed = torch.ones(s, s, dtype=torch.bool, device=device).tril_()
-    allowed[:, :n_text] = True
-    allowed[:n_text, n_text:] = False
-    return allowed
-
-
 class Text2SemanticModel(nn.Module):
     """Autoregressive semantic-token model; ``state_dict()`` keys equal upstream's minus ``model.``."""
 

@@ -14,10 +14,15 @@ Reproduced quirks:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
 
-from gpt_sovits.models.t2s.model import Text2SemanticModel, prefill_mask
+from gpt_sovits.models.t2s.layers import prefill_mask
+
+if TYPE_CHECKING:  # the model imports this module for its convenience methods
+    from gpt_sovits.models.t2s.model import Text2SemanticModel
 
 ACCURACY_TOP_K = 3
 
