@@ -11,7 +11,7 @@ from pathlib import Path
 from gpt_sovits import __version__
 from gpt_sovits.cli_common import DEFAULT_PRETRAINED, DEFAULT_WORKSPACE
 from gpt_sovits.cli_common import out as _out
-from gpt_sovits.errors import StudioError
+from gpt_sovits.errors import StudioError, plain_line
 
 logger = logging.getLogger("gpt_sovits.cli")
 
@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except StudioError as e:
-        sys.stderr.write(f"error: {e}\n")
+        sys.stderr.write(f"error: {plain_line(e)}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

@@ -7,6 +7,11 @@ what went wrong and what to do about it, in plain words.
 
 from __future__ import annotations
 
+import re
+
+_ESCAPES_RE = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-_])")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
 
 class StudioError(Exception):
     """Base class: an expected failure with a message a user can act on."""
@@ -26,12 +31,19 @@ class UnsafePathError(StudioError, PermissionError):
     """A user-supplied path points outside the folders the studio may use."""
 
 
-class ModelNotFoundError(StudioError, FileNotFoundError):
+class ModelError(StudioError):
+    """A model file cannot be used: missing, unreadable, damaged, unsafe or not the model asked for.
+
+    The message names the file and what is wrong with it, in one line.
+    """
+
+
+class ModelNotFoundError(ModelError, FileNotFoundError):
     """A model file or pretrained asset is missing."""
 
 
-class CheckpointError(StudioError):
-    """A model file could not be read: unknown format, wrong version, unsafe content."""
+class CheckpointError(ModelError):
+    """A model file could not be read: unknown format, wrong version, damaged, unsafe content."""
 
 
 class UnsafeCheckpointError(CheckpointError):
@@ -52,3 +64,11 @@ class TextError(StudioError, ValueError):
 
 class DiskFullError(StudioError, OSError):
     """Not enough free disk space to write a file; nothing already saved was touched."""
+
+
+def plain_line(text: object, limit: int = 2000) -> str:
+    """``text`` as one plain line: terminal escapes removed, control characters and line breaks as
+    spaces, runs of spaces collapsed, cut to ``limit`` characters (ending in "…")."""
+    line = _CONTROL_RE.sub(" ", _ESCAPES_RE.sub("", str(text)))
+    line = " ".join(line.split())
+    return line if len(line) <= limit else line[: max(limit - 1, 0)].rstrip() + "…"

@@ -20,7 +20,7 @@ from gpt_sovits.api.schemas import ApiError
 from gpt_sovits.api.security import GuardMiddleware
 from gpt_sovits.api.service import ApiContext
 from gpt_sovits.config import StudioSettings
-from gpt_sovits.errors import StudioError, UnsafePathError
+from gpt_sovits.errors import StudioError, UnsafePathError, plain_line
 
 logger = logging.getLogger(__name__)
 
@@ -81,15 +81,15 @@ def create_app(settings: StudioSettings, options: ApiOptions | None = None, *,
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, e: ApiError) -> JSONResponse:
-        return JSONResponse({"message": str(e)}, status_code=e.status)
+        return JSONResponse({"message": plain_line(e)}, status_code=e.status)
 
     @app.exception_handler(UnsafePathError)
     async def unsafe_path(_request: Request, e: UnsafePathError) -> JSONResponse:
-        return JSONResponse({"message": str(e)}, status_code=403)
+        return JSONResponse({"message": plain_line(e)}, status_code=403)
 
     @app.exception_handler(StudioError)
     async def studio_error(_request: Request, e: StudioError) -> JSONResponse:
-        return JSONResponse({"message": str(e)}, status_code=400)
+        return JSONResponse({"message": plain_line(e)}, status_code=400)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, e: RequestValidationError) -> JSONResponse:

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from gpt_sovits.api.encode import CONTENT_TYPES, OPENAI_PCM_RATE_HZ, encode_audio, wav_stream_header
 from gpt_sovits.api.queue import EngineHost
 from gpt_sovits.api.schemas import ApiError
-from gpt_sovits.errors import StudioError
+from gpt_sovits.errors import StudioError, plain_line
 from gpt_sovits.inference.request import OUTPUT_SAMPLE_RATE_HZ, SynthesisRequest, to_int16
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,8 @@ def message(text: str, status: int = 400, **extra) -> JSONResponse:
 def tts_failed(error: Exception) -> JSONResponse:
     """An engine failure as upstream reports it (400, message and Exception)."""
     status = getattr(error, "status", 400)
-    return message(f"tts failed: {error}", status=status, Exception=str(error))
+    text = plain_line(error)
+    return message(f"tts failed: {text}", status=status, Exception=text)
 
 
 async def _resample_for(media_type: str, audio: np.ndarray, sr: int, openai_pcm: bool) -> tuple[np.ndarray, int]:

@@ -13,7 +13,7 @@ from gpt_sovits.api.responses import message, relative_to_roots, streamed_audio,
 from gpt_sovits.api.schemas import TTS_MEDIA_TYPES, ApiError, first_values, parse_tts_params
 from gpt_sovits.api.security import resolve_client_path, resolve_model_path
 from gpt_sovits.api.service import ApiContext, build_request, save_upload, voice_summary
-from gpt_sovits.errors import StudioError
+from gpt_sovits.errors import StudioError, plain_line
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +90,10 @@ async def _set_weights(ctx: ApiContext, request: Request, kind: str) -> JSONResp
         await ctx.host.select_models(gpt=path if kind == "gpt" else None, sovits=path if kind == "sovits" else None)
     except ApiError:
         raise
-    except Exception as e:  # any failure to read the file is a refusal of that file; the old models stay
-        logger.warning("Refused %s weights %s: %s: %s", label, path.name, type(e).__name__, e)
-        return message(f"change {label} weight failed", Exception=f"{type(e).__name__}: {e}")
+    except StudioError as e:  # the file was refused or could not be read (a ModelError); the old models stay
+        refusal = plain_line(e)
+        logger.warning("Refused %s weights: %s", label, refusal)
+        return message(f"change {label} weight failed", Exception=refusal)
     return JSONResponse({"message": "success"})
 
 

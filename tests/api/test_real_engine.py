@@ -73,10 +73,17 @@ def test_malicious_pickle_is_refused_and_nothing_runs(real):
 
     torch.save({"weight": Evil()}, models / "evil_zip.pth")
     before = real.get("/health").json()["models"]
+    found = f"{os.system.__module__}.system"
     r = real.get("/set_gpt_weights", params={"weights_path": "models/evil.ckpt"})
-    assert r.status_code == 400 and r.json()["message"] == "change gpt weight failed", r.text
+    assert r.status_code == 400 and r.json() == {
+        "message": "change gpt weight failed",
+        "Exception": f"Refused evil.ckpt: it holds code or Python objects ({found}) that a model file never needs; "
+                     "nothing in it was run. Only use model files from sources you trust."}, r.text
     r = real.get("/set_sovits_weights", params={"weights_path": "models/evil_zip.pth"})
-    assert r.status_code == 400 and r.json()["message"] == "change sovits weight failed", r.text
+    assert r.status_code == 400 and r.json() == {
+        "message": "change sovits weight failed",
+        "Exception": f"Refused evil_zip.pth: it holds code or Python objects ({found}) that a model file never "
+                     "needs; nothing in it was run. Only use model files from sources you trust."}, r.text
     assert not marker.exists()
     assert real.get("/health").json()["models"] == before
 

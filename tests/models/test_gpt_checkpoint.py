@@ -70,9 +70,13 @@ def test_malicious_pickle_is_refused_without_running(tmp_path):
     legacy.write_bytes(pickle.dumps({"weight": Evil()}, protocol=2))
     raw4 = tmp_path / "evil_p4.ckpt"
     raw4.write_bytes(pickle.dumps({"weight": Evil()}, protocol=4))
+    module = os.mkdir.__module__
     for path in (zipped, legacy, raw4):
-        with pytest.raises(UnsafeCheckpointError, match="could run code"):
+        with pytest.raises(UnsafeCheckpointError) as info:
             load_gpt(path)
+        assert str(info.value) == (
+            f"Refused {path.name}: it holds code or Python objects ({module}.mkdir) that a model file never needs; "
+            "nothing in it was run. Only use model files from sources you trust.")
     assert not marker.exists()
 
 

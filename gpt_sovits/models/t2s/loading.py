@@ -11,14 +11,24 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import pickle
 import time
 from collections import OrderedDict
 from pathlib import Path
 
 import torch
 
-from gpt_sovits.errors import CheckpointError, ConfigError, ModelNotFoundError, UnsafeCheckpointError
+from gpt_sovits.errors import CheckpointError, ConfigError, ModelNotFoundError, plain_line
+from gpt_sovits.models.archive import (
+    HPARAMS_GLOBAL,
+    archive_globals,
+    file_label,
+    not_an_archive,
+    read_bytes,
+    refuse_forbidden,
+    stream_globals,
+    torch_load_checked,
+)
+from gpt_sovits.models.fit import load_strict
 from gpt_sovits.models.native import NATIVE_SUFFIX, NativeCheckpoint, load_native, save_native
 from gpt_sovits.models.t2s.config import UPSTREAM_V2_CONFIG, GPTConfig
 from gpt_sovits.models.t2s.model import Text2SemanticModel
@@ -37,79 +47,74 @@ def build_gpt(config: dict) -> Text2SemanticModel:
     return Text2SemanticModel(GPTConfig.from_upstream(config), upstream_config=config)
 
 
-def _sniff(path: Path) -> str:
-    with open(path, "rb") as f:
-        head = f.read(8)
-    if head.startswith(ZIP_MAGIC) or head.startswith(PICKLE_PROTO):
-        return "torch"
+def _sniff(head: bytes) -> str:
+    if head.startswith(ZIP_MAGIC):
+        return "zip"
+    if head.startswith(PICKLE_PROTO):
+        return "pickle"
     if len(head) >= 4 and head[:1] == b"0" and head[1:2].isdigit() and head[2:4] == b"\x03\x04":
         return "sovits-header"  # upstream SoVITS exports overwrite "PK" with a two-digit version tag
     return "native"
 
 
-def _torch_load(path: Path) -> object:
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as e:
-        if "HParams" in str(e):
-            raise CheckpointError(
-                f"{path.name} is a SoVITS model (its config is an upstream HParams object), not a GPT model. "
-                "Choose the GPT file (.ckpt) instead."
-            ) from e
-        raise UnsafeCheckpointError(
-            f"{path.name} refers to Python objects other than tensors and plain containers, and loading it "
-            f"could run code, so it was not loaded. Only use model files from sources you trust. ({e})"
-        ) from e
-    except (RuntimeError, EOFError, OSError, ValueError) as e:
-        raise CheckpointError(f"{path.name} is not a readable PyTorch checkpoint: {e}") from e
+def _torch_load(raw: bytes, kind: str, name: str) -> object:
+    """Scan the pickle(s) for globals first (nothing is run), then let the weights-only unpickler read it."""
+    referenced = archive_globals(raw, name) if kind == "zip" else (stream_globals(raw) or [])
+    if HPARAMS_GLOBAL in referenced:
+        raise CheckpointError(
+            f"{name} is a SoVITS model (its config is an upstream HParams object), not a GPT model. "
+            "Choose the GPT file (.ckpt) instead."
+        )
+    refuse_forbidden(referenced, name)
+    return torch_load_checked(raw, name)
 
 
-def _from_upstream_dict(obj: object, path: Path) -> tuple[dict[str, torch.Tensor], dict, str]:
+def _keys_shown(obj: dict) -> str:
+    keys = [plain_line(k, 40) for k in list(obj)[:6]]
+    return ", ".join(repr(k) for k in keys[:5]) + (", …" if len(obj) > 5 else "")
+
+
+def _from_upstream_dict(obj: object, name: str) -> tuple[dict[str, torch.Tensor], dict, str]:
     if not isinstance(obj, dict):
-        raise CheckpointError(f"{path.name} does not hold a GPT checkpoint (top level is {type(obj).__name__}).")
+        raise CheckpointError(f"{name} does not hold a GPT checkpoint (top level is {type(obj).__name__}).")
     if "weight" not in obj or "config" not in obj:
         hint = ""
         if "state_dict" in obj:
             hint = " It looks like a training-time Lightning checkpoint; use the exported file from GPT_weights*."
         raise CheckpointError(
-            f"{path.name} is not a GPT checkpoint: expected 'weight' and 'config', found {sorted(map(str, obj))}."
+            f"{name} is not a GPT checkpoint: expected 'weight' and 'config', found {_keys_shown(obj) or 'nothing'}."
             + hint
         )
     weight, config = obj["weight"], obj["config"]
     if not isinstance(config, dict) or "model" not in config:
-        raise CheckpointError(f"{path.name} has no GPT 'model' config section; is it a SoVITS file?")
+        raise CheckpointError(f"{name} has no GPT 'model' config section; is it a SoVITS file?")
     if not isinstance(weight, dict) or not all(isinstance(v, torch.Tensor) for v in weight.values()):
-        raise CheckpointError(f"{path.name}: 'weight' is not a mapping of tensors.")
-    if not any(k.startswith(KEY_PREFIX + "ar_predict_layer") for k in weight):
-        raise CheckpointError(f"{path.name} has no 'model.ar_predict_layer' weights; it is not a GPT model.")
-    weights = OrderedDict((k.removeprefix(KEY_PREFIX), v) for k, v in weight.items())
+        raise CheckpointError(f"{name}: 'weight' is not a mapping of tensors.")
+    if not any(isinstance(k, str) and k.startswith(KEY_PREFIX + "ar_predict_layer") for k in weight):
+        raise CheckpointError(f"{name} has no 'model.ar_predict_layer' weights; it is not a GPT model.")
+    weights = OrderedDict((str(k).removeprefix(KEY_PREFIX), v) for k, v in weight.items())
     return weights, config, str(obj.get("info", ""))
-
-
-def _load_native(path: Path) -> NativeCheckpoint:
-    from safetensors import SafetensorError
-
-    try:
-        return load_native(path)
-    except SafetensorError as e:  # native.py lets the library's own error through for garbage headers
-        raise CheckpointError(
-            f"{path.name} is neither a PyTorch checkpoint nor a safetensors model file ({e})."
-        ) from e
 
 
 def import_gpt(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict, str]:
     """Read an upstream ``.ckpt`` or native GPT file -> (weights without ``model.``, upstream config, info)."""
     path = Path(path)
+    name = file_label(path)
     if not path.is_file():
-        raise ModelNotFoundError(f"GPT model file not found: {path}")
-    kind = _sniff(path)
+        raise ModelNotFoundError(f"GPT model file not found: {name}")
+    raw = read_bytes(path)
+    kind = _sniff(raw[:8])
     if kind == "sovits-header":
-        raise CheckpointError(f"{path.name} is a SoVITS model (it starts with a version tag), not a GPT model.")
-    if kind == "torch":
-        return _from_upstream_dict(_torch_load(path), path)
-    native = _load_native(path)
+        raise CheckpointError(f"{name} is a SoVITS model (it starts with a version tag), not a GPT model.")
+    if kind != "native":
+        return _from_upstream_dict(_torch_load(raw, kind, name), name)
+    if path.suffix.lower() != NATIVE_SUFFIX:
+        raise not_an_archive(name)
+    native = load_native(path)
     if native.kind != NATIVE_KIND:
-        raise CheckpointError(f"{path.name} holds a '{native.kind}' model, not a GPT model.")
+        raise CheckpointError(f"{name} holds a '{plain_line(native.kind, 40)}' model, not a GPT model.")
+    if not isinstance(native.config.get("model"), dict):
+        raise CheckpointError(f"{name} has no GPT 'model' config section in its metadata.")
     return OrderedDict(native.weights), native.config, native.info
 
 
@@ -117,19 +122,16 @@ def model_from_weights(weights: dict[str, torch.Tensor], config: dict, name: str
     """Build a float32 model from ``config`` and load ``weights`` strictly."""
     try:
         model = build_gpt(config)
-    except ConfigError as e:
-        raise CheckpointError(f"{name} has an unusable GPT config: {e}") from e
-    try:
-        model.load_state_dict({k: v.float() for k, v in weights.items()}, strict=True)
-    except RuntimeError as e:
-        raise CheckpointError(f"{name}: the weights do not match the model its config describes: {e}") from e
+    except (ConfigError, TypeError, ValueError, KeyError, AttributeError, RuntimeError) as e:
+        raise CheckpointError(f"{name} has an unusable GPT config: {plain_line(e, 200)}") from e
+    load_strict(model, dict(weights), name, "GPT model")
     return model
 
 
 def load_gpt(path: str | os.PathLike, device: str | torch.device = "cpu") -> Text2SemanticModel:
     """Load a GPT model (upstream ``.ckpt`` or native ``.safetensors``) in eval mode, float32, on ``device``."""
     weights, config, info = import_gpt(path)
-    model = model_from_weights(weights, config, Path(path).name)
+    model = model_from_weights(weights, config, file_label(path))
     logger.info("loaded GPT %s (%s, %d layers)", Path(path).name, info or "no info", model.config.n_layer)
     return model.to(device).eval()
 
