@@ -12,6 +12,7 @@ import hmac
 import json
 import logging
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,37 +25,60 @@ from gpt_sovits.fileio import resolve_inside
 logger = logging.getLogger(__name__)
 
 MODEL_SUFFIXES = {"gpt": (".ckpt", ".safetensors"), "sovits": (".pth", ".safetensors")}
+MAX_PATH_CHARS = 1024  # well under every platform's limit once joined to the workspace folder
+MAX_NAME_BYTES = 255  # one file or folder name (NAME_MAX on Linux and macOS)
+
+
+def shown_path(raw: str, limit: int = 80) -> str:
+    """A client's path as messages quote it: repr, cut to ``limit`` characters."""
+    return repr(raw if len(raw) <= limit else raw[: limit - 3] + "...")
+
+
+def check_path_length(raw: str, what: str = "file") -> None:
+    """ApiError 400 for a path longer than any file system takes (whole path or one name in it)."""
+    if len(raw) > MAX_PATH_CHARS:
+        raise ApiError(f"The {what} path is {len(raw)} characters long; a path may have at most {MAX_PATH_CHARS}.")
+    for part in re.split(r"[\\/]", raw):
+        size = len(part.encode("utf-8", "surrogatepass"))
+        if size > MAX_NAME_BYTES:
+            raise ApiError(f"The {what} path has a name of {size} bytes ({shown_path(part, 40)}); a file or folder "
+                           f"name may have at most {MAX_NAME_BYTES}.")
 
 
 def resolve_client_path(raw: str, roots: Sequence[Path], what: str = "file") -> Path:
     """Resolve a client's path to an existing file inside ``roots`` (relative: tried against each root in order).
 
     Raises ApiError 403 for anything that escapes the roots (``..``, absolute paths elsewhere,
-    symbolic links out, NTFS streams) and 400 when the file does not exist.
+    symbolic links out, NTFS streams) and 400 when the file does not exist or the path cannot be a file
+    name at all (too long, a home folder that does not exist).
     """
     raw = (raw or "").strip()
     if not raw:
         raise ApiError(f"The {what} path is empty.")
+    check_path_length(raw, what)
     try:
         if os.path.isabs(raw) or Path(raw).expanduser().is_absolute():
             candidates = [resolve_inside(raw, roots)]
         else:
             candidates = [resolve_inside(raw, [root]) for root in roots]
+        found = next((candidate for candidate in candidates if candidate.is_file()), None)
     except UnsafePathError as e:
-        logger.warning("Refused a %s path outside the allowed folders: %r", what, raw)
-        raise ApiError(f"The {what} path {raw!r} is not allowed: only files inside the workspace or the "
+        logger.warning("Refused a %s path outside the allowed folders: %s", what, shown_path(raw))
+        raise ApiError(f"The {what} path {shown_path(raw)} is not allowed: only files inside the workspace or the "
                        "pretrained folder can be used.", status=403) from e
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    raise ApiError(f"The {what} {raw!r} does not exist in the workspace or the pretrained folder.")
+    except (OSError, RuntimeError, ValueError) as e:  # too long once joined to a root, "~nobody", ...
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else "it is not a usable file name"
+        raise ApiError(f"The {what} path {shown_path(raw)} cannot be used: {reason.lower()}.") from e
+    if found is None:
+        raise ApiError(f"The {what} {shown_path(raw)} does not exist in the workspace or the pretrained folder.")
+    return found
 
 
 def resolve_model_path(raw: str, roots: Sequence[Path], kind: str) -> Path:
     """A GPT (``kind='gpt'``) or SoVITS model file inside ``roots`` with a model file suffix."""
     path = resolve_client_path(raw, roots, f"{kind.upper() if kind == 'gpt' else 'SoVITS'} weights")
     if path.suffix.lower() not in MODEL_SUFFIXES[kind]:
-        raise ApiError(f"{raw!r} is not a {kind} model file (expected {' or '.join(MODEL_SUFFIXES[kind])}).")
+        raise ApiError(f"{shown_path(raw)} is not a {kind} model file (expected {' or '.join(MODEL_SUFFIXES[kind])}).")
     return path
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from gpt_sovits.api.options import UPLOADS_FOLDER, ApiOptions
 from gpt_sovits.api.queue import EngineHost
 from gpt_sovits.api.schemas import ApiError, TtsParams
-from gpt_sovits.api.security import resolve_client_path, resolve_model_path
+from gpt_sovits.api.security import resolve_client_path, resolve_model_path, shown_path
 from gpt_sovits.config import StudioSettings
 from gpt_sovits.data.workspace import Voice, Workspace
 from gpt_sovits.errors import ConfigError, StudioError
@@ -59,7 +59,7 @@ def open_voice(ctx: ApiContext, name: str) -> Voice:
     try:
         voice = ctx.workspace.voice(name)
     except StudioError as e:
-        raise ApiError(f"Unknown voice {name!r}; GET /voices lists the voices of this server.", status=404) from e
+        raise ApiError(f"Unknown voice {shown_path(name)}; GET /voices lists the voices of this server.", status=404) from e
     try:
         voice.require_consent("speaking with")
     except StudioError as e:

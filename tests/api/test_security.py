@@ -155,3 +155,40 @@ def test_upload_gets_a_generated_name_and_must_be_audio(fake_client, dirs):
     r = fake_client.post("/tts", data={"text": "hi", "text_lang": "en"},
                          files={"ref_audio": ("clip.wav", buf.getvalue(), "audio/wav")})
     assert r.status_code == 200, r.text
+
+
+LONG_PATH = "a" * 10_000
+LONG_NAME = "models/" + "b" * 300 + ".pth"
+TOO_LONG = "The {what} path is 10000 characters long; a path may have at most 1024."
+NAME_TOO_LONG = ("The {what} path has a name of 304 bytes ('bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb...'); a file or folder "
+                 "name may have at most 255.")
+
+
+@pytest.mark.parametrize(("route", "field", "what"), [
+    ("/tts", "ref_audio_path", "reference audio"), ("/tts", "aux_ref_audio_paths", "aux reference audio"),
+    ("/set_gpt_weights", "weights_path", "GPT weights"), ("/set_sovits_weights", "weights_path", "SoVITS weights"),
+    ("/set_refer_audio", "refer_audio_path", "reference audio"),
+])
+def test_overlong_paths_are_a_400_with_a_message(fake_client, route, field, what):
+    base = {"text": "x", "text_lang": "zh", "ref_audio_path": "ref.wav"} if route == "/tts" else {}
+    for raw, expected in ((LONG_PATH, TOO_LONG), (LONG_NAME, NAME_TOO_LONG)):
+        for send in ("get", "post"):
+            if send == "get":
+                r = fake_client.get(route, params={**base, field: raw})
+            else:
+                r = fake_client.post(route, json={**base, field: raw})
+            assert r.status_code == 400, r.text
+            assert r.json() == {"message": expected.format(what=what)}
+    assert fake_client.engine.calls == 0
+
+
+def test_unusable_home_folder_and_long_voice_names_are_not_500(fake_client):
+    r = fake_client.get("/tts", params={"text": "x", "text_lang": "zh", "ref_audio_path": "~nobody-here-at-all/x.wav"})
+    assert r.status_code == 400, r.text
+    assert r.json() == {"message": "The reference audio path '~nobody-here-at-all/x.wav' cannot be used: it is not "
+                                   "a usable file name."}
+    r = fake_client.get("/tts", params={"text": "x", "text_lang": "zh", "voice": "v" * 10_000})
+    assert r.status_code == 404
+    assert r.json() == {"message": f"Unknown voice '{'v' * 77}...'; GET /voices lists the voices of this server."}
+    r = fake_client.post("/v1/audio/speech", json={"input": "x", "voice": "v" * 300})
+    assert r.status_code == 404 and len(r.json()["message"]) < 200
