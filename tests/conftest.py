@@ -109,3 +109,18 @@ def speech_wav(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("ref") / "ref.wav"
     sf.write(path, rec.audio, 24000, subtype="PCM_16")
     return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``gpu`` run only where CUDA works (``pytest -m gpu`` on such a machine); elsewhere they
+    are skipped with that reason."""
+    gpu_items = [item for item in items if item.get_closest_marker("gpu")]
+    if not gpu_items:
+        return
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU (run `pytest -m gpu` on a machine with one; bench/gpu_check.sh)")
+    for item in gpu_items:
+        item.add_marker(skip)
