@@ -12,10 +12,13 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from gpt_sovits.api.encode import CONTENT_TYPES, OPENAI_PCM_RATE_HZ, encode_audio, wav_stream_header
 from gpt_sovits.api.queue import EngineHost
 from gpt_sovits.api.schemas import ApiError
+from gpt_sovits.config import QcSettings
 from gpt_sovits.errors import StudioError, plain_line
 from gpt_sovits.inference.request import OUTPUT_SAMPLE_RATE_HZ, SynthesisRequest, to_int16
 
 logger = logging.getLogger(__name__)
+
+CHECKS_HEADER = "X-Take-Checks"
 
 
 def message(text: str, status: int = 400, **extra) -> JSONResponse:
@@ -39,18 +42,32 @@ async def _resample_for(media_type: str, audio: np.ndarray, sr: int, openai_pcm:
 
 
 async def whole_audio(host: EngineHost, request: SynthesisRequest, models, media_type: str,
-                      openai_pcm: bool = False) -> Response:
-    """Synthesize everything, then answer one encoded file."""
-    pieces, sr = [], OUTPUT_SAMPLE_RATE_HZ
+                      openai_pcm: bool = False, checks: QcSettings | None = None) -> Response:
+    """Synthesize everything, then answer one encoded file. With ``checks`` (our routes only; the
+    upstream-compatible answers stay as they are) the take checks' summary is sent in X-Take-Checks."""
+    chunks, sr = [], OUTPUT_SAMPLE_RATE_HZ
     async for chunk in host.synthesize(request, models):
-        pieces.append(chunk.audio)
+        chunks.append(chunk)
         sr = chunk.sample_rate
+    pieces = [c.audio for c in chunks]
+    headers = {}
+    if checks is not None and checks.enabled and chunks:
+        headers[CHECKS_HEADER] = await run_in_threadpool(take_checks_header, chunks, request, checks)
     audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
     if audio.size == 0:
         raise ApiError("tts failed: the text produced no audio (is it only punctuation?).")
     audio, sr = await _resample_for(media_type, audio, sr, openai_pcm)
     data = await run_in_threadpool(encode_audio, audio, sr, media_type)
-    return Response(data, media_type=CONTENT_TYPES[media_type], headers={"X-Sample-Rate": str(sr)})
+    return Response(data, media_type=CONTENT_TYPES[media_type], headers={"X-Sample-Rate": str(sr), **headers})
+
+
+def take_checks_header(chunks: list, request: SynthesisRequest, settings: QcSettings) -> str:
+    """Compact ASCII JSON of the take checks of ``chunks``: {"passed", "checked", "flagged": [{"piece", "reasons"}]}."""
+    import json
+
+    from gpt_sovits.qc.pieces import check_chunks, checks_summary
+
+    return json.dumps(checks_summary(check_chunks(chunks, request, settings)), separators=(",", ":"))
 
 
 async def streamed_audio(host: EngineHost, request: SynthesisRequest, models, media_type: str) -> Response:

@@ -1,4 +1,5 @@
-"""Our routes on top of upstream's: voices, reference uploads, health, and OpenAI's /v1/audio/speech."""
+"""Our routes on top of upstream's: voices, reference uploads, health, and OpenAI's /v1/audio/speech (whose
+answer carries the take checks in the X-Take-Checks header)."""
 
 from __future__ import annotations
 
@@ -83,7 +84,8 @@ def add_our_routes(app: FastAPI, ctx: ApiContext) -> None:
             params = parse_openai_speech(data, ctx.options.max_text_chars)
             check_media_type(params.media_type, OPENAI_FORMATS)
             synthesis, models = build_request(ctx, params)
-            return await whole_audio(ctx.host, synthesis, models, params.media_type, openai_pcm=True)
+            return await whole_audio(ctx.host, synthesis, models, params.media_type, openai_pcm=True,
+                                     checks=ctx.settings.qc)
         except ApiError as e:
             return openai_error(str(e), e.status)
         except StudioError as e:

@@ -152,15 +152,14 @@ def speech_loudness_db(audio: np.ndarray, sample_rate: int, appended_silence_s: 
 
 def check_takes(takes: Sequence[tuple[np.ndarray, int | None, int | None]], sample_rate: int,
                 context: TakeContext | None = None, settings: QcSettings | None = None,
-                neighbours: int = 2) -> list[TakeReport]:
+                neighbours: int = 2, cut: Sequence[bool] = ()) -> list[TakeReport]:
     """Check consecutive takes (audio, phones, tokens) of one text, each against the loudness of up to
-    ``neighbours`` takes either side."""
+    ``neighbours`` takes either side; ``cut[i]``: the runaway guard stopped take ``i``."""
     context = context or TakeContext()
     levels = [speech_loudness_db(a, sample_rate, context.appended_silence_s) for a, _, _ in takes]
     reports = []
     for i, (audio, phones, tokens) in enumerate(takes):
         around = tuple(levels[max(0, i - neighbours): i] + levels[i + 1: i + 1 + neighbours])
-        ctx = TakeContext(context.rate, context.speed, context.token_limit, context.cut, around,
-                          context.appended_silence_s)
+        ctx = replace(context, neighbour_loudness_db=around, cut=bool(cut[i]) if i < len(cut) else context.cut)
         reports.append(check_take(audio, sample_rate, phones, tokens, ctx, settings))
     return reports

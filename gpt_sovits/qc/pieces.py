@@ -158,3 +158,28 @@ class PieceChecker:
             audio, _ = load_audio(self.request.ref_audio, 16000)
             reference = embedder.embed(audio)
         return SpeakerSimilarity(embedder, np.asarray(reference), self.settings.min_speaker_similarity)
+
+
+def check_chunks(chunks: list, request, settings: QcSettings, version: str = "v2") -> list[TakeReport | None]:
+    """Reports (no re-rolls) of finished AudioChunks of ``request`` (None for pauses), each against its
+    neighbours' loudness and the speaking rate of the request's reference."""
+    from gpt_sovits.qc.checks import check_takes
+
+    rate = rate_from_clip(request.ref_audio, request.ref_text, request.ref_language, settings, version)
+    speech = [i for i, c in enumerate(chunks) if not c.text.startswith("[pause")]
+    takes = [(chunks[i].audio, count_phones(chunks[i].text, request.language, version), chunks[i].tokens or None)
+             for i in speech]
+    context = TakeContext(rate=rate, speed=request.speed, appended_silence_s=request.fragment_interval_s)
+    reports = check_takes(takes, chunks[0].sample_rate if chunks else 32000, context, settings, NEIGHBOURS,
+                          cut=[is_cut(chunks[i].notices) for i in speech])
+    out: list[TakeReport | None] = [None] * len(chunks)
+    for i, report in zip(speech, reports, strict=True):
+        out[i] = report
+    return out
+
+
+def checks_summary(reports: list[TakeReport | None]) -> dict:
+    """A compact summary of a request's reports (the API's X-Take-Checks header): whether all passed, the
+    flagged pieces (0-based) with their reasons, and how many pieces were checked."""
+    flagged = [{"piece": i, "reasons": list(r.reasons)} for i, r in enumerate(reports) if r is not None and not r.passed]
+    return {"passed": not flagged, "checked": sum(r is not None for r in reports), "flagged": flagged}

@@ -101,6 +101,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "pretrained_dir": ("Pretrained models folder", "预训练模型文件夹"),
     "workspace_dir": ("Workspace folder (voices and outputs)", "工作区文件夹（声音与输出）"),
     "save_settings": ("Save settings", "保存设置"),
+    "take_checks": ("Take checks and re-rolls", "逐句检查与重试"),
+    "qc_enabled": ("Check every sentence (duration, silences, clipping, repeats, runaways)",
+                   "检查每一句（时长、静音、削波、重复、失控）"),
+    "qc_rerolls": ("Re-rolls of a failing sentence (new seed each)", "未通过的句子重新生成次数（每次换种子）"),
+    "qc_asr": ("Speech-recognition round trip (needs faster-whisper or FunASR)", "语音识别回读（需 faster-whisper 或 FunASR）"),
+    "qc_max_error_rate": ("Largest character/word error rate", "最大字/词错误率"),
+    "qc_speaker": ("Speaker similarity to the reference (v2Pro speaker encoder)", "与参考音色的相似度（v2Pro 说话人编码器）"),
+    "qc_min_speaker_similarity": ("Smallest speaker similarity", "最小音色相似度"),
 }
 
 

@@ -79,8 +79,8 @@ class StudioServices:
 
     # ----- settings ----------------------------------------------------------------------------
     def save_settings(self, **changes) -> StudioSettings:
-        """Validate and store changed settings (language and precision apply at once, folders at the next
-        start)."""
+        """Validate and store changed settings (language, precision and take checks apply at once, folders at
+        the next start)."""
         from gpt_sovits.config import save_settings
 
         values = {k: (Path(v).expanduser().resolve() if k.endswith("_dir") else v) for k, v in changes.items()}
@@ -88,7 +88,7 @@ class StudioServices:
         if self.settings_path is not None:
             save_settings(updated, self.settings_path)
         self.settings = dataclasses.replace(self.settings, ui_language=updated.ui_language,
-                                            precision=updated.precision)
+                                            precision=updated.precision, qc=updated.qc)
         return updated
 
     # ----- voices ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import numpy as np
 from gpt_sovits import pretrained
 from gpt_sovits.compute import compute_thread
 from gpt_sovits.errors import ModelNotFoundError, StudioError
+from gpt_sovits.qc.pieces import is_cut
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,9 @@ class Piece:
     seconds_to_compute: float
     tokens: int
     seed: int
+    report: object | None = None  # gpt_sovits.qc TakeReport of the kept take (None: not checked, or a pause)
+    takes: int = 1  # how many takes were made (re-rolls included)
+    cut: bool = False  # the runaway guard stopped this take
 
 
 @dataclass
@@ -77,6 +81,7 @@ class SynthesisService:
         self.services = services
         self._key: tuple | None = None
         self._synth = None
+        self._qc_models = None  # gpt_sovits.qc OptionalModels (ASR, speaker encoder), loaded when asked for
 
     # ----- choices -----------------------------------------------------------------------------
     def model_choices(self, voice_name: str | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -201,12 +206,15 @@ class SynthesisService:
         pieces, first, notices = [], None, []
         for chunk in synth.synthesize(request):
             first = time.perf_counter() - start if first is None else first
-            piece = Piece(chunk.text, chunk.audio, chunk.seconds_to_compute, chunk.tokens, request.seed + chunk.index)
+            piece = Piece(chunk.text, chunk.audio, chunk.seconds_to_compute, chunk.tokens, request.seed + chunk.index,
+                          cut=is_cut(chunk.notices))
             pieces.append(piece)
             notices += chunk.notices
             yield chunk.index, piece
         if not pieces:
             raise StudioError("Nothing to say: the text holds no speakable words.")
+        pieces, flagged = self._checked(synth, request, pieces)
+        notices += flagged
         output = SynthesisOutput(voice.name, Path(gpt_path), Path(sovits_path), request, pieces, 32000,
                                  Path(), first or 0.0, time.perf_counter() - start, notices)
         output.wav_path = self._save(voice, output)
@@ -214,6 +222,37 @@ class SynthesisService:
                   output=output.wav_path.name, seed=request.seed)
         self._remember_choices(voice, request, gpt_path, sovits_path)
         yield output
+
+    def _checker(self, synth, request):
+        from gpt_sovits.qc.pieces import OptionalModels, PieceChecker
+
+        settings = self.services.settings
+        if self._qc_models is None or self._qc_models.pretrained_dir != settings.pretrained_dir:
+            self._qc_models = OptionalModels(settings.pretrained_dir, str(synth.device))
+        return PieceChecker(synth, request, settings.qc, self._qc_models)
+
+    def _checked(self, synth, request, pieces: list[Piece]) -> tuple[list[Piece], list[str]]:
+        """Check every piece, re-roll failing ones (the Settings tab's policy); (kept pieces, notices)."""
+        from gpt_sovits.qc.reroll import Take
+
+        if not self.services.settings.qc.enabled:
+            return pieces, []
+        checker = self._checker(synth, request)
+        takes = [Take(p.audio, 32000, p.tokens, p.seed, p.cut) if checker.is_speech(i) else None
+                 for i, p in enumerate(pieces)]
+        kept, notices = [], []
+        for i, (piece, result) in enumerate(zip(pieces, checker.check_all(takes), strict=True)):
+            if result is None:
+                kept.append(piece)
+                continue
+            take = result.best.take
+            seconds = sum(a.take.seconds_to_compute for a in result.attempts[1:]) + piece.seconds_to_compute
+            kept.append(Piece(piece.text, take.audio, seconds, take.tokens or 0, take.seed, result.best.report,
+                              len(result.attempts), take.cut))
+            if result.flagged:
+                notices.append(f"Sentence {i + 1} is flagged after {len(result.attempts)} take(s): "
+                               f"{result.best.report.summary()}. Listen to it, or redo it.")
+        return kept, notices
 
     @staticmethod
     def _remember_choices(voice, request, gpt_path, sovits_path) -> None:
@@ -247,13 +286,30 @@ class SynthesisService:
         reference = synth.prepare_reference(request.ref_audio, request.ref_text, request.ref_language,
                                             request.aux_ref_audio)
         start = time.perf_counter()
+        synth.last_cut_pieces = []
         audio, tokens = items[index].render(synth, request, reference, seed)
         pieces = list(output.pieces)
-        pieces[index] = Piece(pieces[index].text, audio, time.perf_counter() - start, tokens, seed)
+        pieces[index] = Piece(pieces[index].text, audio, time.perf_counter() - start, tokens, seed,
+                              cut=bool(synth.last_cut_pieces))
+        if self.services.settings.qc.enabled:
+            pieces[index] = self._recheck(synth, request, pieces, index)
         new = dataclasses.replace(output, pieces=pieces)
         new.wav_path = self._save(voice, new)
         voice.log("regenerate-sentence", sentence=index + 1, seed=seed, output=new.wav_path.name)
         return new
+
+    def _recheck(self, synth, request, pieces: list[Piece], index: int) -> Piece:
+        """Piece ``index`` with the report of its checks against its neighbours (no re-roll: the user asked
+        for this take)."""
+        from gpt_sovits.qc.checks import speech_loudness_db
+        from gpt_sovits.qc.reroll import Take
+
+        piece = pieces[index]
+        around = [p for p in pieces[max(0, index - 2): index] + pieces[index + 1: index + 3] if p.report is not None]
+        levels = tuple(speech_loudness_db(p.audio, 32000, request.fragment_interval_s) for p in around)
+        report = self._checker(synth, request).check(index, Take(piece.audio, 32000, piece.tokens, piece.seed,
+                                                                 piece.cut), levels)
+        return dataclasses.replace(piece, report=report)
 
     def _save(self, voice, output: SynthesisOutput) -> Path:
         from gpt_sovits.audio.io import save_wav
@@ -280,6 +336,18 @@ class SynthesisService:
         for pause in result.pauses:
             rows.append(["pause", f"before phone {pause.at}", "break" if pause.seconds is None else f"{pause.seconds:g} s"])
         return rows
+
+
+def check_label(piece: Piece) -> str:
+    """The Checks column of a sentence: ok or why it is flagged, the takes made, checks that could not run."""
+    report = piece.report
+    if report is None:
+        return ""
+    label = "✅ ok" if report.passed else "⚠️ " + report.summary()
+    if piece.takes > 1:
+        label += f" ({piece.takes} takes)"
+    skipped = [f"{c.name}: {c.detail}" for c in report.not_run if c.name in ("asr", "speaker")]
+    return label + "".join(f"; not run: {s}" for s in skipped)
 
 
 def _relative_to(path: Path, root: Path) -> str:

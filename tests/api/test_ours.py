@@ -179,3 +179,20 @@ def test_queue_is_bounded_and_a_failed_load_keeps_the_old_engine(tmp_path):
         asyncio.run(scenario())
     finally:
         host.close()
+
+
+def test_openai_speech_carries_the_take_checks_and_upstream_routes_do_not(fake_client, dirs):
+    import json
+
+    make_voice(dirs[0], "Alice")
+    r = fake_client.post("/v1/audio/speech", json={"input": "Good morning, friend", "voice": "Alice",
+                                                   "response_format": "wav"})
+    assert r.status_code == 200, r.text
+    checks = json.loads(r.headers["X-Take-Checks"])
+    assert checks["checked"] == 2  # the fake engine's two pieces
+    # the fake engine's pieces are constant levels: flat tops, so both are flagged as clipped
+    assert checks["passed"] is False and [f["piece"] for f in checks["flagged"]] == [0, 1]
+    assert all("clipping" in f["reasons"] for f in checks["flagged"])
+    r = fake_client.post("/tts", json={"text": "Good morning", "text_lang": "en", "voice": "Alice",
+                                       "media_type": "wav"})
+    assert r.status_code == 200 and "X-Take-Checks" not in r.headers

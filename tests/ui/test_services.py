@@ -294,3 +294,34 @@ def test_a_synthesis_says_what_it_waits_for(services):
         gate.set()
     compute_thread().call(lambda: None)
     assert services.synthesis.waiting_for() is None
+
+
+def test_synthesis_checks_each_sentence_and_rerolls_failing_ones(services, recording, tiny_v2):
+    import dataclasses
+
+    from gpt_sovits.inference import SynthesisRequest
+    from gpt_sovits.ui.synthesis import check_label
+    from tests.conftest import TINY_GPT, TINY_SOVITS
+
+    services.create_voice("Anna")
+    services.set_consent("Anna", True)
+    services.clean_and_slice("Anna", [recording], 0.0, "zh")
+    ref = services.clip_path("Anna", services.clips("Anna")[0].name)
+    # the tiny random models babble noise: every take fails, so each sentence gets exactly 1 + rerolls takes
+    qc = dataclasses.replace(services.settings.qc, rerolls=1, asr=True)
+    services.save_settings(qc=qc)
+    assert "rerolls: 1" in (services.settings_path).read_text(encoding="utf-8")
+    request = SynthesisRequest(text="你好。[pause:0.3]再见。", language="zh", ref_audio=Path(ref), ref_text="参考。",
+                               ref_language="zh", seed=3, fragment_interval_s=0.0)
+    out = list(services.synthesis.run("Anna", str(tiny_v2 / TINY_GPT), str(tiny_v2 / TINY_SOVITS), request))[-1]
+    speech = [p for p in out.pieces if not p.text.startswith("[pause")]
+    pause = next(p for p in out.pieces if p.text.startswith("[pause"))
+    assert pause.report is None and check_label(pause) == ""
+    for piece in speech:
+        assert piece.report is not None and piece.takes == (1 if piece.report.passed else 2)
+        assert piece.report.check("asr").status == "not_run"  # no recogniser installed here: said, not failed
+        assert check_label(piece).startswith("✅" if piece.report.passed else "⚠️")
+    flagged = [p for p in speech if not p.report.passed]
+    assert len([n for n in out.notices if "flagged" in n]) == len(flagged)
+    redone = services.synthesis.regenerate(out, 0)
+    assert redone.pieces[0].report is not None and redone.pieces[0].takes == 1

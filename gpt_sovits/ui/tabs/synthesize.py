@@ -10,10 +10,10 @@ from gpt_sovits.inference.request import CUT_METHODS, SynthesisRequest
 from gpt_sovits.ui.common import audio_value, guarded, markdown_list
 from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.services import StudioServices
-from gpt_sovits.ui.synthesis import AUTO_REFERENCE, SynthesisOutput
+from gpt_sovits.ui.synthesis import AUTO_REFERENCE, SynthesisOutput, check_label
 
 LANGUAGES = [("Chinese (and English words)", "zh"), ("English", "en"), ("Detect", "auto"), ("Chinese only", "all_zh")]
-PIECE_HEADERS = ["#", "Text", "Seconds", "Compute s", "Seed"]
+PIECE_HEADERS = ["#", "Text", "Seconds", "Compute s", "Seed", "Checks"]
 PHONEME_HEADERS = ["Language", "Text", "Phones"]
 MARKUP_HELP = """\
 - `[emph]word[/emph]` or `**word**`: say it with emphasis (louder, slower, higher).
@@ -92,8 +92,8 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
         )
 
     def show_output(out: SynthesisOutput, head: str):
-        rows = [[i + 1, p.text, f"{p.audio.size / out.sample_rate:.2f}", f"{p.seconds_to_compute:.2f}", p.seed]
-                for i, p in enumerate(out.pieces)]  # fmt: skip
+        rows = [[i + 1, p.text, f"{p.audio.size / out.sample_rate:.2f}", f"{p.seconds_to_compute:.2f}", p.seed,
+                 check_label(p)] for i, p in enumerate(out.pieces)]  # fmt: skip
         timings = (f"{head} {out.duration_s:.2f} s of speech in {len(out.pieces)} piece(s); real-time factor "
                    f"**{out.real_time_factor:.2f}**, first audio after **{out.seconds_to_first_audio:.2f} s**, "
                    f"total {out.seconds_total:.2f} s, seed {out.request.seed}. Saved as `{out.wav_path.name}`.")
