@@ -5,7 +5,8 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from gpt_sovits.errors import DiskFullError, UnsafePathError
@@ -21,31 +22,39 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+@contextmanager
+def atomic_output(path: Path) -> Iterator[Path]:
+    """A temporary file in ``path``'s folder for a writer that needs a file name (an encoder, a tagger).
 
-    The bytes go to a temporary file in the same folder, are flushed to disk, and the
-    temporary file is renamed over ``path``. A full disk raises DiskFullError and leaves
-    any existing file untouched.
+    When the block ends without error the file is flushed to disk and renamed over ``path``, so readers see
+    the old file or the new one, never half; on any error (or interruption) it is removed. A full disk
+    raises DiskFullError and leaves any existing file untouched.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
+        yield tmp
+        with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
-        os.replace(tmp_name, path)
+        os.replace(tmp, path)
         _fsync_dir(path.parent)
     except OSError as e:
-        Path(tmp_name).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         if e.errno == errno.ENOSPC:
             raise DiskFullError(f"The disk is full: could not write {path.name}. Free some space and try again.") from e
         raise
     except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_output`)."""
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_text_atomic(path: Path, text: str) -> None:

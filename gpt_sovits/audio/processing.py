@@ -76,15 +76,19 @@ def active_rms_dbfs(audio: np.ndarray, sr: int, gate_db: float = 40.0) -> float:
     return float(to_dbfs(np.sqrt(np.mean(loud**2))))
 
 
-def limit_peaks(audio: np.ndarray, sr: int, ceiling_dbfs: float = -1.0, release_ms: float = 5.0) -> np.ndarray:
+def limit_peaks(
+    audio: np.ndarray, sr: int, ceiling_dbfs: float = -1.0, release_ms: float = 5.0, magnitude: np.ndarray | None = None
+) -> np.ndarray:
     """Keep every sample at or below ``ceiling_dbfs`` with a smooth gain curve instead of hard clipping.
 
     The gain needed at each sample is spread over ±``release_ms`` (a minimum filter followed by a moving
     average no wider than it), so the curve is smooth yet never above what any sample needs.
+    ``magnitude`` [n] is the level to hold under the ceiling (default ``|audio|``; mastering passes the
+    true-peak envelope, the oversampled peak around each sample).
     """
     audio = np.asarray(audio, dtype=np.float32)
     ceiling = 10 ** (ceiling_dbfs / 20)
-    magnitude = np.abs(audio)
+    magnitude = np.abs(audio) if magnitude is None else magnitude
     if audio.size == 0 or magnitude.max() <= ceiling:
         return audio
     half = max(1, int(sr * release_ms / 1000))
