@@ -20,7 +20,7 @@ from gpt_sovits.api.schemas import ApiError, TtsParams
 from gpt_sovits.api.security import resolve_client_path, resolve_model_path, shown_path
 from gpt_sovits.config import StudioSettings
 from gpt_sovits.data.workspace import Voice, Workspace
-from gpt_sovits.errors import ConfigError, StudioError
+from gpt_sovits.errors import ConfigError, StudioError, TextError
 from gpt_sovits.inference.request import SynthesisRequest
 
 logger = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def build_request(ctx: ApiContext, p: TtsParams) -> tuple[SynthesisRequest, tupl
     )
     try:
         return request.validate(), models
-    except ConfigError as e:
+    except (ConfigError, TextError) as e:
         raise ApiError(str(e)) from e
 
 

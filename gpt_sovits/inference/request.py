@@ -44,7 +44,8 @@ class SynthesisRequest:
     emphasis_strength: float = 1.0
 
     def validate(self) -> SynthesisRequest:
-        """Return self when valid; otherwise raise ConfigError naming every problem."""
+        """Return self when valid; otherwise raise ConfigError naming every problem (TextError for a text
+        with nothing to speak or malformed markup)."""
         problems = []
         if not self.text or not self.text.strip():
             problems.append("The text to speak is empty.")
@@ -67,6 +68,9 @@ class SynthesisRequest:
             problems.append("seed must be -1 (random) or a whole number from 0 to 4294967295.")
         if problems:
             raise ConfigError(problems)
+        from gpt_sovits.text.frontend import require_words
+
+        require_words(self.text)  # TextError: only punctuation, symbols or emoji
         return self
 
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from gpt_sovits.errors import TextError
 from gpt_sovits.text.language import EN, ZH, check_script, is_han, split_languages
-from gpt_sovits.text.symbols import UNKNOWN, phones_to_ids, symbols_for
+from gpt_sovits.text.symbols import PAD, PUNCTUATION, SPECIAL_PAUSES, UNKNOWN, phones_to_ids, symbols_for
 
 MODES = ("zh", "en", "auto", "all_zh")
 MIN_PHONES = 6  # fewer phones than this: retry with "." in front (upstream)
@@ -139,6 +139,20 @@ def run_pipeline(text: str, mode: str, version: str = "v2", *,
 
 
 LANGUAGES = ("zh", "en", "auto", "all_zh")
+NOTHING_TO_SPEAK = "Nothing to speak: the text has no words, only punctuation, symbols or emoji."
+SILENT_PHONES = frozenset({PAD, *PUNCTUATION, *SPECIAL_PAUSES})
+_WORD_RE = re.compile(r"\w")
+
+
+def require_words(text: str) -> None:
+    """TextError (NOTHING_TO_SPEAK) when ``text``, markup removed, has no letter or digit to read.
+
+    The synthesiser skips pieces without one, so such a text would otherwise give no audio at all.
+    """
+    from gpt_sovits.text.markup import strip_markup
+
+    if text and text.strip() and not _WORD_RE.search(strip_markup(text)):
+        raise TextError(NOTHING_TO_SPEAK)
 
 
 @dataclass(frozen=True)
@@ -179,8 +193,16 @@ def phonemize(text: str, language: str, version: str = "v2", dictionary=None,
     """Phones of ``text`` (markup allowed, see ``markup``) in ``language`` ("zh", "en", "auto", "all_zh").
 
     ``dictionary`` is a ``PronunciationDictionary`` whose entries override G2P.
-    Raises TextError for empty text, bad markup, unsupported languages or scripts.
+    Raises TextError for empty text, bad markup, unsupported languages or scripts, and text with
+    nothing to speak (only punctuation, symbols or emoji, which upstream would read as a lone ".").
     """
+    result = _phonemize(text, language, version, dictionary, nltk_data)
+    if not any(phone not in SILENT_PHONES for phone in result.phones):
+        raise TextError(NOTHING_TO_SPEAK)
+    return result
+
+
+def _phonemize(text: str, language: str, version: str, dictionary, nltk_data: Path | None) -> PhonemizeResult:
     from gpt_sovits.text.dictionary import apply_entries
     from gpt_sovits.text.markup import parse_markup
 

@@ -7,7 +7,9 @@ Syntax (positions in errors are 0-based character offsets in the input):
 * ``{行|hang2}``: Chinese characters with pinyin (tone digit 1-5), one syllable per character;
 * ``{record|R EH1 K ER0 D}``: an English word with ARPAbet phones.
 
-Use ``\\[``, ``\\{``, ``\\*`` to write the characters literally.
+Braces that do not hold a ``|`` (``{0}``, ``{name}``, a lone ``{`` or ``}``) are plain text; a reading is only
+checked, and refused with its position, when the braces look like an override. Use ``\\[``, ``\\{``,
+``\\*`` to write the characters literally.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from gpt_sovits.text.language import is_han
 MAX_PAUSE_S = 10.0
 _TAG_RE = re.compile(r"\[([^\[\]]*)\]")
 _PAUSE_RE = re.compile(r"pause:\s*([0-9]*\.?[0-9]+)\s*s?")
+_OVERRIDE_RE = re.compile(r"\{([^{}|]*)\|([^{}]*)\}")  # {word|reading}; other braces are plain text
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,16 @@ def _tag_span(tag: str, pos: int, emphasis: bool) -> tuple[Span | None, bool]:
     raise TextError(f"Unknown markup [{tag}] at position {pos}; use [emph]...[/emph], [pause:0.8] or [break].")
 
 
+def _override_span(word: str, spec: str, pos: int, emphasis: bool) -> Span:
+    if not word.strip() or not spec.strip():
+        raise TextError(f"Override at position {pos} must look like {{word|phones}}, e.g. {{行|hang2}}.")
+    try:
+        lang, phones = override_phones(word, spec)
+    except TextError as e:
+        raise TextError(f"Override at position {pos}: {e}") from e
+    return Span(word, emphasis, override=tuple(phones), override_lang=lang)
+
+
 def parse_markup(text: str) -> list[Span]:
     """Spans of ``text``; adjacent plain text with the same emphasis is merged. Raises TextError."""
     spans: list[Span] = []
@@ -130,23 +143,14 @@ def parse_markup(text: str) -> list[Span]:
             emphasis, emph_start = not emphasis, i
             i += 2
             continue
-        if ch == "{":
-            end = text.find("}", i)
-            if end < 0:
-                raise TextError(f"'{{' at position {i} is never closed by '}}'.")
-            word, sep, spec = text[i + 1:end].partition("|")
-            if not sep or not word.strip() or not spec.strip():
-                raise TextError(f"Override at position {i} must look like {{word|phones}}, e.g. {{行|hang2}}.")
-            try:
-                lang, phones = override_phones(word, spec)
-            except TextError as e:
-                raise TextError(f"Override at position {i}: {e}") from e
+        override = _OVERRIDE_RE.match(text, i) if ch == "{" else None
+        if override is not None:
             flush()
-            spans.append(Span(word, emphasis, override=tuple(phones), override_lang=lang))
-            i = end + 1
+            spans.append(_override_span(override.group(1), override.group(2), i, emphasis))
+            i = override.end()
             continue
-        if ch in "]}":
-            raise TextError(f"'{ch}' at position {i} has no opening bracket.")
+        if ch == "]":
+            raise TextError(f"']' at position {i} has no opening bracket; write \\] for a literal bracket.")
         buf.append(ch)
         i += 1
     if emphasis:

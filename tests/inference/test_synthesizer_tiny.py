@@ -290,3 +290,10 @@ def test_fast_mode_falls_back_to_float32_where_int8_cannot_run(tiny_v2, monkeypa
     with pytest.raises(ConfigError, match="int8 decoding does not run here"):  # asked for by name: an error
         Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu",
                                gpt_precision="int8", warm_up=False)
+
+
+@pytest.mark.parametrize("text", ["!!!", "😀😀", "。。。"])
+def test_text_with_nothing_to_speak_is_a_text_error(synth, speech_wav, text):
+    with pytest.raises(TextError) as info:
+        synth.synthesize_all(_req(speech_wav, text=text, language="auto"))
+    assert str(info.value) == "Nothing to speak: the text has no words, only punctuation, symbols or emoji."

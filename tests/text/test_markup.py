@@ -34,11 +34,26 @@ def test_escapes_and_strip() -> None:
         ("abc{行|hang}", "position 3"),
         ("abc{行行|hang2}", "position 3"),
         ("abc{word|XX1}", "position 3"),
-        ("abc{word}", "position 3"),
-        ("ab}c", "position 2"),
+        ("abc{word|}", "position 3"),
+        ("abc{|hang2}", "position 3"),
+        ("ab]c", "position 2"),
         ("a**b", "position 1"),
     ],
 )
 def test_malformed_markup_names_position(text: str, where: str) -> None:
     with pytest.raises(TextError, match=where):
         parse_markup(text)
+
+
+@pytest.mark.parametrize("text", ["{0} apples", "Hello {name}!", "{ }", "a { b", "a } b", "f(x) = {x: 1}", "{{行}}"])
+def test_braces_without_a_reading_are_plain_text(text: str) -> None:
+    assert parse_markup(text) == [Span(text)]
+    assert strip_markup(text) == text
+
+
+def test_a_brace_before_an_override_stays_text() -> None:
+    assert parse_markup("{0} {行|hang2}") == [Span("{0} "), Span("行", override=("h", "ang2"), override_lang="zh")]
+    with pytest.raises(TextError) as info:
+        parse_markup("{0} {行|hang}")
+    assert str(info.value) == ("Override at position 4: 'hang' is not a pinyin syllable with a tone digit 1-5 "
+                               "(like 'hang2').")
