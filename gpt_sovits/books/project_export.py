@@ -1,0 +1,50 @@
+"""From a book project to the export's neutral description, and the export of a whole project.
+
+A project (``books.project.Project``) is read only through what it offers an export: ``included_chapters()``,
+``chapter_audio(ref)`` (each line's take, pause and text) and ``metadata()``. Files go to the project's
+``export/`` folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gpt_sovits.books.export import BookMeta, ExportChapter, ExportLine, ExportOptions, ProgressFn, export_book
+from gpt_sovits.books.report import DeliveryReport
+from gpt_sovits.errors import StudioError
+
+EXPORT_FOLDER = "export"
+
+
+def export_folder(project) -> Path:
+    return Path(project.root) / EXPORT_FOLDER
+
+
+def export_input(project) -> tuple[list[ExportChapter], BookMeta]:
+    """The chapters (not excluded) with their current takes, and the book's tags.
+
+    A line without a take stops the export with a message naming the chapters and how many lines wait.
+    """
+    chapters, waiting = [], []
+    for number, chapter in enumerate(project.included_chapters(), start=1):
+        lines = project.chapter_audio(chapter.id)
+        absent = sum(1 for line in lines if line.audio_path is None)
+        if absent:
+            waiting.append(f"{number}. {chapter.title} ({absent} of {len(lines)} lines)")
+        chapters.append(ExportChapter(chapter.title, tuple(
+            ExportLine(Path(line.audio_path), line.text, line.pause_after_s) for line in lines if line.audio_path)))
+    if waiting:
+        raise StudioError("Some lines have no take yet, so the book cannot be exported: " + "; ".join(waiting)
+                          + ". Render them first (Audiobook tab or `python -m gpt_sovits book render`).")
+    if not chapters:
+        raise StudioError("Every chapter of the book is excluded: include at least one to export.")
+    meta = project.metadata()
+    cover = meta.get("cover")
+    return chapters, BookMeta(meta["title"], meta.get("author", ""), meta.get("narrator", ""),
+                              meta.get("language", ""), Path(cover) if cover else None)
+
+
+def export_project(project, options: ExportOptions, on_progress: ProgressFn | None = None) -> DeliveryReport:
+    """Export the project into its ``export/`` folder; returns the delivery report (also written there)."""
+    chapters, meta = export_input(project)
+    return export_book(chapters, meta, export_folder(project), options, on_progress)
