@@ -93,3 +93,14 @@ def _is_within(path: Path, root: Path) -> bool:
         path_s, root_s = os.path.normcase(str(path)), os.path.normcase(str(root))
         return path_s == root_s or path_s.startswith(root_s.rstrip("\\") + "\\")
     return path == root or root in path.parents
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -69,25 +69,22 @@ def open_voice(ctx: ApiContext, name: str) -> Voice:
 
 def voice_summary(voice: Voice) -> dict:
     """What GET /voices tells about a voice (no server paths)."""
-    meta = voice.read_meta()
-    ref = meta.get("reference") or {}
-    models = meta.get("models") or {}
-    return {"id": voice.name, "name": voice.name, "has_reference": bool(ref.get("audio")),
-            "reference_text": ref.get("text", ""), "language": ref.get("language", ""),
-            "has_models": bool(models.get("gpt") or models.get("sovits")), "consent": voice.has_consent}
+    ref = voice.reference
+    return {"id": voice.name, "name": voice.name, "has_reference": ref is not None,
+            "reference_text": ref.text if ref else "", "language": ref.language if ref else "",
+            "has_models": voice.models.chosen, "consent": voice.has_consent}
 
 
 def _voice_parts(ctx: ApiContext, voice: Voice) -> tuple[Path, str, str, tuple[Path | None, Path | None]]:
-    meta = voice.read_meta()
-    ref = meta.get("reference") or {}
-    if not ref.get("audio"):
+    ref = voice.reference
+    if ref is None:
         raise ApiError(f"Voice {voice.name!r} has no reference clip yet; choose one in the studio first.")
-    audio = resolve_client_path(str(ref["audio"]), [voice.root, ctx.roots[0]], "reference audio")
-    models = meta.get("models") or {}
+    audio = resolve_client_path(ref.audio, [voice.root, ctx.roots[0]], "reference audio")
+    models = voice.models
     model_roots = [voice.root, *ctx.roots]
-    gpt = resolve_model_path(str(models["gpt"]), model_roots, "gpt") if models.get("gpt") else None
-    sovits = resolve_model_path(str(models["sovits"]), model_roots, "sovits") if models.get("sovits") else None
-    return audio, str(ref.get("text") or ""), str(ref.get("language") or "auto"), (gpt, sovits)
+    gpt = resolve_model_path(models.gpt, model_roots, "gpt") if models.gpt else None
+    sovits = resolve_model_path(models.sovits, model_roots, "sovits") if models.sovits else None
+    return audio, ref.text, ref.language, (gpt, sovits)
 
 
 def _alias_voice(ctx: ApiContext, raw_path: str) -> Voice | None:

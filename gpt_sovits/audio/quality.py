@@ -37,6 +37,7 @@ class QualityReport:
     snr_db: float
     clipping_ratio: float  # fraction of samples at full scale or on a flattened peak
     warnings: tuple[str, ...]
+    channels: int = 1  # of the file (the measurements are of its mono mix)
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,8 @@ def _warnings(r: QualityReport) -> tuple[str, ...]:
     return tuple(out)
 
 
-def assess_quality(audio: np.ndarray, sr: int) -> QualityReport:
-    """Measure mono [n] audio at ``sr`` and explain any problem found (see QualityReport)."""
+def assess_quality(audio: np.ndarray, sr: int, channels: int = 1) -> QualityReport:
+    """Measure mono [n] audio at ``sr`` (the mix of a file's ``channels``) and explain any problem found."""
     audio = np.asarray(audio, dtype=np.float32)
     levels = _levels(audio, sr)
     hop = max(1, round(sr * FRAME_HOP_S))
@@ -145,5 +146,6 @@ def assess_quality(audio: np.ndarray, sr: int) -> QualityReport:
         snr_db=snr,
         clipping_ratio=clipping_ratio(audio),
         warnings=(),
+        channels=int(channels),
     )
     return QualityReport(**{**report.__dict__, "warnings": _warnings(report)})

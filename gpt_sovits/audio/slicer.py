@@ -21,6 +21,11 @@ from gpt_sovits.errors import AudioError, ConfigError
 
 logger = logging.getLogger(__name__)
 
+# The clip lengths training accepts (SoVITS keeps clips of 33 to 1900 spectrogram frames of 20 ms at 32 kHz).
+# The slicer never makes a clip longer than LONGEST_CLIP_S, and training reads both bounds from here.
+SHORTEST_CLIP_S = 0.66
+LONGEST_CLIP_S = 38.0
+
 
 @dataclass(frozen=True)
 class SlicerSettings:
@@ -46,6 +51,9 @@ class SlicerSettings:
             problems.append(f"threshold_db must be below 0 dBFS (got {self.threshold_db})")
         if not (0 < self.min_clip_s and self.max_clip_s >= 2 * self.min_clip_s):
             problems.append("clip bounds need 0 < min_clip_s and max_clip_s >= 2 * min_clip_s")
+        if self.max_clip_s > LONGEST_CLIP_S:
+            problems.append(f"the longest clip can be at most {LONGEST_CLIP_S:g} s: training leaves longer clips out "
+                            f"(got {self.max_clip_s:g})")  # fmt: skip
         if problems:
             raise ConfigError(problems)
 

@@ -1,11 +1,14 @@
 """Bring the user's recordings into a voice: copy, check, clean, slice, and list the clips.
 
-The originals are copied into ``recordings/`` and never moved or changed. A file that cannot be
-used gets its own error in the report and leaves the workspace as it was; the other files go on.
+The originals are copied into ``recordings/`` (under a short name) and never moved or changed. A
+file whose bytes are already one of the voice's recordings is not copied again: its clips are made
+anew in place (texts of clips that come out the same are kept). A file that cannot be used gets its
+own error in the report and leaves the workspace as it was; the other files go on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -16,16 +19,22 @@ from pathlib import Path
 import numpy as np
 
 from gpt_sovits.audio.quality import QualityReport
+from gpt_sovits.audio.slicer import LONGEST_CLIP_S
+from gpt_sovits.data.clips import clips_of, short_stem
 from gpt_sovits.data.events import EventCallback, emit
 from gpt_sovits.data.manifest import LANGUAGE_CODES, ManifestEntry
 from gpt_sovits.data.transcripts import read_transcripts, write_transcripts
 from gpt_sovits.data.workspace import Voice
 from gpt_sovits.errors import ConfigError, StudioError
+from gpt_sovits.fileio import file_sha256
 
 logger = logging.getLogger(__name__)
 
 CLIP_SAMPLE_RATE_HZ = 32000
 LOUDNESS_TARGET_DBFS = -20.0
+PREVIEW_MAX_S = 30.0
+NOISE_MARGIN_DB = 6.0  # the silence threshold stays this far above the measured noise floor
+MAX_THRESHOLD_DBFS = -20.0  # ... but below the level of normalised speech
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,7 @@ class FileReport:
     clips: tuple[Path, ...] = ()
     dropped: tuple[DroppedClip, ...] = ()
     warnings: tuple[str, ...] = ()
+    resliced: bool = False  # the file was already one of the voice's recordings: its clips were made anew
     error: str | None = None
 
     @property
@@ -72,22 +82,43 @@ class AudioImportReport:
         return [f for f in self.files if not f.ok]
 
 
-def _unique_path(folder: Path, name: str) -> Path:
-    """``folder/name``, or ``stem_2.ext``, ``stem_3.ext``... when that name is taken."""
-    candidate = folder / name
-    stem, suffix = Path(name).stem, Path(name).suffix
-    n = 2
-    while candidate.exists():
-        candidate = folder / f"{stem}_{n}{suffix}"
-        n += 1
-    return candidate
+@dataclass(frozen=True)
+class CleanResult:
+    """A recording after cleaning: the 32 kHz audio, its clips, the slicer settings used, and notes."""
+
+    audio: np.ndarray = field(repr=False)
+    slices: object  # audio.slicer.SliceResult
+    slicer: object  # audio.slicer.SlicerSettings, with the silence threshold actually used
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def cuts_s(self) -> list[float]:
+        return [c.start_s for c in self.slices.clips]
+
+
+def _same_recording(voice: Voice, source: Path) -> Path | None:
+    """The recording of ``voice`` with exactly the bytes of ``source``, if there is one."""
+    folder = voice.path("recordings")
+    if not folder.is_dir():
+        return None
+    if folder.resolve() in source.resolve().parents:
+        return source.resolve()
+    size, digest = source.stat().st_size, None
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and not path.name.startswith(".") and path.stat().st_size == size:
+            digest = digest or file_sha256(source)
+            if file_sha256(path) == digest:
+                return path
+    return None
 
 
 def _copy_into(source: Path, folder: Path) -> Path:
-    """Copy ``source`` into ``folder`` under a free name, through a temporary file (never half a file)."""
+    """Copy ``source`` into ``folder`` under a short free name, through a temporary file (never half a file)."""
     folder.mkdir(parents=True, exist_ok=True)
-    safe_name = "".join(c if c.isalnum() or c in "-_." else "_" for c in source.name).lstrip(".") or "recording"
-    target = _unique_path(folder, safe_name)
+    stem, suffix = short_stem(source.name), "".join(c for c in source.suffix[:8] if c.isalnum() or c == ".")
+    target, n = folder / f"{stem}{suffix}", 2
+    while target.exists():
+        target, n = folder / f"{stem}_{n}{suffix}", n + 1
     fd, tmp = tempfile.mkstemp(prefix=".import.", suffix=".partial", dir=folder)
     os.close(fd)
     try:
@@ -108,41 +139,108 @@ def _clean(audio: np.ndarray, denoise_strength: float | None) -> np.ndarray:
     return normalize_loudness(audio, CLIP_SAMPLE_RATE_HZ, target_dbfs=LOUDNESS_TARGET_DBFS)
 
 
-def _slice(audio: np.ndarray, slice_: bool, warnings: list[str], settings=None):
+def _threshold_above_noise(audio: np.ndarray, settings):
+    """``settings`` with the silence threshold raised above the measured noise floor when the noise would
+    otherwise count as sound (long pauses would then stay inside clips)."""
+    from gpt_sovits.audio.quality import estimate_snr_db
+
+    _, noise_dbfs = estimate_snr_db(audio, CLIP_SAMPLE_RATE_HZ)
+    wanted = min(noise_dbfs + NOISE_MARGIN_DB, MAX_THRESHOLD_DBFS)
+    if settings.threshold_db >= wanted:
+        return settings
+    logger.info("Silence threshold raised from %.0f to %.0f dBFS (noise floor %.0f dBFS)",
+                settings.threshold_db, wanted, noise_dbfs)  # fmt: skip
+    return dataclasses.replace(settings, threshold_db=round(wanted, 1))
+
+
+def clean_and_slice(audio: np.ndarray, denoise_strength: float | None = None, slice_: bool = True,
+                    slicer=None) -> CleanResult:
+    """Clean 32 kHz mono ``audio`` (noise reduction when a strength is given, even loudness) and cut it at
+    its pauses, with a silence threshold kept above the noise floor. The Clean & slice preview and the
+    import both call this, so the preview shows exactly the clips an import makes."""
     from gpt_sovits.audio.slicer import Clip, SliceResult, SlicerSettings, slice_audio
 
-    if slice_:
-        return slice_audio(audio, CLIP_SAMPLE_RATE_HZ, settings)
-    settings = settings or SlicerSettings()
-    whole = Clip(audio=audio, start=0, end=audio.size, sample_rate=CLIP_SAMPLE_RATE_HZ)
-    if whole.duration_s > settings.max_clip_s:
-        warnings.append(f"kept whole at {whole.duration_s:.1f} s, longer than the {settings.max_clip_s:.0f} s "
-                        "clips training handles best; consider slicing it")  # fmt: skip
-    return SliceResult(clips=[whole], dropped=[], resplit=0)
+    settings = slicer or SlicerSettings()
+    cleaned = _clean(audio, denoise_strength)
+    if not slice_:
+        whole = Clip(audio=cleaned, start=0, end=cleaned.size, sample_rate=CLIP_SAMPLE_RATE_HZ)
+        warnings = []
+        if whole.duration_s > LONGEST_CLIP_S:
+            warnings.append(f"kept whole at {whole.duration_s:.1f} s, longer than the {LONGEST_CLIP_S:g} s training "
+                            "accepts: training will leave it out; slice it instead")  # fmt: skip
+        elif whole.duration_s > settings.max_clip_s:
+            warnings.append(f"kept whole at {whole.duration_s:.1f} s, longer than the {settings.max_clip_s:.0f} s "
+                            "clips training handles best; consider slicing it")  # fmt: skip
+        return CleanResult(cleaned, SliceResult(clips=[whole], dropped=[], resplit=0), settings, tuple(warnings))
+    settings = _threshold_above_noise(cleaned, settings)
+    return CleanResult(cleaned, slice_audio(cleaned, CLIP_SAMPLE_RATE_HZ, settings), settings)
+
+
+def preview_clean(path: Path, denoise_strength: float | None, slicer=None,
+                  max_s: float = PREVIEW_MAX_S) -> tuple[np.ndarray, CleanResult]:
+    """(the original, cleaned and sliced) first ``max_s`` seconds of ``path`` at 32 kHz."""
+    from gpt_sovits.audio.io import load_audio
+
+    audio, _ = load_audio(path, CLIP_SAMPLE_RATE_HZ)
+    before = audio[: int(max_s * CLIP_SAMPLE_RATE_HZ)]
+    return before, clean_and_slice(before, denoise_strength, True, slicer)
+
+
+def assess_recording(path: Path) -> tuple[QualityReport, np.ndarray]:
+    """(quality report at the file's own sample rate and channel count, the audio at 32 kHz) of one file."""
+    from gpt_sovits.audio.io import load_audio, probe_audio
+    from gpt_sovits.audio.processing import resample
+    from gpt_sovits.audio.quality import assess_quality
+    from gpt_sovits.errors import AudioError
+
+    audio, sr = load_audio(path)
+    try:
+        channels = probe_audio(path).channels
+    except AudioError:  # read through ffmpeg: the mono mix is all we know
+        channels = 1
+    quality = assess_quality(audio, sr, channels)
+    return quality, resample(audio, sr, CLIP_SAMPLE_RATE_HZ)
+
+
+def _quality_warnings(quality: QualityReport, denoise_strength: float | None) -> list[str]:
+    """The quality report's warnings, minus the advice to turn on noise reduction when it is on."""
+    if not denoise_strength:
+        return list(quality.warnings)
+    return [w for w in quality.warnings if "noise reduction" not in w]
 
 
 def _import_one(voice: Voice, source: Path, denoise_strength: float | None, slice_: bool,
-                slicer=None) -> FileReport:
-    from gpt_sovits.audio.io import load_audio
-    from gpt_sovits.audio.quality import assess_quality
+                slicer=None) -> tuple[FileReport, dict[str, ManifestEntry]]:
+    """Clean and slice one file into clips; a file already among the recordings is sliced again in place.
+    Returns the report and the transcript rows of the clips it replaced."""
     from gpt_sovits.audio.slicer import write_clips
 
     # Decode the original first: a file that cannot be used never enters the workspace.
-    audio, _ = load_audio(source, CLIP_SAMPLE_RATE_HZ)
-    quality = assess_quality(audio, CLIP_SAMPLE_RATE_HZ)
-    warnings = list(quality.warnings)
-    result = _slice(_clean(audio, denoise_strength), slice_, warnings, slicer)
-    if not result.clips:
+    quality, audio = assess_recording(source)
+    result = clean_and_slice(audio, denoise_strength, slice_, slicer)
+    warnings = _quality_warnings(quality, denoise_strength) + list(result.warnings)
+    if not result.slices.clips:
         raise StudioError(f"{source.name}: no clip of speech long enough was found "
-                          f"({len(result.dropped)} piece(s) too short); record longer sentences.")  # fmt: skip
-    recording = _copy_into(source, voice.path("recordings"))
-    clips = write_clips(result, voice.path("clips"), recording.stem)
-    dropped = tuple(DroppedClip(c.start_s, c.end_s) for c in result.dropped)
-    return FileReport(source, recording, quality, tuple(clips), dropped, tuple(warnings))
+                          f"({len(result.slices.dropped)} piece(s) too short); record longer sentences.")  # fmt: skip
+    existing = _same_recording(voice, source)
+    replaced: dict[str, ManifestEntry] = {}
+    if existing is not None:
+        old = set(clips_of(voice, existing.name))
+        replaced = {e.name: e for e in read_transcripts(voice) if e.name in old}
+        for name in old:
+            voice.path("clips", name).unlink(missing_ok=True)
+    recording = existing or _copy_into(source, voice.path("recordings"))
+    clips = write_clips(result.slices, voice.path("clips"), recording.stem)
+    dropped = tuple(DroppedClip(c.start_s, c.end_s) for c in result.slices.dropped)
+    report = FileReport(source, recording, quality, tuple(clips), dropped, tuple(warnings), existing is not None)
+    return report, replaced
 
 
-def _add_to_transcripts(voice: Voice, clips: tuple[Path, ...], language: str) -> None:
-    entries = read_transcripts(voice)
+def _update_transcripts(voice: Voice, clips: tuple[Path, ...], replaced: dict[str, ManifestEntry],
+                        language: str) -> None:
+    """Rows for new clips (texts of same-named old clips kept); rows of replaced clips that are gone removed."""
+    names = {c.name for c in clips}
+    entries = [e for e in read_transcripts(voice) if e.name not in replaced or e.name in names]
     listed = {e.name for e in entries}
     entries += [ManifestEntry(f"clips/{c.name}", voice.name, language, "") for c in clips if c.name not in listed]
     write_transcripts(voice, entries)
@@ -174,13 +272,14 @@ def prepare_audio(
     for done, raw in enumerate(files, start=1):
         source = Path(raw)
         try:
-            file_report = _import_one(voice, source, denoise_strength, slice, slicer)
-            _add_to_transcripts(voice, file_report.clips, language)
+            file_report, replaced = _import_one(voice, source, denoise_strength, slice, slicer)
+            _update_transcripts(voice, file_report.clips, replaced, language)
         except StudioError as e:
             logger.warning("Could not use %s: %s", source.name, e)
             file_report = FileReport(source, error=str(e))
         report.files.append(file_report)
         message = file_report.error or f"{len(file_report.clips)} clip(s)"
-        voice.log("import-audio", source=source.name, clips=len(file_report.clips), error=file_report.error)
+        voice.log("reslice-audio" if file_report.resliced else "import-audio", source=source.name,
+                  clips=len(file_report.clips), error=file_report.error)
         emit(on_event, "import", done, total, source.name, message)
     return report

@@ -42,7 +42,8 @@ def cmd_prepare_audio(args: argparse.Namespace) -> int:
         if f.error:
             _out(f"{f.source.name}: NOT USED: {f.error}")
             continue
-        _out(f"{f.source.name}: {len(f.clips)} clip(s), {len(f.dropped)} too short and left out")
+        again = " (already a recording of this voice: sliced again, not imported twice)" if f.resliced else ""
+        _out(f"{f.source.name}: {len(f.clips)} clip(s), {len(f.dropped)} too short and left out{again}")
         for warning in f.warnings:
             _out(f"  warning: {warning}")
     total = len(report.clips)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gpt_sovits.data.events import DatasetError, EventCallback, emit
 from gpt_sovits.data.feature_files import DatasetLayout, save_json, write_phones_table, write_semantic_table
-from gpt_sovits.data.manifest import ManifestError, read_manifest, resolve_audio_path
+from gpt_sovits.data.manifest import ManifestError, resolve_audio_path
 from gpt_sovits.data.stages import (
     AudioStage,
     DatasetItem,
@@ -26,7 +26,7 @@ from gpt_sovits.data.stages import (
     TextStage,
     run_stage,
 )
-from gpt_sovits.data.transcripts import TRANSCRIPTS_FILE
+from gpt_sovits.data.transcripts import TRANSCRIPTS_FILE, missing_text, read_transcripts
 from gpt_sovits.data.workspace import Voice
 from gpt_sovits.errors import ModelNotFoundError, UnsafePathError
 from gpt_sovits.fileio import resolve_inside
@@ -53,22 +53,27 @@ class DatasetReport:
         return f"{self.items} clips ({self.audio_s / 60:.1f} min) ready in {self.folder} ({parts})"
 
 
-def dataset_items(voice: Voice) -> list[DatasetItem]:
-    """The voice's transcript list as dataset items; DatasetError names every unusable line or clip."""
-    manifest = voice.path(TRANSCRIPTS_FILE)
-    if not manifest.is_file():
+def dataset_items(voice: Voice, on_event: EventCallback | None = None) -> list[DatasetItem]:
+    """The voice's transcribed clips as dataset items. A clip with no text yet is left out with a notice
+    naming it (an ``on_event`` "skip" event); DatasetError names every other unusable row or clip."""
+    if not voice.path(TRANSCRIPTS_FILE).is_file():
         raise DatasetError(f"Voice {voice.name!r} has no transcripts yet: add recordings and their text first.")
     try:
-        entries = read_manifest(manifest, strict=True)
+        entries = read_transcripts(voice)
     except ManifestError as e:
         raise DatasetError(e.problems) from e
+    untranscribed = [e.name for e in missing_text(entries)]
+    for n, name in enumerate(untranscribed, start=1):
+        emit(on_event, "skip", n, len(untranscribed), name, "no text yet: left out of training")
     items, problems = [], []
     for entry in entries:
+        if entry.name in untranscribed:
+            continue
         if entry.language not in SUPPORTED_TEXT_LANGUAGES:
             problems.append(f"{entry.name}: language {entry.language!r} is not supported yet; use zh or en")
             continue
         try:
-            audio = resolve_inside(resolve_audio_path(entry, manifest), [voice.root])
+            audio = resolve_inside(resolve_audio_path(entry, voice.path(TRANSCRIPTS_FILE)), [voice.root])
         except UnsafePathError as e:  # an entry pointing outside the voice folder
             problems.append(f"{entry.name}: {e}")
             continue
@@ -79,7 +84,8 @@ def dataset_items(voice: Voice) -> list[DatasetItem]:
     if problems:
         raise DatasetError([f"{TRANSCRIPTS_FILE} has {len(problems)} unusable line(s)"] + problems)
     if not items:
-        raise DatasetError(f"The transcript list of voice {voice.name!r} is empty.")
+        raise DatasetError(f"No clip of voice {voice.name!r} has text yet: type what each clip says on the "
+                           "Transcripts tab first.")  # fmt: skip
     return items
 
 
@@ -127,7 +133,7 @@ def prepare_dataset(
 
     version = check_version_name(version)
     pretrained_dir = Path(pretrained_dir)
-    items = dataset_items(voice)
+    items = dataset_items(voice, on_event)
     models = _check_models(pretrained_dir, version)
     choice = choose_device(device)
     layout = DatasetLayout(voice.path("features"))

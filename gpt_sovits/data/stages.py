@@ -23,6 +23,7 @@ import torch
 from gpt_sovits.data.events import DatasetError, EventCallback, emit
 from gpt_sovits.data.feature_files import DatasetLayout, PhoneRow, load_json, load_tensor, save_json, save_tensor
 from gpt_sovits.errors import AudioError, StudioError
+from gpt_sovits.fileio import file_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -246,15 +247,6 @@ class AudioStage:
 
 
 # ----- semantic tokens from the pretrained SoVITS ------------------------------------------------------
-def file_fingerprint(path: Path) -> str:
-    """SHA-256 of a file's content (a model whose file changes gives new semantic tokens)."""
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 class SemanticStage:
@@ -265,7 +257,7 @@ class SemanticStage:
     def __init__(self, ctx: StageContext, sovits_path: Path):
         self.ctx = ctx
         self.sovits_path = sovits_path
-        self.fingerprint = file_fingerprint(sovits_path)
+        self.fingerprint = file_sha256(sovits_path)  # a model whose file changes gives new tokens
 
     def codes(self, item: DatasetItem) -> list[int] | None:
         part = load_json(self.ctx.layout.semantic_part(item.name))

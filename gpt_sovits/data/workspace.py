@@ -19,20 +19,19 @@ resolved inside the workspace, so a name can never reach another folder.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from gpt_sovits.data.voice import CONSENT_STATEMENT, Voice
 from gpt_sovits.errors import ConfigError, StudioError
-from gpt_sovits.fileio import resolve_inside, write_text_atomic
+from gpt_sovits.fileio import resolve_inside
 
 VOICE_NAME_RE = re.compile(r"^[\w][\w .\-]{0,63}$", re.UNICODE)
 SUBFOLDERS = ("recordings", "clips", "references", "features", "models/gpt", "models/sovits",
               "cache/references", "outputs")
-CONSENT_STATEMENT = "This is my voice, or I have the speaker's permission to clone it."
+__all__ = ["CONSENT_STATEMENT", "SUBFOLDERS", "Voice", "Workspace", "check_voice_name"]
 
 
 def check_voice_name(name: str) -> str:
@@ -44,64 +43,6 @@ def check_voice_name(name: str) -> str:
             "starting with a letter or digit."
         )
     return name
-
-
-@dataclass(frozen=True)
-class Voice:
-    """One voice folder inside the workspace."""
-
-    name: str
-    root: Path
-
-    def path(self, *parts: str) -> Path:
-        """A path inside this voice's folder (parts are fixed names chosen by code, or checked)."""
-        return resolve_inside(Path(*parts), [self.root])
-
-    @property
-    def meta_path(self) -> Path:
-        return self.root / "voice.json"
-
-    def read_meta(self) -> dict:
-        try:
-            return json.loads(self.meta_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {"name": self.name}
-        except ValueError as e:
-            raise StudioError(f"The settings of voice {self.name!r} are damaged ({e}); fix or delete voice.json.") from e
-
-    def update_meta(self, **changes) -> dict:
-        meta = self.read_meta()
-        meta.update(changes)
-        write_text_atomic(self.meta_path, json.dumps(meta, ensure_ascii=False, indent=2))
-        return meta
-
-    def log(self, action: str, **details) -> None:
-        """Append one line to the voice's activity log."""
-        entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), "action": action, **details}
-        with open(self.root / "log.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
-
-    def read_log(self) -> list[dict]:
-        path = self.root / "log.jsonl"
-        if not path.is_file():
-            return []
-        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-    # consent ------------------------------------------------------------------------------
-    @property
-    def has_consent(self) -> bool:
-        return bool(self.read_meta().get("consent", {}).get("given"))
-
-    def give_consent(self, given: bool = True) -> None:
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-        self.update_meta(consent={"given": bool(given), "statement": CONSENT_STATEMENT, "at": stamp})
-        self.log("consent", given=bool(given))
-
-    def require_consent(self, action: str) -> None:
-        if not self.has_consent:
-            raise StudioError(
-                f"Before {action} voice {self.name!r}, confirm on the Voice data tab: \"{CONSENT_STATEMENT}\""
-            )
 
 
 class Workspace:

@@ -1,7 +1,8 @@
 """Training sets for the SoVITS and GPT fine-tunes, read from a prepared dataset (see layout.py).
 
 Filtering and repetition follow upstream's recipes (SPEC-upstream.md §9.3, §9.4): clips outside
-0.6–54 s or 33–1900 spectrogram frames are left out of SoVITS training; GPT items with more than
+SHORTEST_CLIP_S–LONGEST_CLIP_S (audio.slicer's bounds, the same the slicer keeps to) or 33–1900
+spectrogram frames are left out of SoVITS training; GPT items with more than
 1350 semantic tokens, more than 540 phones or a phone rate outside 3–25 per second are left out;
 a set of fewer than 100 items is repeated ``max(2, 100 // n)`` times per epoch.
 """
@@ -17,13 +18,14 @@ import soundfile as sf
 import torch
 import torch.nn.functional as F
 
+from gpt_sovits.audio.slicer import LONGEST_CLIP_S, SHORTEST_CLIP_S
 from gpt_sovits.audio.spectrogram import HOP_SAMPLES, SAMPLE_RATE_HZ, linear_spectrogram
 from gpt_sovits.text.symbols import phones_to_ids
 from gpt_sovits.training.layout import DatasetFormatError, DatasetLayout, load_tensor, read_phones, read_semantic
 
 logger = logging.getLogger(__name__)
 
-MIN_CLIP_S, MAX_CLIP_S = 0.6, 54.0
+MIN_CLIP_S, MAX_CLIP_S = SHORTEST_CLIP_S, LONGEST_CLIP_S  # upstream: 0.6-54 s, tighter frame bounds below
 MIN_SPEC_FRAMES, MAX_SPEC_FRAMES = 32, 1900  # upstream's outer bucket boundaries (exclusive / inclusive)
 MAX_SEMANTIC_TOKENS, MAX_PHONES = 54 * 25, 540
 MIN_PHONES_PER_S, MAX_PHONES_PER_S = 3.0, 25.0
@@ -76,7 +78,7 @@ class SoVITSDataset(torch.utils.data.Dataset):
                 continue
             n = sf.info(str(wav)).frames
             seconds, frames = n / SAMPLE_RATE_HZ, n // HOP_SAMPLES
-            if not MIN_CLIP_S < seconds < MAX_CLIP_S or not MIN_SPEC_FRAMES < frames <= MAX_SPEC_FRAMES:
+            if not MIN_CLIP_S <= seconds <= MAX_CLIP_S or not MIN_SPEC_FRAMES < frames <= MAX_SPEC_FRAMES:
                 skipped[name] = f"{seconds:.1f} s is outside {MIN_CLIP_S}–{MAX_CLIP_S} s"
                 continue
             items.append(SoVITSItem(name, tuple(phones_to_ids(ph, self.version)), frames))

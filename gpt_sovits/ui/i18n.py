@@ -38,6 +38,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "microphone": ("…or record with the microphone", "……或用麦克风录音"),
     "preview": ("Preview of the first recording", "第一段录音预览"),
     "activity_log": ("What was done with this voice", "该声音的操作记录"),
+    "delete_recordings_title": ("Remove recordings", "删除录音"),
+    "recordings_to_delete": ("Recordings to remove (their clips go too)", "要删除的录音（其片段一并删除）"),
+    "confirm_delete_recordings": ("Yes, delete these recordings and their clips", "确认删除这些录音及其片段"),
+    "delete_recordings": ("Remove the chosen recordings", "删除所选录音"),
     # clean & slice
     "denoise": ("Noise reduction strength (0 = off)", "降噪强度（0 = 关闭）"),
     "clip_language": ("Language spoken in the clips", "片段中的语言"),
@@ -48,7 +52,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "after": ("After", "处理后"),
     "clips": ("Clips", "片段"),
     "clip_choice": ("Clip", "片段"),
-    "delete_clip": ("Delete this clip", "删除该片段"),
+    "delete_clip": ("Delete the chosen clips", "删除所选片段"),
+    "delete_clips_title": ("Delete clips", "删除片段"),
+    "clips_to_delete": ("Clips to delete", "要删除的片段"),
+    "confirm_delete_clips": ("Yes, delete these clips and their text", "确认删除这些片段及其文本"),
     # transcripts
     "save_transcripts": ("Save transcripts", "保存文本"),
     "asr": ("Transcribe empty rows automatically", "自动识别空白行"),

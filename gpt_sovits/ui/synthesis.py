@@ -258,14 +258,10 @@ class SynthesisService:
     def _remember_choices(voice, request, gpt_path, sovits_path) -> None:
         """Store the reference and models last used with the voice (voice.json), so the HTTP API's
         ``voice=`` parameter speaks with them. Only files inside the voice's own folder are stored
-        as references; models are stored relative to the voice folder when they live in it."""
-        ref = Path(request.ref_audio).resolve()
-        changes = {"models": {"gpt": _relative_to(Path(gpt_path), voice.root),
-                              "sovits": _relative_to(Path(sovits_path), voice.root)}}
-        if voice.root in ref.parents:
-            changes["reference"] = {"audio": ref.relative_to(voice.root).as_posix(), "text": request.ref_text,
-                                    "language": request.ref_language}
-        voice.update_meta(**changes)
+        as references."""
+        voice.set_models(gpt_path, sovits_path)
+        if voice.root.resolve() in Path(request.ref_audio).resolve().parents:
+            voice.set_reference(Path(request.ref_audio).resolve(), request.ref_text, request.ref_language)
 
     def regenerate(self, output: SynthesisOutput, index: int) -> SynthesisOutput:
         """Redo piece ``index`` with a fresh seed and splice it in; saves a new WAV."""
@@ -349,7 +345,3 @@ def check_label(piece: Piece) -> str:
     skipped = [f"{c.name}: {c.detail}" for c in report.not_run if c.name in ("asr", "speaker")]
     return label + "".join(f"; not run: {s}" for s in skipped)
 
-
-def _relative_to(path: Path, root: Path) -> str:
-    path = path.resolve()
-    return path.relative_to(root).as_posix() if root in path.parents else str(path)

@@ -13,7 +13,7 @@ import soundfile as sf
 
 from gpt_sovits.data.audio_import import prepare_audio
 from gpt_sovits.data.events import PrepareEvent
-from gpt_sovits.data.transcripts import read_transcripts
+from gpt_sovits.data.transcripts import read_transcripts, write_transcripts
 from gpt_sovits.data.workspace import Workspace
 from gpt_sovits.errors import ConfigError
 from tests.data.conftest import write_recording
@@ -31,7 +31,7 @@ def test_recording_becomes_clips_and_empty_transcript_rows(tmp_path, recording):
     events: list[PrepareEvent] = []
     report = prepare_audio(voice, [recording], denoise_strength=0.5, language="en", on_event=events.append)
     (file_report,) = report.files
-    assert file_report.ok and file_report.quality is not None and file_report.quality.sample_rate_hz == 32000
+    assert file_report.ok and file_report.quality is not None and file_report.quality.sample_rate_hz == 44100
     assert recording.read_bytes() == original  # the original is untouched
     assert file_report.recording.read_bytes() == original and file_report.recording.parent == voice.path("recordings")
     entries = read_transcripts(voice)
@@ -42,13 +42,19 @@ def test_recording_becomes_clips_and_empty_transcript_rows(tmp_path, recording):
         assert info.samplerate == 32000 and info.channels == 1 and 1.0 <= info.duration <= 12.0
     assert [(e.stage, e.done, e.total, e.item) for e in events] == [("import", 1, 1, recording.name)]
 
-    # importing the same file again keeps the first copy and its clips, under new names
+    # importing the same file again does not copy it twice: its clips are made anew in place
+    rows = [e.__class__(e.audio_path, e.speaker, e.language, "kept?") for e in entries]
+    write_transcripts(voice, rows)
     again = prepare_audio(voice, [recording], slice=False)
     (second,) = again.files
-    assert second.recording != file_report.recording and len(second.clips) == 1
-    assert all(c.exists() for c in file_report.clips)
-    assert len(read_transcripts(voice)) == len(entries) + 1
+    assert second.resliced and second.recording == file_report.recording and len(second.clips) == 1
+    assert list(voice.path("recordings").iterdir()) == [file_report.recording]
+    assert not any(c.exists() for c in file_report.clips)
+    assert [e.name for e in read_transcripts(voice)] == [second.clips[0].name]
     assert sf.info(str(second.clips[0])).duration == pytest.approx(14.0, abs=0.01)
+    # the same slicing twice keeps the clip names and their texts
+    third = prepare_audio(voice, [file_report.recording], slice=False).files[0]
+    assert third.clips == second.clips and len(read_transcripts(voice)) == 1
 
 
 def _bad_files(folder: Path) -> dict[str, tuple[Path, str]]:
@@ -102,7 +108,7 @@ def test_each_unusable_file_gets_a_clear_error_and_nothing_is_lost(voice, tmp_pa
         assert path.name in file_report.error, name
         assert file_report.recording is None and file_report.clips == ()
     good = report.files[-1]
-    assert good.ok and good.clips and good.quality.sample_rate_hz == 32000
+    assert good.ok and good.clips and good.quality.sample_rate_hz == 11025  # the file's own rate
     after = _snapshot(voice.root)
     changed = {path for path, digest in before.items() if after.get(path) != digest}
     assert changed == {"transcripts.list"}  # nothing lost; the list only gained rows

@@ -26,7 +26,71 @@ def test_prepare_audio_creates_the_voice_and_reports_each_file(tmp_path, recordi
     code = main(["prepare-audio", str(recording), "--voice", "dave", "--workspace", str(ws), "--no-slice",
                  "--consent"])  # fmt: skip
     assert code == 0 and voice.has_consent
-    assert len(read_transcripts(voice)) == len(entries) + 1
+    assert "sliced again, not imported twice" in capsys.readouterr().out
+    assert len(read_transcripts(voice)) == 1 and len(list(voice.path("recordings").iterdir())) == 1
+
+
+def test_a_very_long_file_name_gives_short_readable_names(tmp_path, recording, capsys):
+    long = tmp_path / ("朗读" * 2 + "a" * 232 + ".wav")  # 240 characters (248 bytes): clip names would not fit
+    long.write_bytes(recording.read_bytes())
+    code = main(["prepare-audio", str(long), "--voice", "erin", "--workspace", str(tmp_path / "ws")])
+    assert code == 0, capsys.readouterr().out
+    voice = Workspace(tmp_path / "ws").voice("erin")
+    (kept,) = voice.path("recordings").iterdir()
+    clips = sorted(voice.path("clips").iterdir())
+    assert kept.read_bytes() == recording.read_bytes() and len(kept.name) <= 50 and kept.name.startswith("朗读朗读a")
+    assert clips and all(len(c.name.encode()) < 100 and c.name.startswith(kept.stem + "_") for c in clips)
+
+
+def _noisy_speech_with_long_pauses(path, sr=32000):
+    """Speech-like sentences with 0.3 s gaps and a 4 s pause after every third, in loud noise (SNR ~12 dB);
+    returns the ground-truth speech mask."""
+    import numpy as np
+
+    from gpt_sovits.audio.io import save_wav
+    from tests.fixtures.synthetic_speech import make_recording
+
+    rec = make_recording(60.0, sr, noise_rms_dbfs=None, long_silence_every=0, seed=3)
+    parts, mask = [], []
+    for i, (a, b) in enumerate(rec.sentences[:9]):
+        gap = int(sr * (4.0 if i % 3 == 2 else 0.3))
+        parts += [rec.clean[a:b], np.zeros(gap, np.float32)]
+        mask += [np.ones(b - a, bool), np.zeros(gap, bool)]
+    audio, mask = np.concatenate(parts), np.concatenate(mask)
+    noise = np.random.default_rng(4).standard_normal(audio.size).astype(np.float32) * 10 ** (-32 / 20)
+    save_wav(path, audio + noise, sr)
+    return mask
+
+
+def _longest_pause_s(mask, sr=32000) -> float:
+    import numpy as np
+
+    edges = np.flatnonzero(np.diff(np.concatenate([[1], mask.astype(np.int8), [1]])))
+    runs = edges[1::2] - edges[::2]  # lengths of the runs of False
+    return float(runs.max()) / sr if runs.size else 0.0
+
+
+def test_a_noisy_recording_with_long_pauses_gives_clips_without_them(tmp_path, capsys):
+    from gpt_sovits.audio.slicer import SlicerSettings
+    from gpt_sovits.data.clips import CLIP_NAME_RE
+
+    path = tmp_path / "noisy.wav"
+    mask = _noisy_speech_with_long_pauses(path)
+    assert _longest_pause_s(mask) >= 4.0
+    code = main(["prepare-audio", str(path), "--voice", "fay", "--workspace", str(tmp_path / "ws")])
+    out = capsys.readouterr().out
+    assert code == 0 and "Turn on noise reduction" in out  # SNR about 12 dB
+    clips = sorted(Workspace(tmp_path / "ws").voice("fay").path("clips").iterdir())
+    assert len(clips) >= 3
+    kept_s = SlicerSettings().max_sil_kept_ms / 1000
+    for clip in clips:
+        m = CLIP_NAME_RE.match(clip.name)
+        inside = mask[int(m["start"]) : int(m["end"])]
+        assert _longest_pause_s(inside) <= kept_s + 0.05, (clip.name, _longest_pause_s(inside))
+
+    code = main(["prepare-audio", str(path), "--voice", "fay", "--workspace", str(tmp_path / "ws"), "--denoise", "0.8"])
+    out = capsys.readouterr().out
+    assert code == 0 and "noise reduction" not in out.lower()  # it is on: no advice to turn it on
 
 
 def test_bad_input_exits_with_code_2_and_a_message(tmp_path, capsys):

@@ -134,9 +134,15 @@ def test_every_bad_clip_is_named_before_the_next_stage(prepared_voice, tiny_v2):
     assert "1 of" in info.value.problems[0]
     assert not any(e.stage == "semantic" for e in events)  # stopped before the next stage
     # the good clips were finished and are reused once the bad one is removed
-    write_transcripts(voice, entries[:-1])
-    report = prepare_dataset(voice, tiny_v2, device="cpu")
-    assert {s.stage: (s.made, s.reused) for s in report.stages}["audio"] == (0, len(entries) - 1)
+    # a clip with no text yet is left out with a notice naming it
+    kept = [*entries[:-2], ManifestEntry(entries[-2].audio_path, "alice", entries[-2].language, "")]
+    write_transcripts(voice, kept)
+    events.clear()
+    report = prepare_dataset(voice, tiny_v2, device="cpu", on_event=events.append)
+    assert {s.stage: (s.made, s.reused) for s in report.stages}["audio"] == (0, len(entries) - 2)
+    skips = [e for e in events if e.stage == "skip"]
+    assert [e.item for e in skips] == [entries[-2].name] and "no text" in skips[0].describe()
+    assert "line" not in skips[0].describe()
 
 
 def test_transcript_problems_are_reported_before_any_work(voice, tiny_v2):
@@ -147,7 +153,7 @@ def test_transcript_problems_are_reported_before_any_work(voice, tiny_v2):
     write_transcripts(voice, entries)
     with pytest.raises(DatasetError) as info:
         prepare_dataset(voice, tiny_v2, device="cpu")
-    assert "text is empty" in str(info.value)
+    assert "gone.wav" in str(info.value) and entries[0].name not in str(info.value)  # no text: skipped, no error
     entries[0] = ManifestEntry(entries[0].audio_path, "alice", "ja", "こんにちは")
     write_transcripts(voice, entries)
     with pytest.raises(DatasetError) as info:

@@ -117,12 +117,22 @@ def test_clips_transcripts_and_deletion(services, recording):
     assert sum("no text yet" in w for w in warnings) == len(clips) - 2
     assert services.clips("Anna")[1].text == "大家好，欢迎来到我们的工作室。"
 
-    services.delete_clip("Anna", clips[0].name)
+    problems = services.training_problems("Anna")
+    assert problems[clips[2].name] == "no text" and clips[1].name not in problems
+
+    assert services.delete_clips("Anna", [clips[0].name, clips[2].name]) == sorted([clips[0].name, clips[2].name])
     remaining = services.clips("Anna")
-    assert [c.name for c in remaining] == [c.name for c in clips[1:]]
+    assert [c.name for c in remaining] == [c.name for i, c in enumerate(clips) if i not in (0, 2)]
     assert not clips[0].path.exists()
     with pytest.raises(StudioError, match="no longer exists"):
         services.clip_path("Anna", clips[0].name)
+    with pytest.raises(StudioError, match="no longer exists"):  # nothing is removed when one name is stale
+        services.delete_clips("Anna", [clips[1].name, clips[0].name])
+    assert clips[1].path.exists()
+
+    # a recording goes with the clips made from it
+    assert services.delete_recordings("Anna", ["take_one.wav"]) == (["take_one.wav"], [c.name for c in remaining])
+    assert services.recordings("Anna") == [] and services.clips("Anna") == []
 
 
 def test_preview_cleaning_returns_before_after_and_cuts(services, recording):

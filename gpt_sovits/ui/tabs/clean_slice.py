@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from gpt_sovits.audio.slicer import SlicerSettings
+from gpt_sovits.audio.slicer import LONGEST_CLIP_S, SHORTEST_CLIP_S, SlicerSettings
 from gpt_sovits.ui.common import audio_value, event_progress, guarded, uploaded_paths
 from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.plots import waveform_figure
@@ -28,8 +28,9 @@ def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dr
         threshold = gr.Slider(-60, -10, value=defaults.threshold_db, step=1, label="Silence below (dBFS)")
         min_interval = gr.Slider(50, 2000, value=defaults.min_interval_ms, step=10, label="Shortest pause to cut at (ms)")
         max_kept = gr.Slider(50, 2000, value=defaults.max_sil_kept_ms, step=10, label="Silence kept around a cut (ms)")
-        min_clip = gr.Slider(0.5, 5, value=defaults.min_clip_s, step=0.1, label="Shortest clip (s)")
-        max_clip = gr.Slider(4, 30, value=defaults.max_clip_s, step=0.5, label="Longest clip (s)")
+        min_clip = gr.Slider(SHORTEST_CLIP_S, 5, value=defaults.min_clip_s, step=0.1, label="Shortest clip (s)")
+        max_clip = gr.Slider(4, LONGEST_CLIP_S, value=defaults.max_clip_s, step=0.5,
+                             label=f"Longest clip (s; training accepts up to {LONGEST_CLIP_S:g})")
     with gr.Row():
         preview_btn = tr.reg(gr.Button(tr.t("preview_clean")), "preview_clean", "value")
         run_btn = tr.reg(gr.Button(tr.t("clean_slice"), variant="primary", elem_id="clean-slice"), "clean_slice", "value")
@@ -40,10 +41,16 @@ def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dr
     report = gr.Markdown(elem_id="slice-report")
     clip_table = tr.reg(gr.Dataframe(headers=CLIP_HEADERS, interactive=False, label=tr.t("clips"), max_height=320,
                                      elem_id="clip-table"), "clips")
-    with gr.Row():
-        clip = tr.reg(gr.Dropdown([], label=tr.t("clip_choice"), scale=3, elem_id="clip-choice"), "clip_choice")
-        delete = tr.reg(gr.Button(tr.t("delete_clip"), variant="stop", scale=1), "delete_clip", "value")
+    clip = tr.reg(gr.Dropdown([], label=tr.t("clip_choice"), elem_id="clip-choice"), "clip_choice")
     player = gr.Audio(type="filepath", interactive=False, show_label=False)
+    with tr.reg(gr.Accordion(tr.t("delete_clips_title"), open=False), "delete_clips_title", "label"):
+        doomed = tr.reg(gr.Dropdown([], multiselect=True, label=tr.t("clips_to_delete"), elem_id="clips-to-delete"),
+                        "clips_to_delete")
+        with gr.Row():
+            sure = tr.reg(gr.Checkbox(label=tr.t("confirm_delete_clips"), value=False, elem_id="confirm-delete-clips"),
+                          "confirm_delete_clips")
+            delete = tr.reg(gr.Button(tr.t("delete_clip"), variant="stop", elem_id="delete-clips"), "delete_clip",
+                            "value")
     slicer_inputs = [threshold, min_interval, max_kept, min_clip, max_clip]
 
     def make_slicer(th, interval, kept, lo, hi) -> SlicerSettings:
@@ -55,7 +62,9 @@ def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dr
     def refresh(name: str | None):
         infos = services.clips(name)
         rows = [[c.name, f"{c.duration_s:.1f}", c.text] for c in infos]
-        return rows, gr.update(choices=[c.name for c in infos], value=infos[0].name if infos else None)
+        names = [c.name for c in infos]
+        return (rows, gr.update(choices=names, value=names[0] if names else None),
+                gr.update(choices=names, value=[]), False)
 
     @guarded
     def do_preview(upload, take, amount, *slicer_values, progress=gr.Progress()):  # noqa: B008
@@ -83,7 +92,9 @@ def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dr
                 lines += [f"  - ⚠️ {w}" for w in f.warnings]
             else:
                 lines.append(f"- ❌ **{f.source.name}**: {f.error}")
-        summary = f"**{len(result.clips)} new clips.** Next: check their text on the **Transcripts** tab.\n\n"
+        resliced = sum(f.resliced for f in result.files)
+        again = f" ({resliced} recording(s) already in the voice were sliced again, not imported twice)" if resliced else ""
+        summary = f"**{len(result.clips)} new clips**{again}. Next: check their text on the **Transcripts** tab.\n\n"
         if result.failed and not result.clips:
             gr.Warning("No recording could be used; see the report below.")
         return (summary + "\n".join(lines), *refresh(name))
@@ -93,13 +104,18 @@ def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dr
         return str(services.clip_path(name, chosen)) if chosen else None
 
     @guarded
-    def do_delete(name, chosen):
-        services.delete_clip(name, chosen)
-        gr.Info(f"Deleted {chosen}.")
+    def do_delete(name, chosen, confirmed):
+        if not chosen:
+            raise gr.Error("Choose the clips to delete in the list first.")
+        if not confirmed:
+            raise gr.Error(f"Tick the box to confirm that {len(chosen)} clip(s) and their text should be deleted.")
+        gone = services.delete_clips(name, chosen)
+        gr.Info(f"Deleted {len(gone)} clip(s).")
         return refresh(name)
 
     preview_btn.click(do_preview, [files, mic, strength, *slicer_inputs], [before, after, waveforms])
-    run_btn.click(do_run, [voice, files, mic, strength, language, *slicer_inputs], [report, clip_table, clip])
+    listing = [clip_table, clip, doomed, sure]
+    run_btn.click(do_run, [voice, files, mic, strength, language, *slicer_inputs], [report, *listing])
     clip.change(do_play, [voice, clip], player)
-    delete.click(do_delete, [voice, clip], [clip_table, clip])
-    return guarded(refresh), [clip_table, clip]
+    delete.click(do_delete, [voice, doomed, sure], listing)
+    return guarded(refresh), listing

@@ -7,7 +7,7 @@ import time
 import gradio as gr
 
 from gpt_sovits import pretrained
-from gpt_sovits.ui.common import event_progress, guarded
+from gpt_sovits.ui.common import event_progress, guarded, markdown_list
 from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.plots import loss_figure
 from gpt_sovits.ui.services import StudioServices
@@ -43,18 +43,32 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
         train_sovits = tr.reg(gr.Button(tr.t("train_sovits"), elem_id="train-sovits"), "train_sovits", "value")
         train_gpt = tr.reg(gr.Button(tr.t("train_gpt"), elem_id="train-gpt"), "train_gpt", "value")
         cancel = tr.reg(gr.Button(tr.t("cancel"), variant="stop"), "cancel", "value")
+    left_out = gr.Markdown(elem_id="finetune-left-out")
     status = gr.Markdown(elem_id="finetune-status")
     losses = tr.reg(gr.Plot(label=tr.t("loss")), "loss")
     models = tr.reg(gr.Dataframe(headers=MODEL_HEADERS, interactive=False, label=tr.t("produced_models"),
                                  elem_id="trained-models"), "produced_models")
 
     def refresh(name: str | None):
-        return services.trained_models(name)
+        problems = services.training_problems(name)
+        note = markdown_list(f"{len(problems)} clip(s) will be left out of training (fix them on the Transcripts "
+                             "tab):", [f"{clip}: {why}" for clip, why in problems.items()])  # fmt: skip
+        return services.trained_models(name), note
 
     @guarded
     def do_prepare(name, ver, progress=gr.Progress()):  # noqa: B008
-        report = services.prepare_dataset(name, ver, on_event=event_progress(progress))
-        return f"✅ Training data ready: {report.summary()}"
+        skipped, show = [], event_progress(progress)
+
+        def on_event(event) -> None:
+            if event.stage == "skip":
+                skipped.append(event.item)
+            show(event)
+
+        report = services.prepare_dataset(name, ver, on_event=on_event)
+        if skipped:
+            gr.Warning(f"Left out of training, no text yet: {', '.join(skipped)}.")
+        note = f" Left out (no text yet): {', '.join(skipped)}." if skipped else ""
+        return f"✅ Training data ready: {report.summary()}.{note}"
 
     def make_train(kind: str):
         @guarded
@@ -80,7 +94,7 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
                         shown = time.monotonic()
                         yield f"Training {kind_label}… {_eta(event.get('eta_s'))}", loss_figure(curves), gr.update()
             outcome = services.training_outcome(job)
-            yield outcome, loss_figure(curves), refresh(name)
+            yield outcome, loss_figure(curves), refresh(name)[0]
 
         return do_train
 
@@ -94,4 +108,4 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
     train_sovits.click(make_train("sovits"), inputs, [status, losses, models])
     train_gpt.click(make_train("gpt"), inputs, [status, losses, models])
     cancel.click(do_cancel, voice, status, concurrency_limit=None)
-    return guarded(refresh), [models]
+    return guarded(refresh), [models, left_out]

@@ -8,7 +8,7 @@ from gpt_sovits.ui.common import event_progress, guarded, markdown_list
 from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.services import StudioServices
 
-HEADERS = ["Clip", "Language", "Text"]
+HEADERS = ["Clip", "Language", "Text", "Training"]
 
 
 def _rows(value) -> list[list[str]]:
@@ -20,12 +20,18 @@ def _rows(value) -> list[list[str]]:
     return [["" if cell is None else str(cell) for cell in row] for row in value if row and str(row[0]).strip()]
 
 
+def training_note(problem: str | None) -> str:
+    """The Training column: whether fine-tuning will use the clip, and why not."""
+    return f"⚠️ left out: {problem}" if problem else "✅ used"
+
+
 def build_transcripts_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
     gr.Markdown("Type exactly what is said in each clip (click a row to hear it). Language: `zh` Chinese, `en` "
                 "English, `ja`, `ko`, `yue`. Press **Save transcripts** when done; rows without text cannot be "
                 "used for training.")  # fmt: skip
-    table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str"], interactive=True, static_columns=[0],
-                         column_widths=["30%", "10%", "60%"], wrap=True, max_height=420, elem_id="transcripts")
+    table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str", "str"], interactive=True,
+                         static_columns=[0, 3], column_widths=["25%", "8%", "47%", "20%"], wrap=True, max_height=420,
+                         elem_id="transcripts")
     player = tr.reg(gr.Audio(label=tr.t("clip_player"), type="filepath", interactive=False), "clip_player")
     with gr.Row():
         save = tr.reg(gr.Button(tr.t("save_transcripts"), variant="primary", elem_id="save-transcripts"),
@@ -38,7 +44,9 @@ def build_transcripts_tab(services: StudioServices, tr: Translator, voice: gr.Dr
     status = gr.Markdown(elem_id="transcripts-status")
 
     def refresh(name: str | None):
-        return [[c.name, c.language or "zh", c.text] for c in services.clips(name)], ""
+        problems = services.training_problems(name)
+        rows = [[c.name, c.language or "zh", c.text, training_note(problems.get(c.name))] for c in services.clips(name)]
+        return rows, ""
 
     @guarded
     def do_save(name, value):
@@ -49,7 +57,8 @@ def build_transcripts_tab(services: StudioServices, tr: Translator, voice: gr.Dr
         head = f"✅ Saved {len(rows)} rows."
         if warnings:
             gr.Warning(f"Saved, but {len(warnings)} row(s) need a look; see the list under the table.")
-        return markdown_list(f"{head} Please check:", warnings) or head + " Every row has text."
+        table_rows = refresh(name)[0]
+        return table_rows, markdown_list(f"{head} Please check:", warnings) or head + " Every row has text."
 
     @guarded
     def do_asr(name, progress=gr.Progress()):  # noqa: B008
@@ -66,7 +75,7 @@ def build_transcripts_tab(services: StudioServices, tr: Translator, voice: gr.Dr
             return None
         return str(services.clip_path(name, rows[row][0]))
 
-    save.click(do_save, [voice, table], status)
+    save.click(do_save, [voice, table], [table, status])
     asr.click(do_asr, voice, [table, status])
     table.select(do_play, [voice, table], player)
     return guarded(refresh), [table, status]

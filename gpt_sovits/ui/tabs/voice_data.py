@@ -18,7 +18,7 @@ LOG_HEADERS = ["Time", "Action", "Details"]
 def _quality_text(name: str, report) -> str:
     lines = [f"**{name}**: {report.duration_s:.1f} s, {report.speech_s:.0f} s of speech, "
              f"signal-to-noise {report.snr_db:.0f} dB, speech level {report.rms_dbfs:.0f} dBFS, "
-             f"{report.sample_rate_hz} Hz."]  # fmt: skip
+             f"{report.sample_rate_hz} Hz, {'mono' if report.channels == 1 else f'{report.channels} channels'}."]  # fmt: skip
     lines += [f"- ⚠️ {w}" for w in report.warnings] or ["- ✅ No problems found."]
     return "\n".join(lines)
 
@@ -50,19 +50,28 @@ def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dro
         waveform = gr.Plot(show_label=False)
     gr.Markdown("Next: open **Clean & slice** to turn these recordings into clips.")
     recordings = gr.Markdown(elem_id="recordings")
+    with tr.reg(gr.Accordion(tr.t("delete_recordings_title"), open=False), "delete_recordings_title", "label"):
+        doomed = tr.reg(gr.Dropdown([], multiselect=True, label=tr.t("recordings_to_delete"),
+                                    elem_id="recordings-to-delete"), "recordings_to_delete")
+        with gr.Row():
+            sure = tr.reg(gr.Checkbox(label=tr.t("confirm_delete_recordings"), value=False), "confirm_delete_recordings")
+            remove = tr.reg(gr.Button(tr.t("delete_recordings"), variant="stop", elem_id="delete-recordings"),
+                            "delete_recordings", "value")
     log = tr.reg(gr.Dataframe(headers=LOG_HEADERS, interactive=False, label=tr.t("activity_log"), wrap=True,
                               max_height=300, elem_id="voice-log"), "activity_log")
 
     def refresh(name: str | None):
         if not name:
-            return False, "No voice chosen yet: type a name above and press *Create voice*.", "", []
+            return (False, "No voice chosen yet: type a name above and press *Create voice*.", "", [],
+                    gr.update(choices=[], value=[]), False)
         v = services.voice(name)
         recs = services.recordings(name)
         text = markdown_list(f"Recordings already in {name}", recs) or f"No recordings in {name} yet."
         consent_md = "✅ Consent given." if v.has_consent else f"⚠️ Consent not given yet: tick “{CONSENT_STATEMENT}”"
-        return v.has_consent, f"**{name}** — {consent_md}", text, services.log_rows(name)
+        return (v.has_consent, f"**{name}** — {consent_md}", text, services.log_rows(name),
+                gr.update(choices=recs, value=[]), False)
 
-    outputs = [consent, status, recordings, log]
+    outputs = [consent, status, recordings, log, doomed, sure]
 
     @guarded
     def do_create(name: str):
@@ -94,6 +103,17 @@ def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dro
         return refresh(name)
 
     @guarded
+    def do_remove(name: str | None, chosen: list[str], confirmed: bool):
+        if not chosen:
+            raise gr.Error("Choose the recordings to remove in the list first.")
+        if not confirmed:
+            raise gr.Error(f"Tick the box to confirm that {len(chosen)} recording(s) and their clips should be "
+                           "deleted.")  # fmt: skip
+        recs, clips = services.delete_recordings(name, chosen)
+        gr.Info(f"Removed {len(recs)} recording(s) and {len(clips)} clip(s).")
+        return refresh(name)
+
+    @guarded
     def do_analyse(upload, take, progress=gr.Progress()):  # noqa: B008 - gradio's idiom
         paths = uploaded_paths(upload, take)
         if not paths:
@@ -118,6 +138,7 @@ def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     rename.click(do_rename, [voice, rename_to], [voice, rename_to])
     delete.click(do_delete, [voice, confirm], [voice, confirm])
     consent.input(do_consent, [voice, consent], outputs)
+    remove.click(do_remove, [voice, doomed, sure], outputs)
     files.change(do_analyse, [files, mic], [quality, preview, waveform])
     mic.change(do_analyse, [files, mic], [quality, preview, waveform])
     return guarded(refresh), outputs, (files, mic)

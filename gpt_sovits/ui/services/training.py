@@ -1,0 +1,83 @@
+"""The Fine-tune tab: prepare the dataset, start, follow and cancel training runs, list the models made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gpt_sovits.compute import compute_thread
+from gpt_sovits.errors import StudioError
+
+
+class TrainingServices:
+    def prepare_dataset(self, name: str, version: str, on_event=None):
+        from gpt_sovits.data.prepare import prepare_dataset
+
+        voice = self.voice(name)
+        voice.require_consent("training on")
+        return compute_thread().call(prepare_dataset, voice, self.settings.pretrained_dir, version, on_event=on_event)
+
+    def trained_models(self, name: str | None) -> list[list[str]]:
+        """Rows (kind, file, size MB, modified) of the voice's fine-tuned models."""
+        import time
+
+        if not name:
+            return []
+        rows = []
+        for kind in ("sovits", "gpt"):
+            for path in sorted(self.voice(name).path("models", kind).glob("*")):
+                if path.is_file() and path.suffix in (".pth", ".ckpt", ".safetensors"):
+                    stat = path.stat()
+                    rows.append([kind.upper() if kind == "gpt" else "SoVITS", path.name, f"{stat.st_size / 1e6:.1f}",
+                                 time.strftime("%Y-%m-%d %H:%M", time.localtime(stat.st_mtime))])
+        return rows
+
+    def start_training(self, name: str, kind: str, epochs: int, batch_size: int, max_steps: int = 0):
+        """Start a SoVITS or GPT fine-tune of ``name`` as a subprocess; one run per voice at a time."""
+        from gpt_sovits.training import TrainingOptions
+        from gpt_sovits.training.jobs import start_training_job
+
+        voice = self.voice(name)
+        voice.require_consent("training on")
+        running = self._jobs.get(voice.name)
+        if running is not None and running.poll() is None:
+            raise StudioError(f"{running.kind} training of {voice.name!r} is still running; wait or cancel it.")
+        options = TrainingOptions(epochs=epochs or None, batch_size=batch_size or None, max_steps=max_steps or None)
+        job = start_training_job(kind, voice.name, self.settings.workspace_dir, self.settings.pretrained_dir, options)
+        self._jobs[voice.name] = job
+        return job
+
+    @staticmethod
+    def follow_training(job, poll_s: float = 1.0):
+        """Yield the job's progress events as they are written, until the subprocess ends."""
+        import time
+
+        seen = 0
+        while True:
+            finished = job.poll() is not None
+            events = job.events()
+            yield from events[seen:]
+            seen = len(events)
+            if finished:
+                return
+            time.sleep(poll_s)
+
+    @staticmethod
+    def training_outcome(job) -> str:
+        """A readable summary of a finished job: the models made, a cancel, or the error."""
+        last = job.latest()
+        kind = "SoVITS" if job.kind == "sovits" else "GPT"
+        if last is not None and last.get("event") == "done":
+            files = ", ".join(Path(f).name for f in last.get("files", []))
+            return f"✅ {kind} training finished: {files}. Choose the new model on the Synthesize tab."
+        if last is not None and last.get("event") == "cancelled":
+            return f"⏹ {kind} training cancelled at step {last.get('step')}; its checkpoint is kept."
+        if last is not None and last.get("event") == "error":
+            raise StudioError(f"{kind} training stopped: {last.get('message')}")
+        tail = " / ".join(job.log_text().strip().splitlines()[-3:])
+        raise StudioError(f"{kind} training ended with exit code {job.poll()}. Last lines of its log: {tail}")
+
+    def cancel_training(self, name: str) -> None:
+        job = self._jobs.get(self.voice(name).name)
+        if job is None or job.poll() is not None:
+            raise StudioError("No training of this voice is running.")
+        job.cancel()
