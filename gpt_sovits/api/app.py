@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 
@@ -17,7 +18,7 @@ from gpt_sovits.api.queue import EngineHost, EngineLoader
 from gpt_sovits.api.routes_compat import add_compat_routes
 from gpt_sovits.api.routes_ours import add_our_routes
 from gpt_sovits.api.schemas import ApiError
-from gpt_sovits.api.security import GuardMiddleware
+from gpt_sovits.api.security import GuardMiddleware, shown_path
 from gpt_sovits.api.service import ApiContext
 from gpt_sovits.config import StudioSettings
 from gpt_sovits.errors import StudioError, UnsafePathError, plain_line
@@ -78,6 +79,17 @@ def create_app(settings: StudioSettings, options: ApiOptions | None = None, *,
     return app
 
 
+def http_error_message(request: Request, e: StarletteHTTPException) -> str:
+    """Our words for the router's own refusals (unknown route, wrong method), in the ``{"message": ...}`` shape."""
+    path = shown_path(request.url.path)
+    if e.status_code == 404:
+        return f"There is no route {path}; GET /docs lists the routes of this API."
+    if e.status_code == 405:
+        allowed = ", ".join(sorted(filter(None, (getattr(e, "headers", None) or {}).get("Allow", "").split(", "))))
+        return f"{request.method} is not allowed on {path}" + (f"; use {allowed}." if allowed else ".")
+    return plain_line(e.detail)
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, e: ApiError) -> JSONResponse:
@@ -90,6 +102,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StudioError)
     async def studio_error(_request: Request, e: StudioError) -> JSONResponse:
         return JSONResponse({"message": plain_line(e)}, status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, e: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"message": http_error_message(request, e)}, status_code=e.status_code,
+                            headers=getattr(e, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, e: RequestValidationError) -> JSONResponse:

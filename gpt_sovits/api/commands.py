@@ -26,6 +26,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gpt_sovits.api.app import create_app
+    from gpt_sovits.api.server import server_config
     from gpt_sovits.config import StudioSettings
 
     options = build_options(args)
@@ -39,9 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         holder["server"].should_exit = True
 
     app = create_app(settings, options, shutdown=shutdown if options.token else None)
-    config = uvicorn.Config(app, host=options.host, port=options.port, workers=1, log_config=None,
-                            server_header=False, proxy_headers=False)
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(server_config(app, options.host, options.port))
     holder["server"] = server
     logger.info("Serving the API on http://%s:%d (token %s)", options.host, options.port,
                 "required" if options.token else "off: loopback only")

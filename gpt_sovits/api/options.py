@@ -12,6 +12,7 @@ MAX_TEXT_CHARS = 10_000
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 256 * 1024  # an upload plus the form fields around it
 MAX_WAITING = 8
+MAX_URL_BYTES = 128 * 1024  # a GET /tts of 10,000 Chinese characters, percent-encoded, is about 90 KB
 MIN_TOKEN_CHARS = 8
 UPLOADS_FOLDER = ".api_uploads"  # a leading dot: never a valid voice name, so never mistaken for a voice
 
@@ -36,6 +37,7 @@ class ApiOptions:
     max_text_chars: int = MAX_TEXT_CHARS
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     max_body_bytes: int = MAX_BODY_BYTES
+    max_url_bytes: int = MAX_URL_BYTES
     max_waiting: int = MAX_WAITING
     check_host_header: bool = True
     extra_loopback_hosts: tuple[str, ...] = field(default_factory=tuple)

@@ -139,6 +139,10 @@ class GuardMiddleware:
         if opts.token is not None and scope.get("method") != "OPTIONS":
             if not token_matches(_presented_token(scope), opts.token):
                 return 401, "A valid token is required: send 'Authorization: Bearer TOKEN' or add ?token=TOKEN."
+        url_bytes = len(scope.get("raw_path") or scope.get("path", "").encode()) + len(scope.get("query_string", b""))
+        if url_bytes > opts.max_url_bytes:
+            return 414, (f"The URL is {url_bytes:,} bytes long; this server accepts at most {opts.max_url_bytes:,} "
+                         "(send long texts in a POST body).")
         length = dict(scope.get("headers") or []).get(b"content-length")
         if length is not None:
             try:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import socket
+import threading
+import time
+
+import httpx
 import pytest
 
 from gpt_sovits.text.frontend import NOTHING_TO_SPEAK as MESSAGE
-from tests.api.conftest import make_voice
+from tests.api.conftest import fake_app, make_voice
 
 
 @pytest.mark.parametrize(("text", "lang"), [("...", "zh"), ("😀😀", "auto")])
@@ -23,3 +29,65 @@ def test_openai_route_says_so_too(fake_client, dirs):
     r = fake_client.post("/v1/audio/speech", json={"input": "🎉🎉", "voice": "Alice"})
     assert r.status_code == 400
     assert r.json()["error"]["message"] == MESSAGE and r.json()["message"] == MESSAGE
+
+
+# ----- the router's and the server's own refusals are JSON {"message": ...} too ---------------------
+def test_unknown_routes_and_wrong_methods_answer_message(fake_client):
+    r = fake_client.get("/nope")
+    assert r.status_code == 404
+    assert r.json() == {"message": "There is no route '/nope'; GET /docs lists the routes of this API."}
+    r = fake_client.get("/v1/audio/speech")
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    assert r.json() == {"message": "GET is not allowed on '/v1/audio/speech'; use POST."}
+    r = fake_client.delete("/tts")
+    assert r.status_code == 405 and r.json() == {"message": "DELETE is not allowed on '/tts'; use GET, POST."}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _raw_get(port: int, target: str) -> tuple[int, dict] | None:
+    """GET ``target`` over a plain socket (HTTP clients refuse URLs this long): (status, JSON body), or None
+    when the connection was reset before any answer arrived."""
+    answer = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        try:
+            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except (BrokenPipeError, ConnectionResetError):  # the server answered and closed before reading it all
+            if not answer:
+                return None
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in head.lower(), head
+    return int(head.split()[1]), json.loads(body)
+
+
+@pytest.mark.slow
+def test_huge_urls_get_a_json_answer_from_a_real_server(dirs):
+    import uvicorn
+
+    from gpt_sovits.api.server import TOO_LARGE_MESSAGE, server_config
+
+    port = _free_port()
+    server = uvicorn.Server(server_config(fake_app(dirs, port=port), "127.0.0.1", port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.time() + 20
+        while not server.started and time.time() < deadline:
+            time.sleep(0.05)
+        assert server.started
+        status, body = _raw_get(port, "/tts?text_lang=en&text=" + "a" * 900_000)
+        assert status == 414
+        assert body == {"message": "The URL is 900,022 bytes long; this server accepts at most 131,072 "
+                                   "(send long texts in a POST body)."}
+        # Past the parser's limit the answer is JSON too, unless the reset of the unread rest overtakes it.
+        assert _raw_get(port, "/tts?text=" + "a" * 1_300_000) in ((400, {"message": TOO_LARGE_MESSAGE}), None)
+        assert httpx.get(f"http://127.0.0.1:{port}/health").json()["status"] == "ok"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
