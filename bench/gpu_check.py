@@ -112,6 +112,41 @@ def inference_rows(folder: Path, precision: str, tokens: int) -> list[Row]:
             (f"{p}: peak VRAM", f"{_peak_gib():.2f} GiB")]
 
 
+def graph_rows(folder: Path, tokens: int) -> list[Row]:
+    """The fast GPT's decode speed with the dynamic step and with CUDA graphs (batch 1 and 4), same tokens?"""
+    from gpt_sovits.inference import Synthesizer
+    from gpt_sovits.models.t2s.batch_decoding import generate_batch
+    from gpt_sovits.models.t2s.static_step import use_static_steps
+
+    gpt = Synthesizer.from_files(folder / "gpt.ckpt", folder / "s2G.pth", folder, device="cuda",
+                                 warm_up=False).gpt
+    g = torch.Generator().manual_seed(0)
+    items = [(torch.randint(0, 700, (n,), generator=g), torch.randn(1024, n, generator=g) * 0.1,
+              torch.randint(0, 1024, (150,), generator=g)) for n in (40, 48, 56, 64)]
+    kw = {"top_k": 15, "seed": 1, "early_stop_num": tokens, "max_steps": tokens + 1}
+    rows, results = [], {}
+    for graphs in (False, True):
+        use_static_steps(gpt, graphs)
+        for batch in (1, 4):
+            run = (lambda: gpt.generate(*items[0], **kw)) if batch == 1 else (
+                lambda: generate_batch(gpt, items, **{**kw, "seed": [1, 2, 3, 4]}))
+            run()  # warm-up (and graph capture)
+            torch.cuda.synchronize()
+            start = time.perf_counter()
+            out = run()
+            torch.cuda.synchronize()
+            seconds = time.perf_counter() - start
+            seqs = [out] if batch == 1 else out
+            n = sum(int(t.shape[1]) - 150 for t, _ in seqs)
+            results[(graphs, batch)] = [t.cpu() for t, _ in seqs]
+            rows.append((f"fp16 GPT decode, batch {batch}, {'CUDA graphs' if graphs else 'dynamic step'}",
+                         f"{n / seconds:.0f} tokens/s ({1000 * seconds / max(1, n // batch):.2f} ms/step)"))
+    same = all(torch.equal(a, b) for batch in (1, 4)
+               for a, b in zip(results[(False, batch)], results[(True, batch)], strict=True))
+    rows.append(("CUDA graphs say the same tokens as the dynamic step", "yes" if same else "NO"))
+    return rows
+
+
 class _Sized:
     def __init__(self, n: int):
         self.n = n
@@ -202,6 +237,8 @@ def main() -> None:
     for precision in ("fast", "exact"):
         rows += _guarded(f"inference {precision}", inference_rows, folder, precision, args.tokens)
         print("\n".join(f"  {k}: {v}" for k, v in rows[-6:]), flush=True)  # noqa: T201
+    rows += _guarded("CUDA graphs", graph_rows, folder, args.tokens)
+    print("\n".join(f"  {k}: {v}" for k, v in rows[-5:]), flush=True)  # noqa: T201
     for kind, batches in (("sovits", (4, 8)), ("gpt", (8, 16))):
         for batch_size in batches:
             rows += _guarded(f"training {kind} batch {batch_size}", training_rows, kind, batch_size, args.steps)

@@ -389,7 +389,7 @@ class Synthesizer:
                     codes = torch.tensor(seen[:confirmed], device=self.device).view(1, 1, -1)
                     with torch.inference_mode():
                         audio = decoder.push(codes)
-                    yield _limit_peak(audio.numpy()), confirmed, False
+                    yield _limit_peak(audio.float().cpu().numpy()), confirmed, False
         finally:  # also when the listener stops early: the GPT goes no further
             steps.close()
         n_prompt = 0 if prompt is None else prompt.shape[-1]
@@ -397,7 +397,7 @@ class Synthesizer:
         self._was_cut(codes.shape[-1], limit, features.text)
         with torch.inference_mode():
             audio = decoder.push(codes, final=True)
-        yield _limit_peak(audio.numpy()), int(codes.shape[-1]), True
+        yield _limit_peak(audio.float().cpu().numpy()), int(codes.shape[-1]), True
 
     def _gpt_inputs(self, features: TextFeatures, reference: ReferencePrompt):
         """GPT inputs: phone ids [1,T], BERT [1,1024,T] (prompt + target) and prompt tokens or None."""
@@ -530,18 +530,22 @@ def resolve_precisions(mode: str, device: str | torch.device, gpt: str | None = 
 
 def _gpt_in(gpt, precision: str, fallback: bool = False):
     """(``gpt`` or its decoding copy in ``precision``, the precision used). With ``fallback``, a
-    precision this machine cannot run gives float32 and a warning instead of an error."""
+    precision this machine cannot run gives float32 and a warning instead of an error. On a GPU the
+    copy decodes with CUDA graphs of its step (models/t2s/static_step.py)."""
+    from gpt_sovits.models.t2s.static_step import use_static_steps
+
+    on_gpu = gpt.ar_predict_layer.weight.device.type == "cuda"
     if precision == "fp32":
-        return gpt, precision
+        return use_static_steps(gpt, on_gpu), precision
     from gpt_sovits.models.t2s.quantize import to_reduced_precision
 
     try:
-        return to_reduced_precision(gpt, precision), precision
+        return use_static_steps(to_reduced_precision(gpt, precision), on_gpu), precision
     except ConfigError as e:
         if not fallback:
             raise
         logger.warning("The %s GPT cannot run here (%s); using float32.", precision, e)
-        return gpt, "fp32"
+        return use_static_steps(gpt, on_gpu), "fp32"
 
 
 def _optimized(sovits, precision: str | None):

@@ -50,7 +50,7 @@ def test_cuda_keeps_the_tokens_of_the_exact_mode(tiny_v2, speech_wav, cpu_result
     synth = _load(tiny_v2, "cuda", precision)
     assert synth.precisions[0] == ("fp32" if precision == "exact" else "fp16")
     if precision == "fast":
-        assert next(synth.gpt.parameters()).dtype == torch.float16
+        assert all(w.dtype == torch.float16 for layer in synth.gpt.step_weights for w in layer[:8:2])
     for case, (text, lang) in sorted(TEXTS.items()):
         result = synth.synthesize_all(_request(speech_wav, text, lang))
         expected = cpu_results[case]
@@ -91,3 +91,27 @@ def test_cuda_memory_is_released_between_requests(fast_cuda, speech_wav):
         fast_cuda.synthesize_all(request)
     torch.cuda.synchronize()
     assert torch.cuda.memory_allocated() <= before + 8 * 2**20
+
+
+@pytest.mark.parametrize("top_k", [1, 15])
+def test_cuda_graph_steps_say_the_tokens_of_the_dynamic_step(fast_cuda, top_k):
+    from gpt_sovits.models.t2s.batch_decoding import generate_batch
+    from gpt_sovits.models.t2s.static_step import use_static_steps
+
+    gpt = fast_cuda.gpt
+    g = torch.Generator().manual_seed(0)
+    items = [(torch.randint(0, 700, (n,), generator=g), torch.randn(1024, n, generator=g) * 0.1,
+              torch.randint(0, 1024, (20 + n,), generator=g)) for n in (9, 14, 23)]
+    kw = {"top_k": top_k, "seed": 7, "early_stop_num": 80}
+    try:
+        use_static_steps(gpt, True)
+        graphed = [gpt.generate(*item, **kw) for item in items]
+        graphed_batch = generate_batch(gpt, items, **{**kw, "seed": [1, 2, 3]})
+        assert any(step.graph is not None for step in gpt.static_steps.values())
+        use_static_steps(gpt, False)
+        dynamic = [gpt.generate(*item, **kw) for item in items]
+        dynamic_batch = generate_batch(gpt, items, **{**kw, "seed": [1, 2, 3]})
+    finally:
+        use_static_steps(gpt, True)
+    for (a, ai), (b, bi) in zip(graphed + graphed_batch, dynamic + dynamic_batch, strict=True):
+        assert torch.equal(a.cpu(), b.cpu()) and ai == bi

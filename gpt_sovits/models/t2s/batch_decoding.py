@@ -17,6 +17,7 @@ import torch
 from gpt_sovits.models.t2s.decoding import MAX_STEPS, MIN_STEPS_BEFORE_EOS, keep_token, prepare_inputs
 from gpt_sovits.models.t2s.layers import prefill_mask
 from gpt_sovits.models.t2s.sampling import SamplingOptions, sample_token
+from gpt_sovits.models.t2s.static_step import static_step_for
 
 if TYPE_CHECKING:  # the model imports this module for its convenience methods
     from gpt_sovits.models.t2s.model import Text2SemanticModel
@@ -79,8 +80,11 @@ def generate_batch(
 
     xy, allowed, key_valid, n_prompts = _left_padded_prefill(model, prepared, n_steps)
     b = len(prepared)
-    cache = model.new_cache(batch=b, capacity=key_valid.shape[1])
+    static = static_step_for(model, b, key_valid.shape[1])
+    cache = static.cache if static is not None else model.new_cache(batch=b, capacity=key_valid.shape[1])
     hidden = model.prefill(xy, allowed, cache)[:, -1:]
+    if static is not None:
+        static.set_valid_keys(key_valid)
     seen = torch.zeros(b, vocab, dtype=torch.bool, device=device)
     for i, (_, _, prompt) in enumerate(prepared):
         if prompt is not None:
@@ -95,8 +99,10 @@ def generate_batch(
     for idx in range(max_steps):
         if idx > 0:
             x = model.ar_audio_position.at(audio_embedding[tokens].unsqueeze(1), prompt_lens + idx - 1)
-            mask = key_valid[:, None, None, : cache.length + 1]
-            hidden = model.step(x, cache, layers, key_mask=mask)
+            if static is not None:
+                hidden = static.run(x, cache.length)
+            else:
+                hidden = model.step(x, cache, layers, key_mask=key_valid[:, None, None, : cache.length + 1])
         logits = model.logits(hidden[:, -1])
         width = vocab if idx >= MIN_STEPS_BEFORE_EOS else vocab - 1
         if generators is None:

@@ -21,6 +21,7 @@ import torch
 from gpt_sovits.models.t2s.config import BERT_DIM
 from gpt_sovits.models.t2s.layers import prefill_mask
 from gpt_sovits.models.t2s.sampling import SamplingOptions, sample_token
+from gpt_sovits.models.t2s.static_step import static_step_for
 
 if TYPE_CHECKING:  # the model imports this module for its convenience methods
     from gpt_sovits.models.t2s.model import Text2SemanticModel
@@ -127,8 +128,11 @@ def iter_generate(
     if prompt is not None:
         x = torch.cat([x, model.embed_audio(prompt)], dim=1)
     n_steps = max_steps if early_stop_num == -1 else min(max_steps, early_stop_num + 1)
-    cache = model.new_cache(batch=1, capacity=x.shape[1] + n_steps)
+    static = static_step_for(model, 1, x.shape[1] + n_steps)
+    cache = static.cache if static is not None else model.new_cache(batch=1, capacity=x.shape[1] + n_steps)
     hidden = model.prefill(x, prefill_mask(phones.shape[1], n_prompt, device), cache)[:, -1:]
+    if static is not None:
+        static.set_valid_keys(None)
 
     seen = torch.zeros(1, vocab, dtype=torch.bool, device=device)
     if prompt is not None:
@@ -140,7 +144,8 @@ def iter_generate(
     for idx in range(max_steps):
         if idx > 0:
             token_emb = audio_embedding[generated[-1]].view(1, 1, -1)
-            hidden = model.step(model.ar_audio_position(token_emb, n_prompt + idx - 1), cache, layers)
+            x_step = model.ar_audio_position(token_emb, n_prompt + idx - 1)
+            hidden = static.run(x_step, cache.length) if static is not None else model.step(x_step, cache, layers)
         logits = model.logits(hidden[:, -1])
         width = vocab if idx >= MIN_STEPS_BEFORE_EOS else vocab - 1
         token_t, argmax_t = sample_token(logits[:, :width], seen[:, :width], options, generator)

@@ -38,6 +38,7 @@ class Text2SemanticModel(nn.Module):
         self.step_weights: list[tuple] | None = None
         self.step_linear = F.linear
         self.cache_dtype: torch.dtype | None = None  # None: the weights' dtype
+        self.static_steps = None  # a pool of static decode steps (CUDA graphs): see t2s/static_step.py
 
     # ----------------------------------------------------------------- embeddings
     def embed_text(self, phone_ids: torch.Tensor, bert: torch.Tensor) -> torch.Tensor:
