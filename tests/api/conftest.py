@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -118,3 +119,30 @@ def read_wav(data: bytes) -> tuple[np.ndarray, int]:
 
     audio, sr = sf.read(io.BytesIO(data), dtype="float32")
     return audio, sr
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(config):
+    """A real uvicorn server for ``config`` in a thread, started and stopped around the block."""
+    import uvicorn
+
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.time() + 20
+        while not server.started and time.time() < deadline:
+            time.sleep(0.05)
+        assert server.started
+        yield server
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -12,7 +10,17 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import BASE_URL, FAKE_SAMPLES, FakeEngine, fake_app, level_of, make_voice, read_wav
+from tests.api.conftest import (
+    BASE_URL,
+    FAKE_SAMPLES,
+    FakeEngine,
+    fake_app,
+    free_port,
+    level_of,
+    make_voice,
+    read_wav,
+    running_server,
+)
 
 
 def test_voices_and_speakers_list_only_usable_voices(fake_client, dirs):
@@ -100,26 +108,13 @@ def test_fifty_concurrent_requests_are_served_or_refused_never_mixed(dirs):
         assert client.get("/health").json()["waiting"] == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_real_uvicorn_server_on_loopback(dirs):
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     app = fake_app(dirs, port=port)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, workers=1))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.time() + 20
-        while not server.started and time.time() < deadline:
-            time.sleep(0.05)
-        assert server.started
+    with running_server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, workers=1)):
         base = f"http://127.0.0.1:{port}"
         assert httpx.get(f"{base}/health").json()["status"] == "ok"
         r = httpx.get(f"{base}/tts", params={"text": "hi", "text_lang": "en", "ref_audio_path": "ref.wav"})
@@ -128,9 +123,6 @@ def test_real_uvicorn_server_on_loopback(dirs):
                                                         "ref_audio_path": "ref.wav", "streaming_mode": 1}) as s:
             parts = list(s.iter_bytes())
         assert b"".join(parts)[:4] == b"RIFF" and len(b"".join(parts)) == 44 + 4 * FAKE_SAMPLES
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_queue_is_bounded_and_a_failed_load_keeps_the_old_engine(tmp_path):

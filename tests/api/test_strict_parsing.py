@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 
 import httpx
 import pytest
 
 from gpt_sovits.text.frontend import NOTHING_TO_SPEAK as MESSAGE
-from tests.api.conftest import fake_app, make_voice
+from tests.api.conftest import fake_app, free_port, make_voice, running_server
 
 
 @pytest.mark.parametrize(("text", "lang"), [("...", "zh"), ("😀😀", "auto")])
@@ -43,12 +41,6 @@ def test_unknown_routes_and_wrong_methods_answer_message(fake_client):
     assert r.status_code == 405 and r.json() == {"message": "DELETE is not allowed on '/tts'; use GET, POST."}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _raw_get(port: int, target: str) -> tuple[int, dict] | None:
     """GET ``target`` over a plain socket (HTTP clients refuse URLs this long): (status, JSON body), or None
     when the connection was reset before any answer arrived."""
@@ -68,19 +60,10 @@ def _raw_get(port: int, target: str) -> tuple[int, dict] | None:
 
 @pytest.mark.slow
 def test_huge_urls_get_a_json_answer_from_a_real_server(dirs):
-    import uvicorn
-
     from gpt_sovits.api.server import TOO_LARGE_MESSAGE, server_config
 
-    port = _free_port()
-    server = uvicorn.Server(server_config(fake_app(dirs, port=port), "127.0.0.1", port))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        deadline = time.time() + 20
-        while not server.started and time.time() < deadline:
-            time.sleep(0.05)
-        assert server.started
+    port = free_port()
+    with running_server(server_config(fake_app(dirs, port=port), "127.0.0.1", port)):
         status, body = _raw_get(port, "/tts?text_lang=en&text=" + "a" * 900_000)
         assert status == 414
         assert body == {"message": "The URL is 900,022 bytes long; this server accepts at most 131,072 "
@@ -88,6 +71,3 @@ def test_huge_urls_get_a_json_answer_from_a_real_server(dirs):
         # Past the parser's limit the answer is JSON too, unless the reset of the unread rest overtakes it.
         assert _raw_get(port, "/tts?text=" + "a" * 1_300_000) in ((400, {"message": TOO_LARGE_MESSAGE}), None)
         assert httpx.get(f"http://127.0.0.1:{port}/health").json()["status"] == "ok"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
