@@ -1,0 +1,186 @@
+"""Importing books: EPUB (written here with ebooklib), Markdown, GB18030 text, pasted text, bad input."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from gpt_sovits.books.importing import MAX_BOOK_BYTES, decode_text, pasted_text, read_book_file
+from gpt_sovits.books.lines import split_lines
+from gpt_sovits.books.project import BookStore
+from gpt_sovits.errors import ConfigError, StudioError
+
+TITLES = ["The Beginning", "The Middle", "The End"]
+
+
+def write_epub(path, titles=TITLES, cover=True):
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("test-book")
+    book.set_title("A Test Book")
+    book.set_language("en")
+    book.add_author("Ann Author")
+    if cover:
+        book.set_cover("cover.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 40)
+    chapters = []
+    for i, title in enumerate(titles, start=1):
+        ch = epub.EpubHtml(title=title, file_name=f"ch{i}.xhtml", lang="en")
+        ch.content = (f"<html><body><h1>{title}</h1><p>Sentence one of chapter {i}.<sup><a epub:type=\"noteref\" "
+                      f"href=\"#n{i}\">{i}</a></sup> Another <em>sentence</em>.</p>"
+                      f"<span epub:type=\"pagebreak\" title=\"{i * 10}\">{i * 10}</span>"
+                      f"<p>“Hello there,” she said.</p><aside epub:type=\"footnote\" id=\"n{i}\">A footnote.</aside>"
+                      "</body></html>")
+        book.add_item(ch)
+        chapters.append(ch)
+    book.toc = chapters
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", *chapters]
+    epub.write_epub(str(path), book)
+    return path
+
+
+def test_epub_chapters_metadata_and_clean_text(tmp_path):
+    store = BookStore(tmp_path / "ws")
+    project = store.create("novel")
+    notes = project.fill_from(read_book_file(write_epub(tmp_path / "book.epub")))
+    book = store.open("novel").book
+    assert [c.title for c in book.chapters] == TITLES
+    assert (book.title, book.author, book.language) == ("A Test Book", "Ann Author", "en")
+    assert (project.root / book.cover).read_bytes().startswith(b"\x89PNG")
+    texts = [line.text for line in book.chapters[1].lines]
+    assert texts == ["The Middle", "Sentence one of chapter 2. Another sentence.", "“Hello there,”", "she said."]
+    assert book.chapters[1].lines[2].quoted
+    assert "Imported 3 chapters" in notes[-1]
+    assert not any("footnote" in t or "20" in t for c in book.chapters for t in (ln.text for ln in c.lines))
+
+
+def test_markdown_chapters_and_title(tmp_path):
+    path = tmp_path / "story.md"
+    path.write_text("---\nauthor: Bea Writer\n---\n# My Story\n\n## First Light\n\nIt was **very** dark. See "
+                    "[the map](map.png)[^1].\n\n[^1]: A note.\n\n## Second Wind\n\n- A list item ends here.\n",
+                    encoding="utf-8")
+    book = read_book_file(path)
+    assert (book.title, book.author) == ("My Story", "Bea Writer")
+    assert [c.title for c in book.chapters] == ["First Light", "Second Wind"]
+    lines = [ln.text for ln in split_lines(book.chapters[0].text)]
+    assert lines == ["First Light", "It was **very** dark. See the map."]
+
+
+def test_gb18030_text_with_chinese_and_english_headings(tmp_path):
+    text = "书名\n\n第一章 开始\n这是第一章。\n12\n\n第十二章 结束\n她说：“你好，世界！”\n\nCHAPTER XII\nThe end.\n"
+    path = tmp_path / "book.txt"
+    path.write_bytes(text.encode("gb18030"))
+    book = read_book_file(path)
+    assert book.notes[0] == "Read book.txt as GB18030."
+    assert book.title == "书名"
+    assert [c.title for c in book.chapters] == ["第一章 开始", "第十二章 结束", "CHAPTER XII"]
+    assert [ln.text for ln in split_lines(book.chapters[0].text)] == ["第一章 开始", "这是第一章。"]
+
+
+def test_encodings_are_detected_and_named():
+    assert decode_text("Chapter 1\nHi.".encode("utf-16")) == ("Chapter 1\nHi.", "UTF-16")
+    assert decode_text("héllo".encode())[1] == "UTF-8"
+    with pytest.raises(StudioError, match="Could not tell the encoding"):
+        decode_text("café crème brûlée".encode("cp1252"))
+
+
+def test_pasted_text():
+    book = pasted_text("Chapter 1\nHello.\nChapter 2\nBye.", title="Notes")
+    assert [c.title for c in book.chapters] == ["Chapter 1", "Chapter 2"]
+    with pytest.raises(StudioError, match="empty"):
+        pasted_text("  \n")
+
+
+@pytest.mark.parametrize("case, message", [
+    ("renamed_zip", "not an EPUB .*renamed"),
+    ("not_zip", "not an EPUB: an EPUB is a zip archive"),
+    ("drm", "protected by DRM"),
+    ("empty", "is empty"),
+    ("malformed", "damaged EPUB"),
+    ("no_text", "no readable text"),
+])
+def test_bad_epubs_get_specific_messages(tmp_path, case, message):
+    path = tmp_path / "bad.epub"
+    if case == "renamed_zip":
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("notes.txt", "hello")
+    elif case == "not_zip":
+        path.write_bytes(b"just some bytes, not an archive")
+    elif case == "empty":
+        path.write_bytes(b"")
+    elif case == "no_text":
+        write_epub(path, titles=["Only images"])
+        _rewrite(path, "EPUB/ch1.xhtml", b"<html><body><img src='x.png'/></body></html>")
+    else:
+        write_epub(path)
+        if case == "drm":
+            _rewrite(path, "META-INF/encryption.xml", b'<encryption><EncryptedData><EncryptionMethod '
+                     b'Algorithm="http://www.w3.org/2001/04/xmlenc#aes128-cbc"/></EncryptedData></encryption>')
+        else:
+            _rewrite(path, "EPUB/content.opf", b"<package><broken")
+    with pytest.raises(StudioError, match=message):
+        read_book_file(path)
+
+
+def _rewrite(path, name: str, data: bytes) -> None:
+    with zipfile.ZipFile(path) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    entries[name] = data
+    with zipfile.ZipFile(path, "w") as z:
+        for n, d in entries.items():
+            z.writestr(n, d)
+
+
+def test_too_large_text_and_unspeakable_text(tmp_path):
+    big = tmp_path / "big.txt"
+    with big.open("wb") as f:
+        f.truncate(20 * 1024 * 1024)
+    assert big.stat().st_size > MAX_BOOK_BYTES
+    with pytest.raises(StudioError, match="20.0 MB; books up to 16 MB"):
+        read_book_file(big)
+    dots = tmp_path / "dots.txt"
+    dots.write_text("... !!! ---\n", encoding="utf-8")
+    with pytest.raises(StudioError, match="nothing to speak"):
+        read_book_file(dots)
+
+
+def test_chapter_without_speakable_text_is_left_out_with_a_note(tmp_path):
+    project = BookStore(tmp_path).create("b")
+    notes = project.fill_from(pasted_text("Chapter 1\nHello.\nChapter 2\n"))
+    assert [c.title for c in project.book.chapters] == ["Chapter 1", "Chapter 2"]  # the heading is spoken
+    notes = BookStore(tmp_path).create("c").fill_from(pasted_text("Chapter 1\nHello.\n\n***\n"))
+    assert "Imported 1 chapters" in notes[-1]
+
+
+def test_book_names_are_checked_and_kept_inside(tmp_path):
+    store = BookStore(tmp_path)
+    for bad in ("../escape", "a/b", "", ".hidden"):
+        with pytest.raises(ConfigError, match="book name"):
+            store.create(bad)
+    store.create("ok")
+    with pytest.raises(StudioError, match="exists already"):
+        store.create("ok")
+    with pytest.raises(StudioError, match="There is no book named 'nope'"):
+        store.open("nope")
+
+
+def test_chapter_edits_are_saved(tmp_path):
+    store = BookStore(tmp_path)
+    project = store.create("b")
+    project.fill_from(pasted_text("Chapter 1\nOne. Two.\nChapter 2\nThree.\nChapter 3\nFour.\n"))
+    project.rename_chapter(1, "Opening")
+    project.move_chapter(3, 1)
+    project.merge_with_next(2)  # "Opening" takes chapter 2's lines
+    project.exclude_chapter("Chapter 3")
+    project.split_chapter("Opening", 3, "Split off")
+    book = store.open("b").book
+    assert [(c.title, c.excluded, [ln.text for ln in c.lines]) for c in book.chapters] == [
+        ("Chapter 3", True, ["Chapter 3", "Four."]),
+        ("Opening", False, ["Chapter 1", "One. Two."]),
+        ("Split off", False, ["Chapter 2", "Three."]),
+    ]
+    with pytest.raises(StudioError, match="line from 2 to"):
+        project.split_chapter(2, 1, "x")
