@@ -14,7 +14,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from gpt_sovits.books.importing import ImportedBook, ImportedChapter, clean_text
+from gpt_sovits.books.imported import ImportedBook, ImportedChapter, clean_text
 from gpt_sovits.books.lines import is_speakable
 from gpt_sovits.errors import StudioError
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from gpt_sovits.books.imported import ImportedBook, ImportedChapter, clean_text
 from gpt_sovits.errors import StudioError
 
 MAX_BOOK_BYTES = 16 * 1024 * 1024
@@ -31,29 +31,6 @@ HEADING_RE = re.compile(
     r"|(?:序章|序言|楔子|引子|尾声|后记|番外).{0,20})$",
     re.IGNORECASE,
 )
-PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-–—]\s*)?(?:page\s+)?\d{1,4}(?:\s*[-–—])?\s*$", re.IGNORECASE)
-FOOTNOTE_MARK_RE = re.compile(r"(?<=\S)\[\d{1,3}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\^[^\]]+\]")
-
-
-@dataclass
-class ImportedChapter:
-    title: str
-    text: str
-
-
-@dataclass
-class ImportedBook:
-    """What a book file gave: metadata, chapters of plain text with markup, and notes for the user."""
-
-    title: str = ""
-    author: str = ""
-    language: str = ""
-    cover: bytes = b""
-    cover_suffix: str = ""
-    chapters: list[ImportedChapter] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
 def read_book_file(path: Path) -> ImportedBook:
     """Read a .txt, .md or .epub file (StudioError with a specific message when it cannot be used)."""
     path = Path(path)
@@ -102,12 +79,6 @@ def decode_text(data: bytes, name: str = "the text") -> tuple[str, str]:
         return text, "GB18030"
     raise StudioError(f"Could not tell the encoding of {name}: it is not UTF-8, UTF-16 (with a byte-order mark) or "
                       "GB18030 Chinese text. Save it as UTF-8 and import it again.")
-
-
-def clean_text(text: str) -> str:
-    """Drop page-number lines and footnote markers; keep everything else as written."""
-    kept = [line for line in text.splitlines() if not PAGE_NUMBER_RE.match(line)]
-    return FOOTNOTE_MARK_RE.sub("", "\n".join(kept))
 
 
 def parse_plain_text(text: str, title: str = "") -> ImportedBook:

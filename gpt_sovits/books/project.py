@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from gpt_sovits.books.importing import ImportedBook
+from gpt_sovits.books.imported import ImportedBook
 from gpt_sovits.books.lines import is_speakable, normalise_line, split_lines
 from gpt_sovits.books.model import Book, Chapter, Line, RenderSettings
 from gpt_sovits.books.takes import TakeStore
