@@ -12,7 +12,7 @@ from gpt_sovits.config import QcSettings
 from gpt_sovits.qc.rate import SpeakingRate, default_rate
 from gpt_sovits.qc.repetition import longest_repeat_s
 from gpt_sovits.qc.report import FAIL, REASONS, CheckResult, TakeReport, not_run, passed, within
-from gpt_sovits.qc.signal import TakeSignal, analyse
+from gpt_sovits.qc.signal import TakeSignal, analyse, finite_audio
 
 # An optional check: (audio [N] float32, sample rate) -> its result.
 ExtraCheck = Callable[[np.ndarray, int], CheckResult]
@@ -95,8 +95,7 @@ def _runaway(phones: int | None, tokens: int | None, context: TakeContext) -> Ch
 
 
 def _repetition(audio: np.ndarray, sample_rate: int, signal: TakeSignal, settings: QcSettings) -> CheckResult:
-    clean = np.nan_to_num(np.asarray(audio, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
-    repeat = longest_repeat_s(clean, sample_rate, signal.speech)
+    repeat = longest_repeat_s(finite_audio(audio), sample_rate, signal.speech)
     return within("repetition", repeat, None, settings.min_repeat_s, "s", None, "repetition")
 
 

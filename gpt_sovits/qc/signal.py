@@ -41,6 +41,14 @@ class TakeSignal:
         return bool(self.speech.any())
 
 
+def finite_audio(audio: np.ndarray) -> np.ndarray:
+    """``audio`` as float32 with NaN and infinities set to 0 (no copy when it already is clean float32)."""
+    audio = np.asarray(audio, dtype=np.float32)
+    if np.isfinite(audio).all():
+        return audio
+    return np.nan_to_num(audio, nan=0.0, posinf=0.0, neginf=0.0)
+
+
 def frame_samples(sample_rate: int) -> int:
     return max(1, int(round(sample_rate * FRAME_S)))
 
@@ -110,7 +118,7 @@ def clipped_fraction(audio: np.ndarray) -> float:
 def analyse(audio: np.ndarray, sample_rate: int, appended_silence_s: float = 0.0) -> TakeSignal:
     """Analyse ``audio`` [N] float; ``appended_silence_s`` of digital silence added after the take
     (the fragment interval) is not counted as trailing silence."""
-    audio = np.nan_to_num(np.asarray(audio, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    audio = finite_audio(audio)
     keep = audio.size - int(round(appended_silence_s * sample_rate))
     if appended_silence_s > 0 and keep > 0 and not np.any(audio[keep:]):
         audio = audio[:keep]
