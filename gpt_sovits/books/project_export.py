@@ -7,13 +7,19 @@ A project (``books.project.Project``) is read only through what it offers an exp
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 
 from gpt_sovits.books.export import BookMeta, ExportChapter, ExportLine, ExportOptions, ProgressFn, export_book
 from gpt_sovits.books.report import DeliveryReport
 from gpt_sovits.errors import StudioError
 
+logger = logging.getLogger(__name__)
+
 EXPORT_FOLDER = "export"
+# What an export writes: "NN - Title.ext" per chapter, "Book.m4b" with its subtitles, the two reports.
+_EXPORTED = re.compile(r"^(\d{2,} - .+\.(wav|flac|mp3|srt|vtt)|[^/]+\.(m4b|srt|vtt)|report\.(json|md))$")
 
 
 def export_folder(project) -> Path:
@@ -47,4 +53,16 @@ def export_input(project) -> tuple[list[ExportChapter], BookMeta]:
 def export_project(project, options: ExportOptions, on_progress: ProgressFn | None = None) -> DeliveryReport:
     """Export the project into its ``export/`` folder; returns the delivery report (also written there)."""
     chapters, meta = export_input(project)
-    return export_book(chapters, meta, export_folder(project), options, on_progress)
+    folder = export_folder(project)
+    report = export_book(chapters, meta, folder, options, on_progress)
+    _remove_stale(folder, {row.name for row in report.files} | set(report.extra_files))
+    return report
+
+
+def _remove_stale(folder: Path, kept: set[str]) -> None:
+    """Remove files of an earlier export that this one did not write (a renamed chapter, a dropped format),
+    so the folder holds one consistent delivery."""
+    for path in folder.iterdir():
+        if path.is_file() and _EXPORTED.match(path.name) and path.name not in kept | {"report.json", "report.md"}:
+            logger.info("Removing %s, left from an earlier export", path.name)
+            path.unlink()

@@ -70,6 +70,10 @@ def test_export_project_writes_into_its_export_folder(takes, tmp_path):
     assert sorted(p.name for p in (tmp_path / "export").iterdir()) == [
         "01 - One.mp3", "02 - Two.mp3", "report.json", "report.md"]
     assert json.loads((tmp_path / "export" / "report.json").read_text(encoding="utf-8"))["title"] == "Fake"
+    (tmp_path / "export" / "notes.txt").write_text("mine")
+    export_project(FakeProject(tmp_path, [("Only", takes)]), ExportOptions(formats=("wav",), subtitles=False))
+    assert sorted(p.name for p in (tmp_path / "export").iterdir()) == [
+        "01 - Only.wav", "notes.txt", "report.json", "report.md"]  # the earlier delivery's files are gone
 
 
 def test_progress_bar_prints_every_ten_percent_off_a_terminal():
