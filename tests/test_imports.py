@@ -160,7 +160,5 @@ def test_the_worker_class_reader_finds_the_job_queues():
     assert _worker_classes(), "no class running queued jobs on its own thread was found"
 
 
-@pytest.mark.xfail(strict=True, reason="two job queues (compute.ComputeThread for the studio, api.queue.EngineHost "
-                   "for the API) until the engine helper lands one engine host in inference/ (issue 13 item 1)")
 def test_one_job_queue_in_the_package():
     assert len(_worker_classes()) == 1, _worker_classes()

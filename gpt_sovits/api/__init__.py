@@ -11,7 +11,6 @@ from gpt_sovits.lazy import lazy_getattr
 _EXPORTS = {
     "create_app": "gpt_sovits.api.app",
     "ApiOptions": "gpt_sovits.api.options",
-    "EngineHost": "gpt_sovits.api.queue",
 }
 
 __getattr__ = lazy_getattr("gpt_sovits.api", _EXPORTS)

@@ -14,7 +14,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 
 from gpt_sovits.api.options import ApiOptions, default_model_paths
-from gpt_sovits.api.queue import EngineHost, EngineLoader
 from gpt_sovits.api.routes_compat import add_compat_routes
 from gpt_sovits.api.routes_ours import add_our_routes
 from gpt_sovits.api.schemas import ApiError
@@ -22,30 +21,9 @@ from gpt_sovits.api.security import GuardMiddleware, shown_path
 from gpt_sovits.api.service import ApiContext
 from gpt_sovits.config import StudioSettings
 from gpt_sovits.errors import StudioError, UnsafePathError, plain_line
+from gpt_sovits.inference.engine import EngineHost, EngineLoader, engine_host
 
 logger = logging.getLogger(__name__)
-
-
-def synthesizer_loader(settings: StudioSettings, device: str = "auto") -> EngineLoader:
-    """A loader that builds the real engine (safe model importers) for a model pair.
-
-    The first pair loads everything; later pairs reuse the loaded HuBERT and BERT
-    (Synthesizer.with_models), so switching voices only reads the GPT and SoVITS files.
-    """
-    loaded: list = []
-
-    def load(gpt: Path, sovits: Path):
-        from gpt_sovits.inference import Synthesizer
-
-        if loaded:
-            engine = loaded[0].with_models(gpt, sovits, Path(settings.pretrained_dir))
-        else:
-            engine = Synthesizer.from_files(gpt, sovits, Path(settings.pretrained_dir), device=device,
-                                            precision=settings.precision)
-        loaded[:] = [engine]
-        return engine
-
-    return load
 
 
 def create_app(settings: StudioSettings, options: ApiOptions | None = None, *,
@@ -54,16 +32,24 @@ def create_app(settings: StudioSettings, options: ApiOptions | None = None, *,
 
     ``engine_loader(gpt, sovits)`` builds the engine (default: the real Synthesizer); ``shutdown``
     is what ``/control?command=exit`` calls (None: exit is refused, as when mounted in the studio).
+    Without a loader the app uses the process's engine host (shared with the studio and the CLI).
     """
     options = (options or ApiOptions()).validate()
-    host = EngineHost(engine_loader or synthesizer_loader(settings, options.device),
-                      default_model_paths(settings, options), max_waiting=options.max_waiting)
+    defaults = default_model_paths(settings, options)
+    if engine_loader is not None:
+        host = EngineHost(engine_loader, defaults, depth=options.max_waiting)
+    else:
+        host = engine_host()
+        host.configure(pretrained_dir=Path(settings.pretrained_dir), device=options.device,
+                       precision=settings.precision)
+        host.selected, host.depth = defaults, options.max_waiting
     ctx = ApiContext(settings, options, host, shutdown=shutdown)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield
-        host.close()
+        if engine_loader is not None:
+            host.close()
 
     app = FastAPI(title="GPT-SoVITS Studio API", version="1", lifespan=lifespan,
                   docs_url="/docs", redoc_url=None)
@@ -93,7 +79,7 @@ def http_error_message(request: Request, e: StarletteHTTPException) -> str:
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, e: ApiError) -> JSONResponse:
-        return JSONResponse({"message": plain_line(e)}, status_code=e.status)
+        return JSONResponse({"message": plain_line(e)}, status_code=e.status, headers=e.headers)
 
     @app.exception_handler(UnsafePathError)
     async def unsafe_path(_request: Request, e: UnsafePathError) -> JSONResponse:

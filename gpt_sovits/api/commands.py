@@ -19,6 +19,7 @@ def build_options(args: argparse.Namespace):
         host=args.host, port=args.port, token=args.token or None, cors_origins=tuple(args.cors or ()),
         version=args.version, gpt_path=Path(args.gpt).resolve() if args.gpt else None,
         sovits_path=Path(args.sovits).resolve() if args.sovits else None, device=args.device,
+        max_waiting=args.queue_depth, queue_deadline_s=args.queue_deadline,
     ).validate()
 
 
@@ -49,6 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def register(sub) -> None:
+    from gpt_sovits.api.options import MAX_WAITING, QUEUE_DEADLINE_S
     from gpt_sovits.cli_common import DEFAULT_PRETRAINED, DEFAULT_WORKSPACE
 
     p = sub.add_parser("serve", help="serve the HTTP API (compatible with upstream's api_v2 clients)")
@@ -66,4 +68,8 @@ def register(sub) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--precision", default="fast", choices=["fast", "exact"],
                    help="fast (default): int8 GPT weights on a CPU, half precision on CUDA; exact: float32")
+    p.add_argument("--queue-depth", type=int, default=MAX_WAITING,
+                   help=f"requests that may wait for the engine (default {MAX_WAITING}); more get 503 + Retry-After")
+    p.add_argument("--queue-deadline", type=float, default=QUEUE_DEADLINE_S,
+                   help=f"seconds a request may wait before it is dropped with 503 (default {QUEUE_DEADLINE_S:g})")
     p.set_defaults(func=cmd_serve)

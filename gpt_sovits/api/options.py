@@ -11,7 +11,8 @@ from gpt_sovits.errors import ConfigError
 MAX_TEXT_CHARS = 10_000
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 256 * 1024  # an upload plus the form fields around it
-MAX_WAITING = 8
+MAX_WAITING = 256  # requests waiting for the engine; one more is answered 503 with Retry-After
+QUEUE_DEADLINE_S = 600.0  # a request still waiting after this long is answered 503
 MAX_URL_BYTES = 128 * 1024  # a GET /tts of 10,000 Chinese characters, percent-encoded, is about 90 KB
 MIN_TOKEN_CHARS = 8
 UPLOADS_FOLDER = ".api_uploads"  # a leading dot: never a valid voice name, so never mistaken for a voice
@@ -39,6 +40,7 @@ class ApiOptions:
     max_body_bytes: int = MAX_BODY_BYTES
     max_url_bytes: int = MAX_URL_BYTES
     max_waiting: int = MAX_WAITING
+    queue_deadline_s: float | None = QUEUE_DEADLINE_S
     check_host_header: bool = True
     extra_loopback_hosts: tuple[str, ...] = field(default_factory=tuple)
 
@@ -59,6 +61,8 @@ class ApiOptions:
                 problems.append(f"CORS origin {origin!r} must be a full origin such as http://localhost:8000.")
         if self.max_waiting < 1:
             problems.append("max_waiting must be at least 1.")
+        if self.queue_deadline_s is not None and not self.queue_deadline_s > 0:
+            problems.append("queue_deadline_s must be a positive number of seconds.")
         if problems:
             raise ConfigError(problems)
         return self

@@ -71,8 +71,9 @@ async def run_tts(ctx: ApiContext, data: dict) -> Response:
     synthesis, models = build_request(ctx, params)
     try:
         if params.streaming:
-            return await streamed_audio(ctx.host, synthesis, models, params.media_type)
-        return await whole_audio(ctx.host, synthesis, models, params.media_type)
+            return await streamed_audio(ctx.host, synthesis, models, params.media_type, ctx.options.queue_deadline_s)
+        return await whole_audio(ctx.host, synthesis, models, params.media_type,
+                                 deadline_s=ctx.options.queue_deadline_s)
     except ApiError:
         raise
     except StudioError as e:
@@ -87,7 +88,8 @@ async def _set_weights(ctx: ApiContext, request: Request, kind: str) -> JSONResp
         return message(f"{label} weight path is required")
     path = resolve_model_path(raw, ctx.roots, kind)
     try:
-        await ctx.host.select_models(gpt=path if kind == "gpt" else None, sovits=path if kind == "sovits" else None)
+        await ctx.host.select_models(gpt=path if kind == "gpt" else None,
+                                     sovits=path if kind == "sovits" else None).wait()
     except ApiError:
         raise
     except StudioError as e:  # the file was refused or could not be read (a ModelError); the old models stay
@@ -154,6 +156,6 @@ def add_compat_routes(app: FastAPI, ctx: ApiContext) -> None:
             ctx.shutdown()
             return JSONResponse({"message": "shutting down"})
         if command == "restart":
-            await ctx.host.select_models(force=True)
+            await ctx.host.select_models(force=True).wait()
             return JSONResponse({"message": "models reloaded"})
         return message(f"unknown command {command!r}; use exit or restart")

@@ -18,11 +18,11 @@ from gpt_sovits.errors import StudioError
 OPENAI_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
 
 
-def openai_error(text: str, status: int = 400) -> JSONResponse:
+def openai_error(text: str, status: int = 400, headers: dict[str, str] | None = None) -> JSONResponse:
     """OpenAI's error shape (``error.message``), with upstream's ``message`` beside it."""
     kind = "invalid_request_error" if status < 500 else "server_error"
     return JSONResponse({"error": {"message": text, "type": kind, "code": status}, "message": text},
-                        status_code=status)
+                        status_code=status, headers=headers)
 
 
 def parse_openai_speech(data: dict, max_text_chars: int) -> TtsParams:
@@ -55,8 +55,16 @@ def add_our_routes(app: FastAPI, ctx: ApiContext) -> None:
     @app.get("/health")
     async def health() -> dict:
         loaded = ctx.host.loaded_models
-        return {"status": "ok", "busy": ctx.host.busy, "waiting": ctx.host.waiting,
+        return {"status": "ok", "busy": ctx.host.busy, "waiting": ctx.host.waiting, "depth": ctx.host.depth,
                 "models": [p.name for p in loaded] if loaded else None}
+
+    @app.get("/queue")
+    async def queue() -> dict:
+        """The engine's line: what runs now and what waits, in the order it will run (no request contents)."""
+        host = ctx.host
+        lineup = [{"position": i, "job": job.name, "priority": job.priority} for i, job in enumerate(host.lineup())]
+        return {"running": host.running, "waiting": len(lineup), "depth": host.depth,
+                "retry_after_s": host.retry_after_s(), "lineup": lineup}
 
     @app.post("/upload_ref_audio")
     async def upload_ref_audio(request: Request) -> JSONResponse:
@@ -85,8 +93,9 @@ def add_our_routes(app: FastAPI, ctx: ApiContext) -> None:
             check_media_type(params.media_type, OPENAI_FORMATS)
             synthesis, models = build_request(ctx, params)
             return await whole_audio(ctx.host, synthesis, models, params.media_type, openai_pcm=True,
-                                     checks=ctx.settings.qc)
+                                     checks=ctx.settings.qc, deadline_s=ctx.options.queue_deadline_s,
+                                     show_position=True)
         except ApiError as e:
-            return openai_error(str(e), e.status)
+            return openai_error(str(e), e.status, e.headers)
         except StudioError as e:
             return openai_error(str(e), 400)

@@ -25,9 +25,10 @@ FALSE_WORDS = {"false", "0", "no", "off", "", "none", "null", "f", "n", "flase"}
 class ApiError(StudioError):
     """A refusal with an HTTP status (400 unless said otherwise) and a message for the client."""
 
-    def __init__(self, message: str, status: int = 400):
+    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
+        self.headers = headers or {}
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gpt_sovits.api.options import UPLOADS_FOLDER, ApiOptions
-from gpt_sovits.api.queue import EngineHost
 from gpt_sovits.api.schemas import ApiError, TtsParams
 from gpt_sovits.api.security import resolve_client_path, resolve_model_path, shown_path
 from gpt_sovits.config import StudioSettings
 from gpt_sovits.data.workspace import Voice, Workspace
 from gpt_sovits.errors import ConfigError, StudioError, TextError
+from gpt_sovits.inference.engine import EngineHost
 from gpt_sovits.inference.request import SynthesisRequest
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,8 @@ from gpt_sovits.errors import StudioError
 
 def cmd_synthesize(args: argparse.Namespace) -> int:
     from gpt_sovits.audio.io import save_wav
-    from gpt_sovits.inference import SynthesisRequest, Synthesizer
+    from gpt_sovits.inference import SynthesisRequest
+    from gpt_sovits.inference.engine import engine_host
 
     if (args.text is None) == (args.text_file is None):
         raise StudioError("Give the text with exactly one of --text or --text-file.")
@@ -24,9 +25,9 @@ def cmd_synthesize(args: argparse.Namespace) -> int:
         fragment_interval_s=args.fragment_interval, noise_scale=args.noise_scale,
         emphasis_strength=args.emphasis_strength,
     ).validate()
-    synth = Synthesizer.from_files(Path(args.gpt), Path(args.sovits), Path(args.pretrained), device=args.device,
-                                   precision=args.precision)
-    result = synth.synthesize_all(request)
+    host = engine_host()
+    host.configure(pretrained_dir=Path(args.pretrained), device=args.device, precision=args.precision)
+    result = host.synthesize_all(request, (Path(args.gpt), Path(args.sovits)))
     save_wav(Path(args.out), result.audio, result.sample_rate)
     for notice in result.notices:
         sys.stderr.write(f"note: {notice}\n")

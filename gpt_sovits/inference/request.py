@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import random
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,15 @@ class SynthesisRequest:
         require_words(self.text)  # TextError: only punctuation, symbols or emoji
         return self
 
+    def with_seed(self) -> SynthesisRequest:
+        """This request with its seed drawn when it is -1 (the one place a random seed is chosen)."""
+        return self if self.seed >= 0 else replace(self, seed=random_seed())
+
+
+def random_seed() -> int:
+    """A fresh sampling seed (a whole request's, or one piece's when it is redone)."""
+    return random.randrange(2**32)
+
 
 def _check_range(problems: list[str], name: str, value, low, high, integer: bool = False) -> None:
     ok_type = isinstance(value, int) if integer else isinstance(value, (int, float))
@@ -95,6 +105,7 @@ class AudioChunk:
     notices: list[str] = field(default_factory=list)
     part: int = 0  # streaming: the n-th part of piece ``index``
     final: bool = True  # streaming: False while more parts of this piece follow
+    pieces: int = 0  # how many pieces (sentences and pauses) the request has; 0: unknown
 
     @property
     def duration_s(self) -> float:

@@ -7,7 +7,6 @@ yielded piece by piece so playback can start before the whole text is done.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -57,6 +56,14 @@ class SynthesisResult:
     def real_time_factor(self) -> float:
         duration = len(self.audio) / self.sample_rate
         return self.seconds_total / duration if duration else float("inf")
+
+    @classmethod
+    def of(cls, chunks: list[AudioChunk], seed: int, seconds_to_first_audio: float,
+           seconds_total: float) -> SynthesisResult:
+        """The result made of a request's chunks (joined in order)."""
+        audio = np.concatenate([c.audio for c in chunks]) if chunks else np.zeros(0, np.float32)
+        notices = [n for c in chunks for n in c.notices]
+        return cls(OUTPUT_SAMPLE_RATE_HZ, audio, chunks, seed, seconds_to_first_audio, seconds_total, notices)
 
 
 class Synthesizer:
@@ -258,13 +265,40 @@ class Synthesizer:
         (about twice the throughput for long texts, but the first piece comes when the batch is done;
         each piece keeps its own seed and gets the same tokens, up to rounding in the batched products).
         """
-        from gpt_sovits.inference.plan import SpeechItem, plan_request, render_plain_batch
+        from gpt_sovits.inference.plan import plan_request
 
-        request.validate()
-        seed = request.seed if request.seed >= 0 else random.randrange(2**32)
+        request = request.validate().with_seed()
+        seed = request.seed
         reference = self.prepare_reference(request.ref_audio, request.ref_text, request.ref_language,
                                            request.aux_ref_audio)
         items = plan_request(request, self.symbol_version)
+        for chunk in self._render_items(items, request, reference, seed, stream, batch):
+            chunk.pieces = len(items)
+            yield chunk
+
+    def synthesize_piece(self, request: SynthesisRequest, index: int, seed: int) -> AudioChunk:
+        """Piece ``index`` of ``request`` alone, drawn from piece seed ``seed`` (the studio's "regenerate",
+        the audiobook's re-roll): with the seed the whole request gave that piece, the same audio."""
+        from gpt_sovits.inference.plan import plan_request
+
+        request = request.validate()
+        items = plan_request(request, self.symbol_version)
+        if not 0 <= index < len(items):
+            raise ConfigError(f"There is no piece {index + 1}; the text has {len(items)}.")
+        reference = self.prepare_reference(request.ref_audio, request.ref_text, request.ref_language,
+                                           request.aux_ref_audio)
+        start = time.perf_counter()
+        self.last_cut_pieces = []
+        audio, tokens = items[index].render(self, request, reference, seed)
+        chunk = self._chunk(index, items[index].text, audio, tokens, time.perf_counter() - start, reference,
+                            self.last_cut_pieces)
+        chunk.pieces = len(items)
+        return chunk
+
+    def _render_items(self, items: list, request: SynthesisRequest, reference: ReferencePrompt, seed: int,
+                      stream: bool, batch: bool) -> Iterator[AudioChunk]:
+        from gpt_sovits.inference.plan import SpeechItem, render_plain_batch
+
         index = 0
         while index < len(items):
             item = items[index]
@@ -314,19 +348,12 @@ class Synthesizer:
         start = time.perf_counter()
         chunks: list[AudioChunk] = []
         first = None
-        seed = request.seed if request.seed >= 0 else random.randrange(2**32)
-        if request.seed < 0:
-            from dataclasses import replace
-
-            request = replace(request, seed=seed)
+        request = request.with_seed()
         for chunk in self.synthesize(request):
             if first is None:
                 first = time.perf_counter() - start
             chunks.append(chunk)
-        audio = np.concatenate([c.audio for c in chunks]) if chunks else np.zeros(0, np.float32)
-        notices = [n for c in chunks for n in c.notices]
-        return SynthesisResult(OUTPUT_SAMPLE_RATE_HZ, audio, chunks, seed, first or 0.0,
-                               time.perf_counter() - start, notices)
+        return SynthesisResult.of(chunks, request.seed, first or 0.0, time.perf_counter() - start)
 
     def _stream_item(self, item, index: int, request: SynthesisRequest, reference: ReferencePrompt,
                      seed: int) -> Iterator[AudioChunk]:

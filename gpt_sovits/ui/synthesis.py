@@ -1,4 +1,4 @@
-"""Synthesis for the UI: one cached Synthesizer, reference picking, outputs saved with the voice.
+"""Synthesis for the UI through the engine host: reference picking, outputs saved with the voice.
 
 Every sound is made by gpt_sovits.inference; this module chooses the files and keeps the pieces
 of the last result so that one sentence can be redone and spliced back in.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import random
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,15 +16,15 @@ from pathlib import Path
 import numpy as np
 
 from gpt_sovits import pretrained
-from gpt_sovits.compute import compute_thread
 from gpt_sovits.errors import ModelNotFoundError, StudioError
 from gpt_sovits.qc.pieces import is_cut
 
 logger = logging.getLogger(__name__)
 
-# What a user waits for when the compute thread runs one of these functions.
+# What a user waits for when the engine runs one of these jobs.
 BUSY_WITH = {"prepare_dataset": "the dataset preparation", "transcribe_voice": "the transcription",
-             "synthesizer": "loading the models", "_run": "another synthesis", "_regenerate": "another synthesis"}
+             "load_models": "loading the models", "synthesis": "another synthesis",
+             "synthesize_piece": "another synthesis", "_checked": "another synthesis's checks"}
 
 AUTO_REFERENCE = "auto"
 MODEL_SUFFIXES = (".ckpt", ".pth", ".safetensors")
@@ -79,9 +78,17 @@ class SynthesisService:
 
     def __init__(self, services):
         self.services = services
-        self._key: tuple | None = None
-        self._synth = None
         self._qc_models = None  # gpt_sovits.qc OptionalModels (ASR, speaker encoder), loaded when asked for
+
+    @property
+    def host(self):
+        """The engine host, set to load models as the studio's settings say."""
+        from gpt_sovits.inference.engine import engine_host
+
+        host = engine_host()
+        settings = self.services.settings
+        host.configure(pretrained_dir=settings.pretrained_dir, precision=settings.precision)
+        return host
 
     # ----- choices -----------------------------------------------------------------------------
     def model_choices(self, voice_name: str | None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -141,10 +148,9 @@ class SynthesisService:
             raise ModelNotFoundError("Choose a GPT and a SoVITS model. If the lists are empty, download the "
                                      "pretrained models on the Models tab (or fine-tune this voice).")  # fmt: skip
 
-    @staticmethod
-    def waiting_for() -> str | None:
-        """What the compute thread is busy with (a synthesis asked for now waits for it), or None."""
-        running = compute_thread().running
+    def waiting_for(self) -> str | None:
+        """What the engine is busy with (a synthesis asked for now waits for it), or None."""
+        running = self.host.running
         return None if running is None else BUSY_WITH.get(running, "another task")
 
     def preload(self, voice_name: str | None, gpt_path, sovits_path) -> bool:
@@ -154,27 +160,13 @@ class SynthesisService:
         if not voice_name or not gpt_path or not sovits_path:
             return False
         try:
-            cache_dir = self.services.voice(voice_name).path("cache", "references")
+            self.services.voice(voice_name)
         except StudioError:
             return False
         if not (Path(gpt_path).is_file() and Path(sovits_path).is_file()):
             return False
-        compute_thread().spawn(self.synthesizer, gpt_path, sovits_path, cache_dir)
+        self.host.preload((Path(gpt_path), Path(sovits_path)))
         return True
-
-    def synthesizer(self, gpt_path: str | Path | None, sovits_path: str | Path | None, cache_dir: Path):
-        """The cached Synthesizer for these files (loaded when they change)."""
-        from gpt_sovits.inference import Synthesizer
-
-        settings = self.services.settings
-        key = (str(gpt_path), str(sovits_path), str(settings.pretrained_dir), str(cache_dir), settings.precision)
-        if key != self._key:
-            self._synth, self._key = None, None
-            logger.info("Loading GPT %s and SoVITS %s (%s mode)", gpt_path, sovits_path, settings.precision)
-            self._synth = Synthesizer.from_files(Path(gpt_path), Path(sovits_path), settings.pretrained_dir,
-                                                 cache_dir=cache_dir, precision=settings.precision)
-            self._key = key
-        return self._synth
 
     def resolve_reference(self, voice_name: str, choice: str, upload: str | None, ref_text: str,
                           ref_language: str) -> tuple[Path, str, str, str]:
@@ -189,23 +181,20 @@ class SynthesisService:
                 ref_text, ref_language = self.clip_reference(voice_name, choice)
         return self.services.clip_path(voice.name, choice), ref_text, ref_language, why or f"clip {choice}"
 
-    def run(self, voice_name: str, gpt_path, sovits_path, request) -> Iterator[tuple[int, Piece] | SynthesisOutput]:
+    def run(self, voice_name: str, gpt_path, sovits_path, request,
+            on_event=None) -> Iterator[tuple[int, Piece] | SynthesisOutput]:
         """Synthesize ``request``: yields (index, Piece) as pieces finish, then the SynthesisOutput.
 
-        The work runs on the process's compute thread (see :mod:`gpt_sovits.compute`)."""
-        return compute_thread().iterate(self._run, voice_name, gpt_path, sovits_path, request)
-
-    def _run(self, voice_name: str, gpt_path, sovits_path, request) -> Iterator[tuple[int, Piece] | SynthesisOutput]:
+        The models run on the engine host's worker (see :mod:`gpt_sovits.inference.jobs`); ``on_event``
+        gets its Progress after each piece. Closing the iterator cancels the synthesis."""
         self.check_ready(voice_name, gpt_path, sovits_path)
         voice = self.services.voice(voice_name)
-        request = request.validate()
-        if request.seed < 0:
-            request = dataclasses.replace(request, seed=random.randrange(2**32))
-        synth = self.synthesizer(gpt_path, sovits_path, voice.path("cache", "references"))
-        start = time.perf_counter()  # after loading: timings describe synthesis, like the engine's
+        request = request.validate().with_seed()
+        models, cache_dir = (Path(gpt_path), Path(sovits_path)), voice.path("cache", "references")
+        job = self.host.synthesize(request, models, cache_dir=cache_dir, on_event=on_event)
         pieces, first, notices = [], None, []
-        for chunk in synth.synthesize(request):
-            first = time.perf_counter() - start if first is None else first
+        for chunk in job:
+            first = time.perf_counter() - job.started if first is None else first
             piece = Piece(chunk.text, chunk.audio, chunk.seconds_to_compute, chunk.tokens, request.seed + chunk.index,
                           cut=is_cut(chunk.notices))
             pieces.append(piece)
@@ -213,10 +202,11 @@ class SynthesisService:
             yield chunk.index, piece
         if not pieces:
             raise StudioError("Nothing to say: the text holds no speakable words.")
-        pieces, flagged = self._checked(synth, request, pieces)
-        notices += flagged
+        if self.services.settings.qc.enabled:
+            pieces, flagged = self.host.call(self._checked, models, cache_dir, request, pieces)
+            notices += flagged
         output = SynthesisOutput(voice.name, Path(gpt_path), Path(sovits_path), request, pieces, 32000,
-                                 Path(), first or 0.0, time.perf_counter() - start, notices)
+                                 Path(), first or 0.0, time.perf_counter() - job.started, notices)
         output.wav_path = self._save(voice, output)
         voice.log("synthesize", chars=len(request.text), seconds=round(output.duration_s, 2),
                   output=output.wav_path.name, seed=request.seed)
@@ -231,13 +221,12 @@ class SynthesisService:
             self._qc_models = OptionalModels(settings.pretrained_dir, str(synth.device))
         return PieceChecker(synth, request, settings.qc, self._qc_models)
 
-    def _checked(self, synth, request, pieces: list[Piece]) -> tuple[list[Piece], list[str]]:
-        """Check every piece, re-roll failing ones (the Settings tab's policy); (kept pieces, notices)."""
+    def _checked(self, models, cache_dir, request, pieces: list[Piece]) -> tuple[list[Piece], list[str]]:
+        """Check every piece, re-roll failing ones (the Settings tab's policy); (kept pieces, notices).
+        An engine job: it runs on the engine's worker."""
         from gpt_sovits.qc.reroll import Take
 
-        if not self.services.settings.qc.enabled:
-            return pieces, []
-        checker = self._checker(synth, request)
+        checker = self._checker(self.host.engine_for(models, cache_dir), request)
         takes = [Take(p.audio, 32000, p.tokens, p.seed, p.cut) if checker.is_speech(i) else None
                  for i, p in enumerate(pieces)]
         kept, notices = [], []
@@ -265,45 +254,36 @@ class SynthesisService:
 
     def regenerate(self, output: SynthesisOutput, index: int) -> SynthesisOutput:
         """Redo piece ``index`` with a fresh seed and splice it in; saves a new WAV."""
-        return compute_thread().call(self._regenerate, output, index)
-
-    def _regenerate(self, output: SynthesisOutput, index: int) -> SynthesisOutput:
-        from gpt_sovits.inference.plan import plan_request
+        from gpt_sovits.inference.request import random_seed
 
         if not 0 <= index < len(output.pieces):
             raise StudioError(f"There is no sentence {index + 1}; the result has {len(output.pieces)}.")
         voice = self.services.voice(output.voice)
-        synth = self.synthesizer(output.gpt_path, output.sovits_path, voice.path("cache", "references"))
-        request = output.request
-        items = plan_request(request, synth.symbol_version)
-        if len(items) != len(output.pieces):
+        request, seed = output.request, random_seed()
+        models, cache_dir = (output.gpt_path, output.sovits_path), voice.path("cache", "references")
+        chunk = self.host.synthesize_piece(request, index, seed, models, cache_dir=cache_dir).result()
+        if chunk.pieces != len(output.pieces):
             raise StudioError("The models changed since this result was made; synthesize the whole text again.")
-        seed = random.randrange(2**32)
-        reference = synth.prepare_reference(request.ref_audio, request.ref_text, request.ref_language,
-                                            request.aux_ref_audio)
-        start = time.perf_counter()
-        synth.last_cut_pieces = []
-        audio, tokens = items[index].render(synth, request, reference, seed)
         pieces = list(output.pieces)
-        pieces[index] = Piece(pieces[index].text, audio, time.perf_counter() - start, tokens, seed,
-                              cut=bool(synth.last_cut_pieces))
+        pieces[index] = Piece(pieces[index].text, chunk.audio, chunk.seconds_to_compute, chunk.tokens, seed,
+                              cut=is_cut(chunk.notices))
         if self.services.settings.qc.enabled:
-            pieces[index] = self._recheck(synth, request, pieces, index)
+            pieces[index] = self.host.call(self._recheck, models, cache_dir, request, pieces, index)
         new = dataclasses.replace(output, pieces=pieces)
         new.wav_path = self._save(voice, new)
         voice.log("regenerate-sentence", sentence=index + 1, seed=seed, output=new.wav_path.name)
         return new
 
-    def _recheck(self, synth, request, pieces: list[Piece], index: int) -> Piece:
+    def _recheck(self, models, cache_dir, request, pieces: list[Piece], index: int) -> Piece:
         """Piece ``index`` with the report of its checks against its neighbours (no re-roll: the user asked
-        for this take)."""
+        for this take). An engine job: it runs on the engine's worker."""
         from gpt_sovits.qc.checks import speech_loudness_db
         from gpt_sovits.qc.reroll import Take
 
         piece = pieces[index]
         around = [p for p in pieces[max(0, index - 2): index] + pieces[index + 1: index + 3] if p.report is not None]
         levels = tuple(speech_loudness_db(p.audio, 32000, request.fragment_interval_s) for p in around)
-        report = self._checker(synth, request).check(index, Take(piece.audio, 32000, piece.tokens, piece.seed,
+        report = self._checker(self.host.engine_for(models, cache_dir), request).check(index, Take(piece.audio, 32000, piece.tokens, piece.seed,
                                                                  piece.cut), levels)
         return dataclasses.replace(piece, report=report)
 

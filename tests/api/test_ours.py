@@ -129,9 +129,9 @@ def test_queue_is_bounded_and_a_failed_load_keeps_the_old_engine(tmp_path):
     import asyncio
     from pathlib import Path
 
-    from gpt_sovits.api.queue import EngineHost
-    from gpt_sovits.api.schemas import ApiError
     from gpt_sovits.errors import CheckpointError
+    from gpt_sovits.inference.engine import EngineHost
+    from gpt_sovits.inference.jobs import QueueFullError
     from gpt_sovits.inference.request import AudioChunk, SynthesisRequest
 
     gate = threading.Event()
@@ -146,7 +146,7 @@ def test_queue_is_bounded_and_a_failed_load_keeps_the_old_engine(tmp_path):
             raise CheckpointError("bad.ckpt tries to run code")
         return Blocking()
 
-    host = EngineHost(loader, (Path("a.ckpt"), Path("b.pth")), max_waiting=3)
+    host = EngineHost(loader, (Path("a.ckpt"), Path("b.pth")), depth=3)
     request = SynthesisRequest(text="x", ref_audio=tmp_path / "r.wav")
 
     async def scenario():
@@ -157,14 +157,14 @@ def test_queue_is_bounded_and_a_failed_load_keeps_the_old_engine(tmp_path):
         await asyncio.sleep(0.2)  # the worker takes the first job and blocks in it
         tasks += [asyncio.create_task(consume()) for _ in range(3)]
         await asyncio.sleep(0.05)
-        with pytest.raises(ApiError) as info:
+        with pytest.raises(QueueFullError) as info:
             await consume()
         assert info.value.status == 503
         gate.set()
         done = await asyncio.gather(*tasks)
         assert [len(chunks) for chunks in done] == [1, 1, 1, 1]
         with pytest.raises(CheckpointError):
-            await host.select_models(gpt=Path("bad.ckpt"))
+            await host.select_models(gpt=Path("bad.ckpt")).wait()
         assert host.loaded_models == (Path("a.ckpt"), Path("b.pth")) and host.selected[0].name == "a.ckpt"
 
     try:

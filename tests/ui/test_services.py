@@ -253,56 +253,58 @@ def test_synthesis_remembers_reference_and_models_for_the_api(services, recordin
                                seed=3, fragment_interval_s=0.0)
     outputs = list(services.synthesis.run("Anna", str(tiny_v2 / TINY_GPT), str(tiny_v2 / TINY_SOVITS), request))
     assert outputs[-1].duration_s > 0
-    # the models were loaded and run on the compute thread, not on the caller's (see gpt_sovits.compute)
-    gpt = services.synthesis._synth.gpt
+    # the models were loaded and run on the engine's thread, not on the caller's (see gpt_sovits.inference.jobs)
+    gpt = services.engine.engine.gpt
     threads = []
     gpt.logits = lambda hidden: (threads.append(threading.current_thread().name), type(gpt).logits(gpt, hidden))[1]
     try:
         services.synthesis.regenerate(outputs[-1], 0)
     finally:
         del gpt.logits
-    assert threads and set(threads) == {"compute"}
+    assert threads and set(threads) == {"engine"}
     meta = services.voice("Anna").read_meta()
     assert meta["reference"] == {"audio": f"clips/{clip.name}", "text": "参考。", "language": "zh"}
     assert meta["models"]["sovits"] == str((tiny_v2 / TINY_SOVITS).resolve())
 
 
 def test_opening_the_synthesize_tab_preloads_the_models(services, tiny_v2):
-    from gpt_sovits.compute import compute_thread
     from tests.conftest import TINY_GPT, TINY_SOVITS
 
     services.create_voice("Anna")
     gpt, sovits = str(tiny_v2 / TINY_GPT), str(tiny_v2 / TINY_SOVITS)
     synthesis = services.synthesis
+    services.save_settings(precision="exact")  # load settings no earlier test used: nothing loaded for them yet
+    host = synthesis.host
+    before = host.engine
     assert not synthesis.preload("Anna", gpt, None)  # incomplete choices: nothing to load
     assert not synthesis.preload(None, gpt, sovits)
     assert not synthesis.preload("Nobody", gpt, sovits)
     assert not synthesis.preload("Anna", gpt, str(tiny_v2 / "missing.pth"))
-    assert synthesis._synth is None
+    host.call(lambda: None)
+    assert host.engine is before
     assert synthesis.preload("Anna", gpt, sovits)
-    compute_thread().call(lambda: None)  # the queued load has finished once this runs
+    host.call(lambda: None)  # the queued load has finished once this runs
     assert synthesis.waiting_for() is None
-    loaded = synthesis._synth
-    assert loaded is not None
-    assert synthesis.synthesizer(gpt, sovits, services.voice("Anna").path("cache", "references")) is loaded
+    loaded = host.engine
+    assert loaded is not before and host.loaded_models == (Path(gpt), Path(sovits))
+    assert loaded.precisions == ("fp32", "fp32")
+    assert host.call(host.engine_for, (Path(gpt), Path(sovits))) is loaded
 
 
 def test_a_synthesis_says_what_it_waits_for(services):
-    from gpt_sovits.compute import compute_thread
-
     gate, started = threading.Event(), threading.Event()
 
     def prepare_dataset():  # stands in for a long preparation running on the compute thread
         started.set()
         gate.wait(5)
 
-    compute_thread().spawn(prepare_dataset)
+    services.engine.spawn(prepare_dataset)
     try:
         assert started.wait(5)
         assert services.synthesis.waiting_for() == "the dataset preparation"
     finally:
         gate.set()
-    compute_thread().call(lambda: None)
+    services.engine.call(lambda: None)
     assert services.synthesis.waiting_for() is None
 
 

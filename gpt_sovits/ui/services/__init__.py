@@ -38,8 +38,13 @@ class StudioServices(VoiceServices, AudioServices, TranscriptServices, TrainingS
         return Workspace(self.settings.workspace_dir)
 
     @property
+    def engine(self):
+        """The process's engine host: every model runs on its one worker thread, in order of priority."""
+        return self.synthesis.host
+
+    @property
     def synthesis(self):
-        """The synthesis service (one cached Synthesizer), made on first use."""
+        """The synthesis service (through the engine host), made on first use."""
         if self._synthesis is None:
             from gpt_sovits.ui.synthesis import SynthesisService
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gpt_sovits.compute import compute_thread
 from gpt_sovits.errors import StudioError
+from gpt_sovits.inference.jobs import TASK
 
 
 class TrainingServices:
@@ -14,7 +14,8 @@ class TrainingServices:
 
         voice = self.voice(name)
         voice.require_consent("training on")
-        return compute_thread().call(prepare_dataset, voice, self.settings.pretrained_dir, version, on_event=on_event)
+        return self.engine.call(prepare_dataset, voice, self.settings.pretrained_dir, version, priority=TASK,
+                                on_event=on_event)
 
     def trained_models(self, name: str | None) -> list[list[str]]:
         """Rows (kind, file, size MB, modified) of the voice's fine-tuned models."""

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gpt_sovits.compute import compute_thread
 from gpt_sovits.data import clips
+from gpt_sovits.inference.jobs import TASK
 
 
 class TranscriptServices:
@@ -25,5 +25,5 @@ class TranscriptServices:
     def transcribe(self, name: str, on_event=None):
         from gpt_sovits.data.asr import transcribe_voice
 
-        return compute_thread().call(transcribe_voice, self.voice(name), None,
-                                     pretrained_dir=self.settings.pretrained_dir, on_event=on_event)
+        return self.engine.call(transcribe_voice, self.voice(name), None, priority=TASK,
+                                pretrained_dir=self.settings.pretrained_dir, on_event=on_event)

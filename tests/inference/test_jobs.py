@@ -1,4 +1,5 @@
-"""The compute thread: every job on one thread, results and progress events back on the caller's."""
+"""The engine's job queue: every job on one thread, results and progress events back on the caller's,
+most urgent first, cancellation, deadlines and a bounded line."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import time
 
 import pytest
 
-from gpt_sovits.compute import ComputeThread
+from gpt_sovits.inference.jobs import BATCH, INTERACTIVE, JobCancelled, JobQueue, QueueFullError
 
 
 def test_call_runs_on_one_thread_and_returns_or_raises():
-    compute = ComputeThread("test-compute")
+    compute = JobQueue("test-compute")
     names = {compute.call(lambda: threading.current_thread().name) for _ in range(3)}
     assert names == {"test-compute"}
     assert compute.call(lambda a, b=0: a + b, 2, b=3) == 5
@@ -21,7 +22,7 @@ def test_call_runs_on_one_thread_and_returns_or_raises():
 
 
 def test_events_are_relayed_to_the_callers_thread():
-    compute = ComputeThread()
+    compute = JobQueue()
     seen = []
 
     def work(n, on_event=None):
@@ -34,7 +35,7 @@ def test_events_are_relayed_to_the_callers_thread():
 
 
 def test_iterate_yields_items_and_reraises():
-    compute = ComputeThread()
+    compute = JobQueue()
 
     def items(n):
         for i in range(n):
@@ -45,11 +46,11 @@ def test_iterate_yields_items_and_reraises():
     with pytest.raises(RuntimeError, match="after the items"):
         for item in compute.iterate(items, 3):
             got.append(item)
-    assert got == [(0, "compute"), (1, "compute"), (2, "compute")]
+    assert got == [(0, "engine"), (1, "engine"), (2, "engine")]
 
 
 def test_closing_an_iteration_early_closes_the_generator():
-    compute = ComputeThread()
+    compute = JobQueue()
     produced, closed = [], threading.Event()
 
     def items():
@@ -73,13 +74,13 @@ def test_closing_an_iteration_early_closes_the_generator():
 
 
 def test_calls_from_the_compute_thread_run_directly():
-    compute = ComputeThread()
+    compute = JobQueue()
     assert compute.call(lambda: compute.call(lambda: compute.is_current)) is True
     assert compute.call(lambda: list(compute.iterate(lambda: iter([1, 2])))) == [1, 2]
 
 
 def test_a_failing_event_callback_stops_the_job_and_frees_the_thread():
-    compute = ComputeThread()
+    compute = JobQueue()
     steps = []
 
     def work(on_event=None):
@@ -103,11 +104,11 @@ def test_a_failing_event_callback_stops_the_job_and_frees_the_thread():
 
 
 def test_spawn_returns_at_once_and_logs_a_failure(caplog):
-    compute = ComputeThread()
+    compute = JobQueue()
     done = threading.Event()
     compute.spawn(lambda: (time.sleep(0.2), done.set()))
     assert not done.is_set()  # it returned before the job ran to the end
-    with caplog.at_level("ERROR", logger="gpt_sovits.compute"):
+    with caplog.at_level("ERROR", logger="gpt_sovits.inference.jobs"):
         compute.spawn(lambda: 1 / 0)
         assert compute.call(lambda: "after") == "after"
     assert done.is_set()
@@ -115,7 +116,7 @@ def test_spawn_returns_at_once_and_logs_a_failure(caplog):
 
 
 def test_running_names_the_busy_job():
-    compute = ComputeThread()
+    compute = JobQueue()
     gate, started = threading.Event(), threading.Event()
 
     def prepare_dataset():
@@ -129,3 +130,78 @@ def test_running_names_the_busy_job():
     gate.set()
     compute.call(lambda: None)
     assert compute.running is None
+
+
+def _blocked(line: JobQueue) -> threading.Event:
+    """Occupy the worker until the returned event is set."""
+    gate, started = threading.Event(), threading.Event()
+    line.spawn(lambda: (started.set(), gate.wait(10)), name="blocker")
+    assert started.wait(5)
+    return gate
+
+
+def test_an_interactive_job_overtakes_waiting_batch_jobs():
+    line = JobQueue()
+    order = []
+    gate = _blocked(line)
+    batch = [line.submit(order.append, f"line {i}", priority=BATCH) for i in range(3)]
+    click = line.submit(order.append, "click", priority=INTERACTIVE)
+    assert [j.position for j in batch] == [1, 2, 3] and click.position == 0
+    assert [j.name for j in line.lineup()] == ["append"] * 4
+    gate.set()
+    click.result()
+    for job in batch:
+        job.result()
+    assert order == ["click", "line 0", "line 1", "line 2"]
+
+
+def test_a_cancelled_waiting_job_never_runs_and_the_next_starts_at_once():
+    line = JobQueue()
+    ran = []
+    gate = _blocked(line)
+    doomed = line.submit(lambda: (ran.append("doomed"), time.sleep(2)))
+    after = line.submit(lambda: ran.append("after") or time.perf_counter())
+    assert after.position == 1
+    doomed.cancel()
+    assert doomed.position is None and after.position == 0 and line.waiting == 1  # it left the line at once
+    with pytest.raises(JobCancelled):
+        doomed.result()
+    released = time.perf_counter()
+    gate.set()
+    assert after.result() - released < 0.5  # nothing waited for the cancelled job
+    assert ran == ["after"]
+
+
+def test_a_running_job_stops_before_its_next_item():
+    line = JobQueue()
+    made = []
+
+    def pieces():
+        for i in range(50):  # 5 s if nothing stopped it
+            time.sleep(0.1)
+            made.append(i)
+            yield i
+
+    job = line.submit(pieces)
+    reader = iter(job)
+    assert next(reader) == 0
+    job.cancel()
+    time.sleep(0.3)
+    assert len(made) <= 2  # the piece under way when it was cancelled, at most
+    with pytest.raises(JobCancelled):
+        list(reader)
+    assert line.call(lambda: "free") == "free"
+
+
+def test_the_line_is_bounded_and_a_deadline_drops_a_job_that_waited_too_long():
+    line = JobQueue(depth=2)
+    gate = _blocked(line)
+    late = line.submit(lambda: "ran", deadline_s=0.05)
+    line.submit(lambda: None)
+    with pytest.raises(QueueFullError) as full:
+        line.submit(lambda: None)
+    assert full.value.retry_after_s >= 1 and "2 requests are already waiting" in str(full.value)
+    time.sleep(0.1)
+    gate.set()
+    with pytest.raises(JobCancelled, match="deadline"):
+        late.result()
