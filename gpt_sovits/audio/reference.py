@@ -18,7 +18,9 @@ from gpt_sovits.errors import AudioError
 MIN_REFERENCE_S = 3.0
 MAX_REFERENCE_S = 10.0
 EDGE_S = 0.1  # length of the start and end checked for silence
-EDGE_QUIET_DB = 25.0  # an edge is "silent" when this far below the clip's loud frames
+EDGE_QUIET_DB = 25.0  # an edge is "silent" when this far below the clip's loud frames,
+EDGE_NOISE_DB = 6.0  # ... or this close to the clip's noise floor,
+EDGE_MIN_DROP_DB = 10.0  # ... but always at least this far below the loud frames
 KEPT_PAUSE_S = 0.2  # silence kept around a trimmed phrase
 _F0_RANGE_HZ = (70.0, 400.0)
 
@@ -69,11 +71,16 @@ def voiced_ratio(audio: np.ndarray, sr: int) -> float:
 
 
 def _edges_quiet(audio: np.ndarray, sr: int) -> tuple[bool, bool]:
+    """Whether the first and last EDGE_S are silent: EDGE_QUIET_DB below the loud frames, or (in a noisy
+    clip) at most EDGE_NOISE_DB above its noise floor (the mean of its quietest 10 % of frames)."""
     hop = max(1, sr // 100)
     levels = frame_rms(audio, 3 * hop, hop)
     if levels.size == 0 or levels.max() <= 0:
         return False, False
-    limit = np.percentile(levels, 95) * 10 ** (-EDGE_QUIET_DB / 20)
+    loud = np.percentile(levels, 95)
+    floor = float(np.mean(np.sort(levels)[: max(1, levels.size // 10)]))
+    limit = min(max(loud * 10 ** (-EDGE_QUIET_DB / 20), floor * 10 ** (EDGE_NOISE_DB / 20)),
+                loud * 10 ** (-EDGE_MIN_DROP_DB / 20))  # fmt: skip
     edge = max(1, int(EDGE_S * 100))
     return bool(levels[:edge].max() < limit), bool(levels[-edge:].max() < limit)
 
@@ -115,6 +122,14 @@ def rank_references(
     """Score every clip (arrays [n], or objects with an ``audio`` array such as slicer Clips), best first."""
     scores = [score_reference(np.asarray(getattr(c, "audio", c)), sr, i, min_s, max_s) for i, c in enumerate(clips)]
     return sorted(scores, key=lambda s: (-s.score, s.index))
+
+
+def pick_reference(
+    clips: Sequence[np.ndarray | object], sr: int, min_s: float = MIN_REFERENCE_S, max_s: float = MAX_REFERENCE_S
+) -> ReferenceScore | None:
+    """The best clip that starts and ends in silence (never one that may cut a word), or None."""
+    whole = [s for s in rank_references(clips, sr, min_s, max_s) if s.starts_quiet and s.ends_quiet]
+    return whole[0] if whole else None
 
 
 def _pause_runs(audio: np.ndarray, sr: int) -> tuple[np.ndarray, list[tuple[int, int]]]:

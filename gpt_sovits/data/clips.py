@@ -19,6 +19,7 @@ from gpt_sovits.errors import StudioError
 CLIP_NAME_RE = re.compile(r"^(?P<stem>.+)_(?P<start>\d{10})_(?P<end>\d{10})\.wav$")
 STEM_LIMIT = 40  # characters of a recording's name kept in its file and clip names
 TRAINING_LANGUAGES = ("zh", "en")
+REFERENCE_RATE_HZ = 32000
 # Speaking rates outside these bounds usually mean the text does not belong to the clip.
 MAX_CHARS_PER_S = {"zh": 9.0, "en": 25.0}
 MIN_CHARS_PER_S = {"zh": 0.8, "en": 2.0}
@@ -110,6 +111,26 @@ def delete_recordings(voice: Voice, names: list[str]) -> tuple[list[str], list[s
         path.unlink()
     voice.log("delete-recordings", recordings=[p.name for p in paths], clips=len(clips))
     return [p.name for p in paths], clips
+
+
+def auto_reference(voice: Voice) -> tuple[ClipInfo, str]:
+    """(clip, why) of the best reference among the voice's clips (transcribed ones preferred) that starts and
+    ends in silence; StudioError when there is none."""
+    from gpt_sovits.audio.io import load_audio
+    from gpt_sovits.audio.reference import pick_reference
+
+    clips = list_clips(voice)
+    if not clips:
+        raise StudioError(f"Voice {voice.name!r} has no clips yet: add and slice a recording, or upload a "
+                          "reference clip on this tab.")  # fmt: skip
+    for group in ([c for c in clips if c.text], [c for c in clips if not c.text]):
+        best = pick_reference([load_audio(c.path, REFERENCE_RATE_HZ)[0] for c in group], REFERENCE_RATE_HZ)
+        if best is not None:
+            clip = group[best.index]
+            why = "; ".join(best.reasons) or "clean, 3-10 s"
+            return clip, f"auto-picked {clip.name} (score {best.score:.2f}: {why})"
+    raise StudioError(f"No clip of voice {voice.name!r} starts and ends in silence, so none was picked (it could "
+                      "cut a word); choose the reference clip yourself.")  # fmt: skip
 
 
 # ----- transcript checks --------------------------------------------------------------------------------

@@ -32,12 +32,14 @@ class VoiceReference:
     audio: str
     text: str = ""
     language: str = "auto"
+    chosen_by: str = "user"  # "user": picked in the studio; "auto": the automatic pick, last used
 
     @classmethod
     def from_meta(cls, raw) -> VoiceReference | None:
         if not isinstance(raw, dict) or not raw.get("audio"):
             return None
-        return cls(str(raw["audio"]), str(raw.get("text") or ""), str(raw.get("language") or "auto"))
+        chosen_by = "auto" if raw.get("chosen_by") == "auto" else "user"
+        return cls(str(raw["audio"]), str(raw.get("text") or ""), str(raw.get("language") or "auto"), chosen_by)
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,10 @@ class Voice:
     def reference(self) -> VoiceReference | None:
         return VoiceReference.from_meta(self.read_meta().get("reference"))
 
-    def set_reference(self, audio: Path | str | None, text: str = "", language: str = "auto") -> None:
-        """Store the chosen reference (a file inside this voice's folder), or forget it when ``audio`` is None."""
+    def set_reference(self, audio: Path | str | None, text: str = "", language: str = "auto",
+                      chosen_by: str = "user") -> None:
+        """Store the reference (a file inside this voice's folder; ``chosen_by`` "user" or "auto"), or forget
+        it when ``audio`` is None."""
         if audio is None:
             self.update_meta(reference=None)
             return
@@ -117,7 +121,7 @@ class Voice:
         if self.root.resolve() not in path.parents:
             raise StudioError(f"The reference {Path(audio).name} is not a file of voice {self.name!r}.")
         relative = path.relative_to(self.root.resolve()).as_posix()
-        self.update_meta(reference=asdict(VoiceReference(relative, text.strip(), language or "auto")))
+        self.update_meta(reference=asdict(VoiceReference(relative, text.strip(), language or "auto", chosen_by)))
 
     @property
     def models(self) -> VoiceModels:

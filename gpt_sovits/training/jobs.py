@@ -88,6 +88,29 @@ class TrainingJob:
             return ""
 
 
+@dataclass(frozen=True)
+class StoppedRun:
+    """A run that stopped before it finished (cancelled or crashed) and can be continued from a checkpoint."""
+
+    kind: str
+    epoch: int  # epochs fully done in the checkpoint
+    step: int  # global step of the checkpoint
+    checkpoint: Path
+
+
+def stopped_run(workspace: Path, voice: str, kind: str) -> StoppedRun | None:
+    """The newest checkpoint of an unfinished ``kind`` run of ``voice`` (None: nothing to continue)."""
+    from gpt_sovits.training.checkpoints import STATE_RE, list_states
+
+    folders = voice_folders(Path(workspace), voice, kind, check_consent=False)
+    states = list_states(folders.state)
+    events = read_progress(folders.progress)
+    if not states or (events and events[-1].get("event") == "done"):
+        return None
+    match = STATE_RE.match(states[-1].name)
+    return StoppedRun(kind, int(match.group(1)), int(match.group(2)), states[-1])
+
+
 def start_training_job(kind: str, voice: str, workspace: Path, pretrained_dir: Path,
                        options: TrainingOptions = TrainingOptions()) -> TrainingJob:
     """Start a training subprocess for ``voice`` and return at once (consent is checked first)."""

@@ -28,8 +28,17 @@ def _as_ui_error(e: Exception) -> gr.Error:
     return gr.Error(UNEXPECTED.format(kind=type(e).__name__, message=str(e)[:300]), title="Unexpected problem")
 
 
+def report_failure(e: Exception) -> dict:
+    """Show ``e`` as ONE message that stays until closed, and leave every output as it was (gr.skip()): a
+    failed action never replaces the last good result with an error badge."""
+    error = _as_ui_error(e)
+    gr.Warning(str(error.message), duration=None, title=error.title or "Cannot do that")
+    return gr.skip()
+
+
 def guarded(fn: Callable) -> Callable:
-    """Wrap a handler so that every failure reaches the page as a readable message, never a stack trace.
+    """Wrap a handler so that every failure reaches the page as one readable message, never a stack trace,
+    and the outputs keep their last good values (see :func:`report_failure`).
 
     Gradio reads the handler's signature (for gr.Progress) through ``functools.wraps``; generator
     handlers stay generators.
@@ -41,7 +50,7 @@ def guarded(fn: Callable) -> Callable:
             try:
                 yield from fn(*args, **kwargs)
             except Exception as e:  # noqa: BLE001 - the UI boundary: everything becomes a message
-                raise _as_ui_error(e) from e
+                yield report_failure(e)
 
         return gen_wrapper
 
@@ -50,7 +59,7 @@ def guarded(fn: Callable) -> Callable:
         try:
             return fn(*args, **kwargs)
         except Exception as e:  # noqa: BLE001 - the UI boundary: everything becomes a message
-            raise _as_ui_error(e) from e
+            return report_failure(e)
 
     return wrapper
 

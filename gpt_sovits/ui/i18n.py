@@ -83,6 +83,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "train_sovits": ("2. Train SoVITS", "2. 训练 SoVITS"),
     "train_gpt": ("3. Train GPT", "3. 训练 GPT"),
     "cancel": ("Cancel training", "取消训练"),
+    "resume_choice": ("When a run was stopped before it finished", "上次训练未完成时"),
+    "resume_continue": ("Continue from its last checkpoint", "从最后的检查点继续"),
+    "resume_over": ("Start over from the pretrained model", "从预训练模型重新开始"),
     "loss": ("Loss", "损失"),
     "produced_models": ("Models trained for this voice", "该声音训练出的模型"),
     # synthesize

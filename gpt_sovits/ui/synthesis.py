@@ -125,20 +125,39 @@ class SynthesisService:
         raise StudioError(f"The clip {clip} is not part of voice {voice_name!r}; refresh the list.")
 
     def pick_reference(self, voice_name: str) -> tuple[str, str]:
-        """(clip name, why) of the best 3-10 s clip, preferring clips that have a transcript."""
-        from gpt_sovits.audio.io import load_audio
-        from gpt_sovits.audio.reference import rank_references
+        """(clip name, why) of the best 3-10 s clip that starts and ends in silence, transcribed ones first."""
+        from gpt_sovits.data.clips import auto_reference
 
-        clips = self.services.clips(voice_name)
-        if not clips:
-            raise StudioError(f"Voice {voice_name!r} has no clips yet: add and slice a recording, or upload a "
-                              "reference clip on this tab.")  # fmt: skip
-        with_text = [c for c in clips if c.text] or clips
-        audio = [load_audio(c.path, 32000)[0] for c in with_text]
-        best = rank_references(audio, 32000)[0]
-        clip = with_text[best.index]
-        why = "; ".join(best.reasons) or "clean, 3-10 s"
-        return clip.name, f"auto-picked {clip.name} (score {best.score:.2f}: {why})"
+        clip, why = auto_reference(self.services.voice(voice_name))
+        return clip.name, why
+
+    def saved_reference(self, voice_name: str | None) -> tuple[str, str, str]:
+        """(choice, text, language) of the reference stored with the voice: the clip the user chose with its
+        text, or the automatic pick when none was chosen (or the chosen clip is gone)."""
+        from gpt_sovits.data.clips import list_clips
+
+        ref = self.services.voice(voice_name).reference if voice_name else None
+        if ref is None or ref.chosen_by != "user" or not ref.audio.startswith("clips/"):
+            return AUTO_REFERENCE, "", "auto"
+        name = ref.audio.removeprefix("clips/")
+        if name not in {c.name for c in list_clips(self.services.voice(voice_name))}:
+            return AUTO_REFERENCE, "", "auto"
+        return name, ref.text, ref.language
+
+    def choose_reference(self, voice_name: str | None, choice: str | None, text: str | None = None,
+                         language: str | None = None) -> tuple[str, str]:
+        """Store the user's reference choice with the voice; returns its (text, language) — the clip's
+        transcript unless ``text`` is given. Choosing the automatic pick forgets the stored clip."""
+        if not voice_name:
+            return "", "auto"
+        voice = self.services.voice(voice_name)
+        if not choice or choice == AUTO_REFERENCE:
+            voice.set_reference(None)
+            return "", "auto"
+        if text is None:
+            text, language = self.clip_reference(voice_name, choice)
+        voice.set_reference(self.services.clip_path(voice_name, choice), text, language or "auto")
+        return text, language or "auto"
 
     # ----- synthesis ---------------------------------------------------------------------------
     def check_ready(self, voice_name: str | None, gpt_path, sovits_path) -> None:
@@ -170,16 +189,26 @@ class SynthesisService:
 
     def resolve_reference(self, voice_name: str, choice: str, upload: str | None, ref_text: str,
                           ref_language: str) -> tuple[Path, str, str, str]:
-        """(audio path, text, language, description) of the reference the request will use."""
+        """(audio path, text, language, description) of the reference the request will use. The automatic
+        pick always comes with its own clip's transcript, so a clip and a text never get mixed up."""
         voice = self.services.voice(voice_name)
         if upload:
             return Path(upload), ref_text, ref_language, f"uploaded clip {Path(upload).name}"
-        why = ""
         if not choice or choice == AUTO_REFERENCE:
             choice, why = self.pick_reference(voice_name)
-            if not ref_text.strip():
-                ref_text, ref_language = self.clip_reference(voice_name, choice)
-        return self.services.clip_path(voice.name, choice), ref_text, ref_language, why or f"clip {choice}"
+            ref_text, ref_language = self.clip_reference(voice_name, choice)
+            return self.services.clip_path(voice.name, choice), ref_text, ref_language, why
+        return self.services.clip_path(voice.name, choice), ref_text, ref_language, f"clip {choice}"
+
+    def saved_models(self, voice_name: str | None, gpts: list, sovitss: list) -> tuple[str | None, str | None]:
+        """The models last used with the voice when they are still offered, else the first choices."""
+        saved = self.services.voice(voice_name).models if voice_name else None
+        picks = []
+        for stored, choices in ((saved.gpt if saved else "", gpts), (saved.sovits if saved else "", sovitss)):
+            path = str(self.services.voice(voice_name).root / stored) if stored and not Path(stored).is_absolute() else stored
+            values = [v for _, v in choices]
+            picks.append(path if path in values else (values[0] if values else None))
+        return picks[0], picks[1]
 
     def run(self, voice_name: str, gpt_path, sovits_path, request,
             on_event=None) -> Iterator[tuple[int, Piece] | SynthesisOutput]:
@@ -250,7 +279,8 @@ class SynthesisService:
         as references."""
         voice.set_models(gpt_path, sovits_path)
         if voice.root.resolve() in Path(request.ref_audio).resolve().parents:
-            voice.set_reference(Path(request.ref_audio).resolve(), request.ref_text, request.ref_language)
+            chosen_by = "user" if voice.reference and voice.reference.chosen_by == "user" else "auto"
+            voice.set_reference(Path(request.ref_audio).resolve(), request.ref_text, request.ref_language, chosen_by)
 
     def regenerate(self, output: SynthesisOutput, index: int) -> SynthesisOutput:
         """Redo piece ``index`` with a fresh seed and splice it in; saves a new WAV."""

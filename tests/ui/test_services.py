@@ -33,7 +33,10 @@ def recording(tmp_path_factory) -> Path:
     return path
 
 
-def test_guarded_turns_every_failure_into_a_readable_message():
+def test_guarded_turns_every_failure_into_one_message_and_keeps_the_outputs(monkeypatch):
+    shown = []
+    monkeypatch.setattr(gr, "Warning", lambda message, duration=10, title="": shown.append((title, message)))
+
     @guarded
     def expected():
         raise StudioError("Choose a voice first.")
@@ -47,15 +50,11 @@ def test_guarded_turns_every_failure_into_a_readable_message():
         yield 1
         raise StudioError("half way")
 
-    with pytest.raises(gr.Error, match="Choose a voice first"):
-        expected()
-    with pytest.raises(gr.Error) as info:
-        unexpected()
-    assert str(info.value.message).startswith(UNEXPECTED.split("(")[0]) and "KeyError" in info.value.message
-    gen = generator()
-    assert next(gen) == 1
-    with pytest.raises(gr.Error, match="half way"):
-        next(gen)
+    assert expected() == gr.skip() and shown.pop() == ("Cannot do that", "Choose a voice first.")
+    assert unexpected() == gr.skip()
+    title, message = shown.pop()
+    assert title == "Unexpected problem" and message.startswith(UNEXPECTED.split("(")[0]) and "KeyError" in message
+    assert list(generator()) == [1, gr.skip()] and shown == [("Cannot do that", "half way")]
 
 
 def test_translator_relabels_every_registered_widget():
@@ -263,7 +262,14 @@ def test_synthesis_remembers_reference_and_models_for_the_api(services, recordin
         del gpt.logits
     assert threads and set(threads) == {"engine"}
     meta = services.voice("Anna").read_meta()
-    assert meta["reference"] == {"audio": f"clips/{clip.name}", "text": "参考。", "language": "zh"}
+    assert meta["reference"] == {"audio": f"clips/{clip.name}", "text": "参考。", "language": "zh", "chosen_by": "auto"}
+    assert services.synthesis.saved_reference("Anna") == ("auto", "", "auto")  # used, never chosen: still auto
+    services.synthesis.choose_reference("Anna", clip.name, "我选的。", "zh")
+    assert services.synthesis.saved_reference("Anna") == (clip.name, "我选的。", "zh")
+    list(services.synthesis.run("Anna", str(tiny_v2 / TINY_GPT), str(tiny_v2 / TINY_SOVITS), request))
+    assert services.synthesis.saved_reference("Anna") == (clip.name, "参考。", "zh")  # the text it was spoken with
+    gpts, sovitss = services.synthesis.model_choices("Anna")
+    assert services.synthesis.saved_models("Anna", gpts, sovitss) == (str(tiny_v2 / TINY_GPT), str(tiny_v2 / TINY_SOVITS))
     assert meta["models"]["sovits"] == str((tiny_v2 / TINY_SOVITS).resolve())
 
 
@@ -337,3 +343,34 @@ def test_synthesis_checks_each_sentence_and_rerolls_failing_ones(services, recor
     assert len([n for n in out.notices if "flagged" in n]) == len(flagged)
     redone = services.synthesis.regenerate(out, 0)
     assert redone.pieces[0].report is not None and redone.pieces[0].takes == 1
+
+
+def test_a_stopped_run_is_offered_for_continuing_and_progress_uses_the_users_numbers(services):
+    import json
+
+    from gpt_sovits.training.checkpoints import state_name
+    from gpt_sovits.ui.tabs.finetune import RunPlan
+
+    services.create_voice("Anna")
+    assert services.stopped_run("Anna", "sovits") is None
+    state = services.voice("Anna").path("models", "sovits", "training")
+    state.mkdir(parents=True)
+    for epoch, step in ((1, 7), (2, 14)):
+        (state / state_name(epoch, step)).write_bytes(b"")
+    progress = state / "progress.jsonl"
+    progress.write_text(json.dumps({"event": "cancelled", "step": 14}) + "\n")
+    run = services.stopped_run("Anna", "sovits")
+    assert (run.epoch, run.step, run.checkpoint.name) == (2, 14, state_name(2, 14))
+    assert services.stopped_run("Anna", "gpt") is None
+    progress.write_text(json.dumps({"event": "done", "step": 20}) + "\n")  # a finished run is not continued
+    assert services.stopped_run("Anna", "sovits") is None
+
+    plan = RunPlan("SoVITS", epochs=8, max_steps=0, resumed_at=14)
+    assert "from its checkpoint at step 14" in plan.opening()
+    assert "start-up" in plan.describe({"event": "tick"}, 42.0)[1] and "42 s" in plan.describe({"event": "tick"}, 42)[1]
+    plan.first_step_s = 50.0
+    frac, text = plan.describe({"event": "step", "epoch": 3, "step": 15, "total_steps": 40, "eta_s": 5}, 60)
+    assert frac == 15 / 40 and "epoch 3 of 8, step 15 of 40" in text and "start-up took 50 s" in text
+    limited = RunPlan("GPT", epochs=15, max_steps=5, resumed_at=0)
+    frac, text = limited.describe({"event": "step", "epoch": 1, "step": 2, "total_steps": 300}, 3)
+    assert frac == 2 / 5 and "epoch 1 of 15, step 2 of 5" in text

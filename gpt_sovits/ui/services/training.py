@@ -32,8 +32,16 @@ class TrainingServices:
                                  time.strftime("%Y-%m-%d %H:%M", time.localtime(stat.st_mtime))])
         return rows
 
-    def start_training(self, name: str, kind: str, epochs: int, batch_size: int, max_steps: int = 0):
-        """Start a SoVITS or GPT fine-tune of ``name`` as a subprocess; one run per voice at a time."""
+    def stopped_run(self, name: str | None, kind: str):
+        """The checkpoint an unfinished ``kind`` run of ``name`` left (training.jobs.StoppedRun), or None."""
+        from gpt_sovits.training.jobs import stopped_run
+
+        return stopped_run(self.settings.workspace_dir, self.voice(name).name, kind) if name else None
+
+    def start_training(self, name: str, kind: str, epochs: int, batch_size: int, max_steps: int = 0,
+                       resume: bool = False):
+        """Start a SoVITS or GPT fine-tune of ``name`` as a subprocess (``resume``: from the checkpoint of a
+        stopped run); one run per voice at a time."""
         from gpt_sovits.training import TrainingOptions
         from gpt_sovits.training.jobs import start_training_job
 
@@ -42,14 +50,16 @@ class TrainingServices:
         running = self._jobs.get(voice.name)
         if running is not None and running.poll() is None:
             raise StudioError(f"{running.kind} training of {voice.name!r} is still running; wait or cancel it.")
-        options = TrainingOptions(epochs=epochs or None, batch_size=batch_size or None, max_steps=max_steps or None)
+        options = TrainingOptions(epochs=epochs or None, batch_size=batch_size or None, max_steps=max_steps or None,
+                                  resume=resume)
         job = start_training_job(kind, voice.name, self.settings.workspace_dir, self.settings.pretrained_dir, options)
         self._jobs[voice.name] = job
         return job
 
     @staticmethod
-    def follow_training(job, poll_s: float = 1.0):
-        """Yield the job's progress events as they are written, until the subprocess ends."""
+    def follow_training(job, poll_s: float = 1.0, ticks: bool = False):
+        """Yield the job's progress events as they are written, until the subprocess ends (``ticks``: also a
+        ``{"event": "tick"}`` at every poll without news, for a clock on the page)."""
         import time
 
         seen = 0
@@ -57,6 +67,8 @@ class TrainingServices:
             finished = job.poll() is not None
             events = job.events()
             yield from events[seen:]
+            if ticks and len(events) == seen:
+                yield {"event": "tick"}
             seen = len(events)
             if finished:
                 return
@@ -71,7 +83,8 @@ class TrainingServices:
             files = ", ".join(Path(f).name for f in last.get("files", []))
             return f"✅ {kind} training finished: {files}. Choose the new model on the Synthesize tab."
         if last is not None and last.get("event") == "cancelled":
-            return f"⏹ {kind} training cancelled at step {last.get('step')}; its checkpoint is kept."
+            return (f"⏹ {kind} training cancelled at step {last.get('step')}; its checkpoint is kept: press Train "
+                    f"{kind} again to continue from there.")
         if last is not None and last.get("event") == "error":
             raise StudioError(f"{kind} training stopped: {last.get('message')}")
         tail = " / ".join(job.log_text().strip().splitlines()[-3:])

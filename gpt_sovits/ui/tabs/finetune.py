@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import gradio as gr
 
@@ -14,6 +15,42 @@ from gpt_sovits.ui.services import StudioServices
 
 MODEL_HEADERS = ["Kind", "File", "MB", "Made"]
 POLL_S = 1.0
+KIND_LABELS = {"sovits": "SoVITS", "gpt": "GPT"}
+
+
+@dataclass
+class RunPlan:
+    """What the user asked a training run to do, for progress lines in their own terms."""
+
+    label: str
+    epochs: int
+    max_steps: int  # 0: whole epochs
+    resumed_at: int  # the checkpoint's step when continuing, else 0
+    first_step_s: float | None = None
+
+    def opening(self) -> str:
+        limit = f", stopping after step {self.max_steps}" if self.max_steps else ""
+        if self.resumed_at:
+            return (f"Continuing {self.label} training from its checkpoint at step {self.resumed_at} "
+                    f"({self.epochs} epochs{limit}).")  # fmt: skip
+        return f"Starting {self.label} training from the pretrained model ({self.epochs} epochs{limit})."
+
+    def describe(self, event: dict, elapsed_s: float) -> tuple[float | None, str | None]:
+        """(progress fraction, status line) for one progress event; (None, None) when it changes nothing."""
+        kind = event.get("event")
+        if kind == "resume":
+            return None, f"Continuing {self.label} training from step {event.get('step')} (checkpoint loaded)."
+        if kind in ("tick", "start") and self.first_step_s is None:
+            return None, (f"{self.label} start-up: loading the models and the training data "
+                          f"({elapsed_s:.0f} s so far); the first step follows.")  # fmt: skip
+        if kind != "step":
+            return None, None
+        step, total = int(event.get("step", 0)), int(event.get("total_steps") or 0)
+        if self.max_steps:
+            total = min(total, self.max_steps) if total else self.max_steps
+        where = f"epoch {event.get('epoch')} of {self.epochs}, step {step} of {total}"
+        start_up = f"; start-up took {self.first_step_s:.0f} s" if self.first_step_s else ""
+        return (step / total if total else None), f"Training {self.label}: {where} — {_eta(event.get('eta_s'))}{start_up}"
 
 
 def _eta(seconds: float | None) -> str:
@@ -39,6 +76,10 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
         batch = tr.reg(gr.Number(0, precision=0, minimum=0, maximum=64, label=tr.t("batch_size")), "batch_size")
         max_steps = tr.reg(gr.Number(0, precision=0, minimum=0, label=tr.t("max_steps"), elem_id="max-steps"),
                            "max_steps")
+    resume_modes = [("resume_continue", "continue"), ("resume_over", "over")]
+    resume = tr.reg(gr.Radio(tr.choices(resume_modes), value="continue", label=tr.t("resume_choice"),
+                             elem_id="resume-choice"), "resume_choice", choices=resume_modes)
+    stopped = gr.Markdown(elem_id="finetune-stopped")
     with gr.Row():
         train_sovits = tr.reg(gr.Button(tr.t("train_sovits"), elem_id="train-sovits"), "train_sovits", "value")
         train_gpt = tr.reg(gr.Button(tr.t("train_gpt"), elem_id="train-gpt"), "train_gpt", "value")
@@ -53,7 +94,11 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
         problems = services.training_problems(name)
         note = markdown_list(f"{len(problems)} clip(s) will be left out of training (fix them on the Transcripts "
                              "tab):", [f"{clip}: {why}" for clip, why in problems.items()])  # fmt: skip
-        return services.trained_models(name), note
+        runs = [services.stopped_run(name, kind) for kind in KIND_LABELS]
+        lines = [f"⏸ {KIND_LABELS[r.kind]} training stopped at step {r.step} ({r.epoch} epoch(s) done): "
+                 f"*Train {KIND_LABELS[r.kind]}* continues from there, unless you choose to start over."
+                 for r in runs if r is not None]  # fmt: skip
+        return services.trained_models(name), note, "\n\n".join(lines)
 
     @guarded
     def do_prepare(name, ver, progress=gr.Progress()):  # noqa: B008
@@ -72,29 +117,30 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
 
     def make_train(kind: str):
         @guarded
-        def do_train(name, s_epochs, g_epochs, batch_size, steps, progress=gr.Progress()):  # noqa: B008
-            epochs = int(s_epochs if kind == "sovits" else g_epochs)
-            job = services.start_training(name, kind, epochs, int(batch_size or 0), int(steps or 0))
+        def do_train(name, s_epochs, g_epochs, batch_size, steps, mode, progress=gr.Progress()):  # noqa: B008
+            epochs, label = int(s_epochs if kind == "sovits" else g_epochs), KIND_LABELS[kind]
+            run = services.stopped_run(name, kind) if mode == "continue" else None
+            job = services.start_training(name, kind, epochs, int(batch_size or 0), int(steps or 0), run is not None)
+            plan = RunPlan(label, epochs, int(steps or 0), run.step if run else 0)
             curves: dict[str, list[tuple[float, float]]] = {}
-            kind_label = "SoVITS" if kind == "sovits" else "GPT"
-            shown = 0.0
-            progress(0, desc=f"Starting {kind_label} training")
-            yield f"Starting {kind_label} training…", gr.update(), gr.update()
-            for event in services.follow_training(job, poll_s=POLL_S):
+            started, shown = time.monotonic(), 0.0
+            yield plan.opening(), gr.update(), gr.update(), ""
+            for event in services.follow_training(job, poll_s=POLL_S, ticks=True):
                 if event.get("event") == "warning":
                     gr.Warning(str(event.get("message")))
                 if event.get("event") == "step":
                     for key, value in (event.get("losses") or {}).items():
                         curves.setdefault(key, []).append((event.get("step", 0), value))
-                    total = event.get("total_steps")
-                    frac = event["step"] / total if total else None
-                    progress(frac, desc=f"{kind_label} epoch {event.get('epoch')}, step {event.get('step')}: "
-                                        f"{_eta(event.get('eta_s'))}")  # fmt: skip
-                    if time.monotonic() - shown >= POLL_S:  # redraw at most once per poll, not per step
-                        shown = time.monotonic()
-                        yield f"Training {kind_label}… {_eta(event.get('eta_s'))}", loss_figure(curves), gr.update()
+                    plan.first_step_s = plan.first_step_s or time.monotonic() - started
+                frac, text = plan.describe(event, time.monotonic() - started)
+                if text is None:
+                    continue
+                progress(frac, desc=text)
+                if time.monotonic() - shown >= POLL_S:  # redraw at most once per poll, not per step
+                    shown = time.monotonic()
+                    yield text, loss_figure(curves) if curves else gr.update(), gr.update(), gr.update()
             outcome = services.training_outcome(job)
-            yield outcome, loss_figure(curves), refresh(name)[0]
+            yield outcome, loss_figure(curves), refresh(name)[0], refresh(name)[2]
 
         return do_train
 
@@ -104,8 +150,8 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
         return "Cancel requested: training stops after the current step and keeps its last checkpoint."
 
     prepare.click(do_prepare, [voice, version], status)
-    inputs = [voice, sovits_epochs, gpt_epochs, batch, max_steps]
-    train_sovits.click(make_train("sovits"), inputs, [status, losses, models])
-    train_gpt.click(make_train("gpt"), inputs, [status, losses, models])
+    inputs = [voice, sovits_epochs, gpt_epochs, batch, max_steps, resume]
+    train_sovits.click(make_train("sovits"), inputs, [status, losses, models, stopped])
+    train_gpt.click(make_train("gpt"), inputs, [status, losses, models, stopped])
     cancel.click(do_cancel, voice, status, concurrency_limit=None)
-    return guarded(refresh), [models, left_out]
+    return guarded(refresh), [models, left_out, stopped]

@@ -78,9 +78,10 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     def refresh(name: str | None):
         gpts, sovitss = synth.model_choices(name)
         refs = synth.reference_choices(name)
-        return (gr.update(choices=gpts, value=gpts[0][1] if gpts else None),
-                gr.update(choices=sovitss, value=sovitss[0][1] if sovitss else None),
-                gr.update(choices=refs, value=AUTO_REFERENCE))
+        gpt_value, sovits_value = synth.saved_models(name, gpts, sovitss)
+        choice, ref_words, ref_lang = synth.saved_reference(name)
+        return (gr.update(choices=gpts, value=gpt_value), gr.update(choices=sovitss, value=sovits_value),
+                gr.update(choices=refs, value=choice), ref_words, ref_lang)
 
     def request_from(values: dict) -> SynthesisRequest:
         return SynthesisRequest(
@@ -146,9 +147,12 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
 
     @guarded
     def do_reference(name, choice):
-        if not choice or choice == AUTO_REFERENCE:
-            return "", "auto"
-        return synth.clip_reference(name, choice)
+        return synth.choose_reference(name, choice)
+
+    @guarded
+    def do_reference_text(name, choice, words, lang):
+        if choice and choice != AUTO_REFERENCE:
+            synth.choose_reference(name, choice, words or "", lang)
 
     outs = [status, output, download, pieces, piece, last]
     run.click(do_synthesize, [voice, gpt, sovits, reference, ref_upload, ref_text, ref_language, *widgets],
@@ -157,9 +161,12 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     piece.change(do_piece, [last, piece], piece_player)
     show.click(do_phonemes, [text, language], phonemes)
     reference.input(do_reference, [voice, reference], [ref_text, ref_language])
+    ref_text.blur(do_reference_text, [voice, reference, ref_text, ref_language], None)
+    ref_language.input(do_reference_text, [voice, reference, ref_text, ref_language], None)
+
     def preload(name, gpt_path, sovits_path):
         synth.preload(name, gpt_path, sovits_path)
 
     gpt.input(preload, [voice, gpt, sovits], None)
     sovits.input(preload, [voice, gpt, sovits], None)
-    return guarded(refresh), [gpt, sovits, reference], guarded(preload), [voice, gpt, sovits]
+    return guarded(refresh), [gpt, sovits, reference, ref_text, ref_language], guarded(preload), [voice, gpt, sovits]
