@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -97,8 +97,7 @@ class PieceChecker:
 
     def check(self, index: int, take: Take, neighbours: tuple[float, ...] = ()) -> TakeReport:
         """The report of one take of piece ``index``."""
-        ctx = self.context(neighbours)
-        ctx = TakeContext(ctx.rate, ctx.speed, None, take.cut, ctx.neighbour_loudness_db, ctx.appended_silence_s)
+        ctx = replace(self.context(neighbours), cut=take.cut)
         return check_take(take.audio, take.sample_rate, self.phones(index), take.tokens, ctx, self.settings,
                           extra=self._extra_checks(index), seed=take.seed)
 

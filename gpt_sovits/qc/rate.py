@@ -49,19 +49,21 @@ def count_phones(text: str, language: str = "auto", version: str = "v2") -> int 
         return None
 
 
-def learn_rate(samples: Iterable[tuple[np.ndarray, int, int]], settings: QcSettings, source: str) -> SpeakingRate:
+def learn_rate(samples: Iterable[tuple[np.ndarray, int, int]], settings: QcSettings, source: str,
+               min_samples: int = 1) -> SpeakingRate:
     """The window from (audio [N], sample rate, phone count) samples of the voice speaking.
 
     One sample: its rate divided and multiplied by ``settings.rate_tolerance``. Several: that window
     around their median, widened to reach SPREAD_MARGIN beyond their 10th and 90th percentiles.
-    Samples with under MIN_ARTICULATION_S of speech are skipped; none left gives the default.
+    Samples with under MIN_ARTICULATION_S of speech are skipped; fewer than ``min_samples`` left gives
+    the default.
     """
     rates = []
     for audio, sample_rate, phones in samples:
         articulation = analyse(audio, sample_rate).articulation_s
         if phones and articulation >= MIN_ARTICULATION_S:
             rates.append(phones / articulation)
-    if not rates:
+    if not rates or len(rates) < min_samples:
         return default_rate(settings)
     middle, tolerance = float(np.median(rates)), settings.rate_tolerance
     low, high = middle / tolerance, middle * tolerance
@@ -86,8 +88,10 @@ def rate_from_clip(path: Path, text: str, language: str, settings: QcSettings, v
     return learn_rate([(audio, sample_rate, phones)], settings, "reference")
 
 
-def rate_from_voice(voice, settings: QcSettings, version: str = "v2", max_clips: int = MAX_VOICE_CLIPS) -> SpeakingRate:
-    """The window from a voice's transcribed training clips (up to ``max_clips``, evenly spread)."""
+def rate_from_voice(voice, settings: QcSettings, version: str = "v2", max_clips: int = MAX_VOICE_CLIPS,
+                    min_clips: int = 3) -> SpeakingRate:
+    """The window from a voice's transcribed training clips (up to ``max_clips``, evenly spread); the default
+    window when fewer than ``min_clips`` are usable."""
     from gpt_sovits.audio.io import load_audio
     from gpt_sovits.data.manifest import resolve_audio_path
     from gpt_sovits.data.transcripts import TRANSCRIPTS_FILE, read_transcripts
@@ -106,4 +110,4 @@ def rate_from_voice(voice, settings: QcSettings, version: str = "v2", max_clips:
                 continue
             yield audio, sample_rate, phones or 0
 
-    return learn_rate(samples(), settings, "voice clips")
+    return learn_rate(samples(), settings, "voice clips", min_clips)

@@ -79,6 +79,7 @@ class SynthesisService:
     def __init__(self, services):
         self.services = services
         self._qc_models = None  # gpt_sovits.qc OptionalModels (ASR, speaker encoder), loaded when asked for
+        self._rate, self._rate_key = None, None  # the voice's speaking-rate window and what it was learnt from
 
     @property
     def host(self):
@@ -232,7 +233,7 @@ class SynthesisService:
         if not pieces:
             raise StudioError("Nothing to say: the text holds no speakable words.")
         if self.services.settings.qc.enabled:
-            pieces, flagged = self.host.call(self._checked, models, cache_dir, request, pieces)
+            pieces, flagged = self.host.call(self._checked, models, cache_dir, request, pieces, voice)
             notices += flagged
         output = SynthesisOutput(voice.name, Path(gpt_path), Path(sovits_path), request, pieces, 32000,
                                  Path(), first or 0.0, time.perf_counter() - job.started, notices)
@@ -242,20 +243,34 @@ class SynthesisService:
         self._remember_choices(voice, request, gpt_path, sovits_path)
         yield output
 
-    def _checker(self, synth, request):
+    def _checker(self, synth, request, voice):
         from gpt_sovits.qc.pieces import OptionalModels, PieceChecker
 
         settings = self.services.settings
         if self._qc_models is None or self._qc_models.pretrained_dir != settings.pretrained_dir:
             self._qc_models = OptionalModels(settings.pretrained_dir, str(synth.device))
-        return PieceChecker(synth, request, settings.qc, self._qc_models)
+        return PieceChecker(synth, request, settings.qc, self._qc_models, self._voice_rate(voice, synth))
 
-    def _checked(self, models, cache_dir, request, pieces: list[Piece]) -> tuple[list[Piece], list[str]]:
+    def _voice_rate(self, voice, synth):
+        """The speaking-rate window learnt from the voice's transcribed clips (cached until the transcripts
+        change), or None to learn it from the request's reference."""
+        from gpt_sovits.data.transcripts import TRANSCRIPTS_FILE
+        from gpt_sovits.qc.rate import rate_from_voice
+
+        path = voice.path(TRANSCRIPTS_FILE)
+        qc = self.services.settings.qc
+        key = (voice.root, path.stat().st_mtime_ns if path.is_file() else None, qc, synth.symbol_version)
+        if self._rate_key != key:
+            self._rate = rate_from_voice(voice, qc, synth.symbol_version) if path.is_file() else None
+            self._rate_key = key
+        return self._rate if self._rate is not None and self._rate.source != "default" else None
+
+    def _checked(self, models, cache_dir, request, pieces: list[Piece], voice) -> tuple[list[Piece], list[str]]:
         """Check every piece, re-roll failing ones (the Settings tab's policy); (kept pieces, notices).
         An engine job: it runs on the engine's worker."""
         from gpt_sovits.qc.reroll import Take
 
-        checker = self._checker(self.host.engine_for(models, cache_dir), request)
+        checker = self._checker(self.host.engine_for(models, cache_dir), request, voice)
         takes = [Take(p.audio, 32000, p.tokens, p.seed, p.cut) if checker.is_speech(i) else None
                  for i, p in enumerate(pieces)]
         kept, notices = [], []
@@ -298,13 +313,13 @@ class SynthesisService:
         pieces[index] = Piece(pieces[index].text, chunk.audio, chunk.seconds_to_compute, chunk.tokens, seed,
                               cut=is_cut(chunk.notices))
         if self.services.settings.qc.enabled:
-            pieces[index] = self.host.call(self._recheck, models, cache_dir, request, pieces, index)
+            pieces[index] = self.host.call(self._recheck, models, cache_dir, request, pieces, index, voice)
         new = dataclasses.replace(output, pieces=pieces)
         new.wav_path = self._save(voice, new)
         voice.log("regenerate-sentence", sentence=index + 1, seed=seed, output=new.wav_path.name)
         return new
 
-    def _recheck(self, models, cache_dir, request, pieces: list[Piece], index: int) -> Piece:
+    def _recheck(self, models, cache_dir, request, pieces: list[Piece], index: int, voice) -> Piece:
         """Piece ``index`` with the report of its checks against its neighbours (no re-roll: the user asked
         for this take). An engine job: it runs on the engine's worker."""
         from gpt_sovits.qc.checks import speech_loudness_db
@@ -313,8 +328,8 @@ class SynthesisService:
         piece = pieces[index]
         around = [p for p in pieces[max(0, index - 2): index] + pieces[index + 1: index + 3] if p.report is not None]
         levels = tuple(speech_loudness_db(p.audio, 32000, request.fragment_interval_s) for p in around)
-        report = self._checker(self.host.engine_for(models, cache_dir), request).check(index, Take(piece.audio, 32000, piece.tokens, piece.seed,
-                                                                 piece.cut), levels)
+        checker = self._checker(self.host.engine_for(models, cache_dir), request, voice)
+        report = checker.check(index, Take(piece.audio, 32000, piece.tokens, piece.seed, piece.cut), levels)
         return dataclasses.replace(piece, report=report)
 
     def _save(self, voice, output: SynthesisOutput) -> Path:
