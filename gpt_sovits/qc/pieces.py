@@ -7,7 +7,6 @@ The Synthesize tab and the API use :class:`PieceChecker`; the book renderer can 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -119,12 +118,9 @@ class PieceChecker:
         return results
 
     def render(self, index: int, seed: int) -> Take:
-        """A new take of piece ``index`` with ``seed`` (the Synthesizer's path for one piece)."""
-        synth = self.synth
-        start = time.perf_counter()
-        synth.last_cut_pieces = []
-        audio, tokens = self.items[index].render(synth, self.request, self.reference(), seed)
-        return Take(audio, 32000, tokens, seed, bool(synth.last_cut_pieces), time.perf_counter() - start)
+        """A new take of piece ``index`` drawn from piece seed ``seed`` (the synthesizer's one-piece path)."""
+        chunk = self.synth.synthesize_piece(self.request, index, seed)
+        return Take(chunk.audio, chunk.sample_rate, chunk.tokens, seed, is_cut(chunk.notices), chunk.seconds_to_compute)
 
     def reference(self):
         """The request's ReferencePrompt (from the synthesizer's cache)."""
