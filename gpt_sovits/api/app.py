@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 
 from gpt_sovits.api.options import ApiOptions, default_model_paths
 from gpt_sovits.api.routes_compat import add_compat_routes
@@ -65,13 +66,23 @@ def create_app(settings: StudioSettings, options: ApiOptions | None = None, *,
     return app
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers on the request's path (a path may have one route per method)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods - {"HEAD"})
+
+
 def http_error_message(request: Request, e: StarletteHTTPException) -> str:
     """Our words for the router's own refusals (unknown route, wrong method), in the ``{"message": ...}`` shape."""
     path = shown_path(request.url.path)
     if e.status_code == 404:
         return f"There is no route {path}; GET /docs lists the routes of this API."
     if e.status_code == 405:
-        allowed = ", ".join(sorted(filter(None, (getattr(e, "headers", None) or {}).get("Allow", "").split(", "))))
+        allowed = ", ".join(allowed_methods(request))
         return f"{request.method} is not allowed on {path}" + (f"; use {allowed}." if allowed else ".")
     return plain_line(e.detail)
 
@@ -91,8 +102,11 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, e: StarletteHTTPException) -> JSONResponse:
+        headers = dict(getattr(e, "headers", None) or {})
+        if e.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return JSONResponse({"message": http_error_message(request, e)}, status_code=e.status_code,
-                            headers=getattr(e, "headers", None))
+                            headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, e: RequestValidationError) -> JSONResponse:

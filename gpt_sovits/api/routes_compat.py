@@ -8,9 +8,20 @@ import logging
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
 
+from gpt_sovits.api.docs import add_documented_route
 from gpt_sovits.api.encode import check_media_type
 from gpt_sovits.api.responses import message, relative_to_roots, streamed_audio, tts_failed, whole_audio
-from gpt_sovits.api.schemas import TTS_MEDIA_TYPES, ApiError, first_values, parse_tts_params
+from gpt_sovits.api.schemas import (
+    TTS_MEDIA_TYPES,
+    ApiError,
+    ControlRequest,
+    ReferRequest,
+    TtsRequest,
+    WeightsRequest,
+    last_values,
+    parse,
+    parse_tts_params,
+)
 from gpt_sovits.api.security import resolve_client_path, resolve_model_path
 from gpt_sovits.api.service import ApiContext, build_request, save_upload, voice_summary
 from gpt_sovits.errors import StudioError, plain_line
@@ -21,12 +32,12 @@ UPLOAD_FIELDS = ("ref_audio", "ref_audio_file", "file", "audio")
 
 
 def query_dict(request: Request) -> dict:
-    """Query parameters; a repeated name (aux_ref_audio_paths=a&aux_ref_audio_paths=b) becomes a list."""
+    """Query parameters; a repeated aux_ref_audio_paths becomes a list, other repeated names keep the last."""
     grouped: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
         grouped.setdefault(key, []).append(value)
     grouped.pop("token", None)
-    return first_values(grouped)
+    return last_values(grouped)
 
 
 async def request_data(ctx: ApiContext, request: Request) -> dict:
@@ -81,8 +92,7 @@ async def run_tts(ctx: ApiContext, data: dict) -> Response:
 
 
 async def _set_weights(ctx: ApiContext, request: Request, kind: str) -> JSONResponse:
-    data = await request_data(ctx, request)
-    raw = str(data.get("weights_path") or "").strip()
+    raw = parse(WeightsRequest, await request_data(ctx, request)).weights_path.strip()
     label = "gpt" if kind == "gpt" else "sovits"
     if not raw:
         return message(f"{label} weight path is required")
@@ -102,13 +112,11 @@ async def _set_weights(ctx: ApiContext, request: Request, kind: str) -> JSONResp
 def add_compat_routes(app: FastAPI, ctx: ApiContext) -> None:
     """Register upstream's routes and SillyTavern's on ``app``."""
 
-    @app.api_route("/tts", methods=["GET", "POST"])
     async def tts(request: Request) -> Response:
         return await run_tts(ctx, await request_data(ctx, request))
 
-    @app.post("/")
-    async def tts_root(request: Request) -> Response:
-        return await run_tts(ctx, await request_data(ctx, request))
+    add_documented_route(app, "/tts", tts, TtsRequest, summary="Speak a text (upstream api_v2's /tts)")
+    add_documented_route(app, "/", tts, TtsRequest, methods=("POST",), summary="Speak a text (SillyTavern)")
 
     @app.get("/speakers")
     async def speakers() -> list[dict]:
@@ -119,18 +127,19 @@ def add_compat_routes(app: FastAPI, ctx: ApiContext) -> None:
                 names.append({"name": name, "voice_id": name})
         return names
 
-    @app.api_route("/set_gpt_weights", methods=["GET", "POST"])
     async def set_gpt_weights(request: Request) -> JSONResponse:
         return await _set_weights(ctx, request, "gpt")
 
-    @app.api_route("/set_sovits_weights", methods=["GET", "POST"])
     async def set_sovits_weights(request: Request) -> JSONResponse:
         return await _set_weights(ctx, request, "sovits")
 
-    @app.api_route("/set_refer_audio", methods=["GET", "POST"])
+    add_documented_route(app, "/set_gpt_weights", set_gpt_weights, WeightsRequest, summary="Load a GPT model")
+    add_documented_route(app, "/set_sovits_weights", set_sovits_weights, WeightsRequest,
+                         summary="Load a SoVITS model")
+
     async def set_refer_audio(request: Request) -> JSONResponse:
-        data = await request_data(ctx, request)
-        raw = str(data.get("refer_audio_path") or data.get("ref_audio_path") or "").strip()
+        asked = parse(ReferRequest, await request_data(ctx, request))
+        raw = (asked.refer_audio_path or asked.ref_audio_path).strip()
         if not raw:
             return message("refer audio path is required")
         path = resolve_client_path(raw, ctx.roots, "reference audio")
@@ -139,15 +148,16 @@ def add_compat_routes(app: FastAPI, ctx: ApiContext) -> None:
 
             probe_audio(path)
         except StudioError as e:
-            return message("set refer audio failed", Exception=str(e))
+            return message("set refer audio failed", Exception=plain_line(e))
         ctx.default_reference = path
         return JSONResponse({"message": "success"})
 
-    @app.api_route("/control", methods=["GET", "POST"])
+    add_documented_route(app, "/set_refer_audio", set_refer_audio, ReferRequest, summary="Preset the reference clip")
+
     async def control(request: Request) -> JSONResponse:
         if ctx.options.token is None:
             return message("/control is disabled: start the server with --token to allow remote control.", 403)
-        command = str((await request_data(ctx, request)).get("command") or "").strip().lower()
+        command = parse(ControlRequest, await request_data(ctx, request)).command.strip().lower()
         if not command:
             return message("command is required")
         if command == "exit":
@@ -158,4 +168,6 @@ def add_compat_routes(app: FastAPI, ctx: ApiContext) -> None:
         if command == "restart":
             await ctx.host.select_models(force=True).wait()
             return JSONResponse({"message": "models reloaded"})
-        return message(f"unknown command {command!r}; use exit or restart")
+        return message(f"unknown command {plain_line(command, 40)!r}; use exit or restart")
+
+    add_documented_route(app, "/control", control, ControlRequest, summary="Exit or reload the models")

@@ -8,14 +8,17 @@ import json
 from fastapi import FastAPI, Request
 from starlette.responses import JSONResponse, Response
 
+from gpt_sovits.api.docs import body_doc
 from gpt_sovits.api.encode import check_media_type
 from gpt_sovits.api.responses import relative_to_roots, whole_audio
 from gpt_sovits.api.routes_compat import UPLOAD_FIELDS
-from gpt_sovits.api.schemas import ApiError, FieldReader, TtsParams
+from gpt_sovits.api.schemas import OPENAI_FORMATS, ApiError, SpeechRequest, parse_openai_speech
 from gpt_sovits.api.service import ApiContext, build_request, save_upload, voice_summary
 from gpt_sovits.errors import StudioError
 
-OPENAI_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
+UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary", "description": "The clip (up to 60 s)."}}}}}}}
 
 
 def openai_error(text: str, status: int = 400, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -23,26 +26,6 @@ def openai_error(text: str, status: int = 400, headers: dict[str, str] | None = 
     kind = "invalid_request_error" if status < 500 else "server_error"
     return JSONResponse({"error": {"message": text, "type": kind, "code": status}, "message": text},
                         status_code=status, headers=headers)
-
-
-def parse_openai_speech(data: dict, max_text_chars: int) -> TtsParams:
-    """OpenAI's speech body (model, input, voice, response_format, speed) -> TtsParams."""
-    r = FieldReader(data)
-    text, voice = r.text("input"), r.text("voice").strip()
-    fmt = (r.text("response_format", "mp3").strip().lower() or "mp3")
-    speed = r.number("speed", 1.0)
-    if not text.strip():
-        r.problems.append("input is required.")
-    elif len(text) > max_text_chars:
-        r.problems.append(f"input is {len(text)} characters long; this server accepts at most {max_text_chars}.")
-    if not voice:
-        r.problems.append("voice is required (GET /voices lists the voices of this server).")
-    if fmt not in OPENAI_FORMATS:
-        r.problems.append(f"response_format must be one of {', '.join(OPENAI_FORMATS)}, not {fmt!r}.")
-    if r.problems:
-        raise ApiError(" ".join(r.problems))
-    return TtsParams(text=text, text_lang="auto", voice=voice, media_type=fmt, speed_factor=speed,
-                     text_split_method="auto")
 
 
 def add_our_routes(app: FastAPI, ctx: ApiContext) -> None:
@@ -66,7 +49,7 @@ def add_our_routes(app: FastAPI, ctx: ApiContext) -> None:
         return {"running": host.running, "waiting": len(lineup), "depth": host.depth,
                 "retry_after_s": host.retry_after_s(), "lineup": lineup}
 
-    @app.post("/upload_ref_audio")
+    @app.post("/upload_ref_audio", openapi_extra=UPLOAD_DOC, summary="Upload a reference clip")
     async def upload_ref_audio(request: Request) -> JSONResponse:
         if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
             raise ApiError("Send the clip as multipart/form-data in a field named 'file'.")
@@ -80,7 +63,8 @@ def add_our_routes(app: FastAPI, ctx: ApiContext) -> None:
             await form.close()
         return JSONResponse({"message": "success", "ref_audio_path": relative_to_roots(saved, ctx.roots)})
 
-    @app.post("/v1/audio/speech")
+    @app.post("/v1/audio/speech", openapi_extra=body_doc(SpeechRequest, form=False),
+              summary="Speak a text (OpenAI's speech route)", description=(SpeechRequest.__doc__ or "").strip())
     async def openai_speech(request: Request) -> Response:
         try:
             try:

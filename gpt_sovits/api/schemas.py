@@ -1,14 +1,20 @@
-"""Request parsing for the HTTP API: upstream api_v2's fields, read as leniently as its clients write them.
+"""The API's requests as pydantic models: upstream api_v2's fields, read as leniently as its clients write them.
 
-Clients send booleans as "true"/"True"/"1" (and "ture"), numbers as strings, empty lists as "".
-Every problem found is reported at once, as HTTP 400 ``{"message": ...}``.
+The models are what ``/docs`` shows and what parses every request (query, JSON or form, merged by the
+routes). Clients send booleans as "true"/"True"/"1" (and "ture"), numbers as strings, empty values as "";
+all of that is accepted (see ``fields``). What would hide a mistake is refused: a list where one value is
+expected, ``batch_size=0``, ``prompt_text`` without ``prompt_lang``. Every problem found is reported at
+once, as HTTP 400 ``{"message": ...}``.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from typing import Annotated, Literal
 
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+
+from gpt_sovits.api.fields import Flag, Integer, Number, Paths, Text, as_text, problems, refuse
 from gpt_sovits.errors import StudioError
 
 LANGUAGE_MAP = {"zh": "zh", "all_zh": "all_zh", "en": "en", "auto": "auto"}
@@ -18,8 +24,8 @@ UNSUPPORTED_LANGUAGES = {
 }
 SPLIT_METHODS = ("cut0", "cut1", "cut2", "cut3", "cut4", "cut5", "auto")
 TTS_MEDIA_TYPES = ("wav", "raw", "ogg", "aac", "flac", "mp3")
-TRUE_WORDS = {"true", "1", "yes", "on", "ture", "t", "y"}  # "ture": a typo some clients really send
-FALSE_WORDS = {"false", "0", "no", "off", "", "none", "null", "f", "n", "flase"}
+OPENAI_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
+LANGUAGE_HELP = "zh, en, auto or all_zh"
 
 
 class ApiError(StudioError):
@@ -57,62 +63,6 @@ class TtsParams:
     ignored: dict = field(default_factory=dict)
 
 
-class FieldReader:
-    """Reads typed values out of a dict of client values, collecting every problem."""
-
-    def __init__(self, data: dict):
-        self.data = data
-        self.problems: list[str] = []
-
-    def text(self, name: str, default: str = "") -> str:
-        value = self.data.get(name)
-        if value is None:
-            return default
-        if isinstance(value, (list, tuple)):
-            value = value[-1] if value else default
-        return str(value)
-
-    def number(self, name: str, default: float, integer: bool = False):
-        value = self.data.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return default
-        try:
-            if isinstance(value, bool):
-                raise ValueError
-            number = float(str(value).strip()) if isinstance(value, str) else float(value)
-            if not math.isfinite(number):
-                raise ValueError
-            if integer:
-                if number != int(number):
-                    raise ValueError
-                return int(number)
-            return number
-        except (TypeError, ValueError):
-            self.problems.append(f"{name} must be a {'whole ' if integer else ''}number, not {value!r}.")
-            return default
-
-    def flag(self, name: str, default: bool) -> bool:
-        value = self.data.get(name)
-        if value is None:
-            return default
-        if isinstance(value, bool):
-            return value
-        word = str(value).strip().lower()
-        if word in TRUE_WORDS:
-            return True
-        if word in FALSE_WORDS:
-            return False
-        self.problems.append(f"{name} must be true or false, not {value!r}.")
-        return default
-
-    def paths(self, name: str) -> tuple[str, ...]:
-        value = self.data.get(name)
-        if value is None:
-            return ()
-        items = value if isinstance(value, (list, tuple)) else [value]
-        return tuple(str(item).strip() for item in items if item is not None and str(item).strip())
-
-
 def map_language(value: str, field_name: str) -> str:
     """Upstream language code -> ours; ApiError for languages we do not speak yet."""
     code = (value or "").strip().lower().replace("-", "_")
@@ -124,60 +74,184 @@ def map_language(value: str, field_name: str) -> str:
     raise ApiError(f"{field_name} {value!r} is not a known language; use one of {', '.join(LANGUAGE_MAP)}.")
 
 
-def _streaming(reader: FieldReader) -> bool:
-    value = reader.data.get("streaming_mode")
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (0, 1, 2, 3):
-        return value != 0
-    if isinstance(value, str) and value.strip() in ("2", "3"):
-        return True  # token-chunk modes: our engine streams piece by piece, which is mode 1
-    return reader.flag("streaming_mode", False)
+def _language(value: str, name: str) -> str:
+    try:
+        return map_language(value, name)
+    except ApiError as e:
+        raise refuse(str(e)) from None
+
+
+def _choice(value: str, name: str, choices: tuple[str, ...], default: str) -> str:
+    word = value.strip().lower() or default
+    if word not in choices:
+        raise refuse(f"{name} must be one of {', '.join(choices)}, not {word!r}.")
+    return word
+
+
+def _required(value: str, info: ValidationInfo) -> str:
+    if not value.strip():
+        raise refuse(REQUIRED.get(info.field_name, f"{info.field_name} is required."))
+    return value
+
+
+def _spoken(value: str, info: ValidationInfo) -> str:
+    limit = (info.context or {}).get("max_text_chars")
+    if limit is not None and len(value) > limit:
+        raise refuse(f"{info.field_name} is {len(value)} characters long; this server accepts at most {limit}.")
+    return value
+
+
+RequiredText = Annotated[Text, AfterValidator(_required)]
+SpokenText = Annotated[RequiredText, AfterValidator(_spoken)]
+Language = Annotated[RequiredText, AfterValidator(lambda value, info: _language(value, info.field_name))]
+
+
+class Lenient(BaseModel):
+    """Unknown fields are ignored (upstream's clients send many); values are read by the ``fields`` types."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class TtsRequest(Lenient):
+    """``/tts`` (GET query, POST JSON or form) and SillyTavern's ``POST /``: upstream api_v2's fields and ours."""
+
+    text: SpokenText = Field(description="The text to speak (markup allowed: [emph]…[/emph], [pause:0.8], {字|zi4}).")
+    text_lang: Language = Field(description=f"Language of the text: {LANGUAGE_HELP} (upstream's ja, ko and yue "
+                                        "are refused with a message).")
+    ref_audio_path: Text = Field("", description="Reference clip inside the workspace or pretrained folder "
+                                                 "(relative paths are looked up there).")
+    voice: Text = Field("", description="Ours: a voice of GET /voices instead of a reference path (it brings "
+                                        "its clip, transcript, language and models).")
+    voice_id: Text = Field("", description="Same as voice.")
+    aux_ref_audio_paths: Paths = Field((), description="Extra reference clips whose timbre is averaged in.")
+    prompt_text: Text = Field("", description="What the reference clip says; empty: prompt-free mode.")
+    prompt_lang: Text = Field("", validate_default=True,
+                              description="Language of prompt_text; required with prompt_text unless a voice "
+                                          "supplies it.")
+    top_k: Integer = Field(15, description="Sampling: keep the k most likely tokens.")
+    top_p: Number = Field(1.0, description="Sampling: nucleus probability.")
+    temperature: Number = Field(1.0, description="Sampling temperature.")
+    text_split_method: Literal["cut0", "cut1", "cut2", "cut3", "cut4", "cut5", "auto"] = Field(
+        "cut5", description="How the text is cut into pieces (upstream's cut0…cut5, or auto).")
+    batch_size: Integer = Field(1, ge=1, description="Accepted for compatibility (at least 1); the engine batches "
+                                                     "up to 4 pieces itself.")
+    batch_threshold: Number = Field(0.75, ge=0, le=1, description="Accepted for compatibility.")
+    split_bucket: Flag = Field(True, description="Accepted for compatibility.")
+    speed_factor: Number = Field(1.0, description="Speaking speed (0.5 to 2).")
+    fragment_interval: Number = Field(0.3, description="Seconds of silence between pieces.")
+    seed: Integer = Field(-1, description="-1 for a random seed.")
+    media_type: Literal["wav", "raw", "ogg", "aac", "flac", "mp3"] = Field("wav", description="Audio format.")
+    streaming_mode: Flag = Field(False, description="false or 0: one file; true, 1, 2 or 3: stream it as it is "
+                                                    "made (2 and 3 stream piece by piece, as 1).")
+    parallel_infer: Flag = Field(True, description="Accepted for compatibility.")
+    repetition_penalty: Number = Field(1.35, description="Penalty for repeated tokens.")
+    sample_steps: Integer = Field(32, ge=1, description="Accepted for compatibility (v3/v4 models only).")
+    super_sampling: Flag = Field(False, description="Accepted for compatibility (v3 models only).")
+    overlap_length: Integer = Field(2, ge=0, description="Accepted for compatibility.")
+    min_chunk_length: Integer = Field(16, ge=0, description="Accepted for compatibility.")
+    noise_scale: Number = Field(0.5, description="Ours: SoVITS noise scale.")
+    emphasis_strength: Number = Field(1.0, description="Ours: how strongly [emph] is rendered.")
+
+    @field_validator("prompt_lang")
+    @classmethod
+    def _prompt_lang(cls, value: str, info: ValidationInfo) -> str:
+        if value.strip():
+            return _language(value, "prompt_lang")
+        voice = info.data.get("voice") or info.data.get("voice_id")
+        if str(info.data.get("prompt_text") or "").strip() and not voice:
+            raise refuse(f"prompt_lang is required with prompt_text ({LANGUAGE_HELP}).")
+        return ""
+
+    @field_validator("text_split_method", "media_type", mode="before")
+    @classmethod
+    def _choices(cls, value, info: ValidationInfo) -> str:
+        choices, default = {"text_split_method": (SPLIT_METHODS, "cut5"),
+                            "media_type": (TTS_MEDIA_TYPES, "wav")}[info.field_name]
+        return _choice(as_text(value, info.field_name), info.field_name, choices, default)
+
+    @field_validator("streaming_mode", mode="before")
+    @classmethod
+    def _streaming(cls, value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (0, 1, 2, 3):
+            return value != 0
+        if isinstance(value, str) and value.strip() in ("2", "3"):
+            return True  # token-chunk modes: our engine streams piece by piece, which is mode 1
+        return value
+
+    def to_params(self) -> TtsParams:
+        return TtsParams(
+            text=self.text, text_lang=self.text_lang, ref_audio_path=self.ref_audio_path.strip(),
+            aux_ref_audio_paths=self.aux_ref_audio_paths, prompt_text=self.prompt_text, prompt_lang=self.prompt_lang,
+            top_k=self.top_k, top_p=self.top_p, temperature=self.temperature,
+            text_split_method=self.text_split_method, speed_factor=self.speed_factor,
+            fragment_interval=self.fragment_interval, seed=self.seed, media_type=self.media_type,
+            streaming=bool(self.streaming_mode), repetition_penalty=self.repetition_penalty,
+            noise_scale=self.noise_scale, emphasis_strength=self.emphasis_strength,
+            voice=(self.voice or self.voice_id).strip(),
+        )
+
+
+class SpeechRequest(Lenient):
+    """OpenAI's ``POST /v1/audio/speech`` body."""
+
+    model: Text = Field("tts-1", description="Ignored (any name is accepted).")
+    input: SpokenText = Field(description="The text to speak.")
+    voice: RequiredText = Field(description="A voice of GET /voices.")
+    response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] = Field("mp3", description="Audio format.")
+    speed: Number = Field(1.0, description="Speaking speed (0.5 to 2).")
+
+    @field_validator("response_format", mode="before")
+    @classmethod
+    def _format(cls, value, info: ValidationInfo) -> str:
+        return _choice(as_text(value, "response_format"), "response_format", OPENAI_FORMATS, "mp3")
+
+    def to_params(self) -> TtsParams:
+        return TtsParams(text=self.input, text_lang="auto", voice=self.voice.strip(), media_type=self.response_format,
+                         speed_factor=self.speed, text_split_method="auto")
+
+
+class WeightsRequest(Lenient):
+    """``/set_gpt_weights`` and ``/set_sovits_weights``."""
+
+    weights_path: Text = Field("", description="Model file inside the workspace or pretrained folder.")
+
+
+class ReferRequest(Lenient):
+    """``/set_refer_audio``: the reference used when a /tts request names none."""
+
+    refer_audio_path: Text = Field("", description="Reference clip inside the workspace or pretrained folder.")
+    ref_audio_path: Text = Field("", description="Same as refer_audio_path.")
+
+
+class ControlRequest(Lenient):
+    """``/control`` (needs the server's token)."""
+
+    command: Text = Field("", description="exit or restart.")
+
+
+REQUIRED = {"text": "text is required.", "text_lang": f"text_lang is required ({LANGUAGE_HELP}).",
+            "input": "input is required.", "voice": "voice is required (GET /voices lists the voices of this server)."}
+
+
+def parse(model: type[Lenient], data: dict, max_text_chars: int | None = None):
+    """``data`` read by ``model``; ApiError naming every problem at once."""
+    try:
+        return model.model_validate(data, context={"max_text_chars": max_text_chars})
+    except ValidationError as e:
+        raise ApiError(" ".join(problems(e, REQUIRED))) from None
 
 
 def parse_tts_params(data: dict, max_text_chars: int) -> TtsParams:
     """Parse upstream /tts fields from a query or JSON dict; ApiError listing every problem."""
-    r = FieldReader(data)
-    text = r.text("text")
-    if not text.strip():
-        r.problems.append("text is required.")
-    elif len(text) > max_text_chars:
-        r.problems.append(f"text is {len(text)} characters long; this server accepts at most {max_text_chars}.")
-    split = r.text("text_split_method", "cut5").strip().lower() or "cut5"
-    if split not in SPLIT_METHODS:
-        r.problems.append(f"text_split_method must be one of {', '.join(SPLIT_METHODS)}, not {split!r}.")
-    media = r.text("media_type", "wav").strip().lower() or "wav"
-    if media not in TTS_MEDIA_TYPES:
-        r.problems.append(f"media_type must be one of {', '.join(TTS_MEDIA_TYPES)}, not {media!r}.")
-    params = dict(
-        text=text, ref_audio_path=r.text("ref_audio_path").strip(), aux_ref_audio_paths=r.paths("aux_ref_audio_paths"),
-        prompt_text=r.text("prompt_text"), top_k=r.number("top_k", 15, integer=True),
-        top_p=r.number("top_p", 1.0), temperature=r.number("temperature", 1.0), text_split_method=split,
-        speed_factor=r.number("speed_factor", 1.0), fragment_interval=r.number("fragment_interval", 0.3),
-        seed=r.number("seed", -1, integer=True), media_type=media, streaming=_streaming(r),
-        repetition_penalty=r.number("repetition_penalty", 1.35), noise_scale=r.number("noise_scale", 0.5),
-        emphasis_strength=r.number("emphasis_strength", 1.0),
-        voice=(r.text("voice") or r.text("voice_id")).strip(),
-    )
-    for name in ("batch_size", "batch_threshold", "sample_steps", "overlap_length", "min_chunk_length"):
-        r.number(name, 0)  # accepted for compatibility; our engine decides batching itself
-    for name in ("split_bucket", "parallel_infer", "super_sampling"):
-        r.flag(name, False)
-    languages = {}
-    for name in ("text_lang", "prompt_lang"):
-        raw = r.text(name).strip()
-        languages[name] = ""
-        if not raw:
-            if name == "text_lang":
-                r.problems.append("text_lang is required (zh, en, auto or all_zh).")
-            continue
-        try:
-            languages[name] = map_language(raw, name)
-        except ApiError as e:
-            r.problems.append(str(e))
-    if r.problems:
-        raise ApiError(" ".join(r.problems))
-    return TtsParams(text_lang=languages["text_lang"], prompt_lang=languages["prompt_lang"], **params)
+    return parse(TtsRequest, data, max_text_chars).to_params()
 
 
-def first_values(multi: dict) -> dict:
-    """Query parameters as a dict: repeated keys become lists, single ones stay strings."""
-    return {k: (v if len(v) > 1 else v[0]) for k, v in multi.items()}
+def parse_openai_speech(data: dict, max_text_chars: int) -> TtsParams:
+    """OpenAI's speech body (model, input, voice, response_format, speed) -> TtsParams."""
+    return parse(SpeechRequest, data, max_text_chars).to_params()
+
+
+def last_values(multi: dict[str, list[str]], lists: tuple[str, ...] = ("aux_ref_audio_paths",)) -> dict:
+    """Query parameters as a dict: a repeated name keeps its last value (as upstream's FastAPI query
+    parameters do), except the list-valued names in ``lists``, which keep every value."""
+    return {k: (v if k in lists and len(v) > 1 else v[-1]) for k, v in multi.items()}

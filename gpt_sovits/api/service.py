@@ -109,9 +109,11 @@ def build_request(ctx: ApiContext, p: TtsParams) -> tuple[SynthesisRequest, tupl
     prompt_text, prompt_lang = p.prompt_text, p.prompt_lang
     if voice is not None:
         ref_audio, voice_text, voice_lang, models = _voice_parts(ctx, voice)
+        voice_lang = voice_lang if voice_lang in ("zh", "en", "auto", "all_zh") else "auto"
         if not prompt_text.strip() or BRACKETS_RE.sub("", prompt_text).strip() == voice.name:
             prompt_text = voice_text  # SillyTavern sends the voice id as the prompt text
-            prompt_lang = voice_lang if voice_lang in ("zh", "en", "auto", "all_zh") else "auto"
+            prompt_lang = voice_lang
+        prompt_lang = prompt_lang or voice_lang
     elif not p.ref_audio_path:
         if ctx.default_reference is None:
             raise ApiError("ref_audio_path is required (or voice=<id> from GET /voices, or an uploaded clip).")
