@@ -52,13 +52,13 @@ def check_take(audio: np.ndarray, sample_rate: int, phones: int | None, tokens: 
     finite = bool(np.isfinite(audio).all())
     signal = analyse(audio, sample_rate, context.appended_silence_s)
     checks = [
-        passed("finite", 1.0) if finite else CheckResult("finite", FAIL, 0.0, reason="non_finite",
-                                                         detail=REASONS["non_finite"]),
+        passed("finite", None) if finite else CheckResult("finite", FAIL, reason="non_finite",
+                                                          detail=REASONS["non_finite"]),
         _speech(signal),
         _runaway(phones, tokens, context),
         _repetition(audio, sample_rate, signal, settings) if signal.has_speech else not_run("repetition", "no speech"),
-        within("clipping", signal.clipped_fraction, None, settings.max_clipped_fraction, "of samples", None,
-               "clipping"),
+        within("clipping", 100 * signal.clipped_fraction, None, 100 * settings.max_clipped_fraction, "% of samples",
+               None, "clipping"),
         *_silences(signal, settings),
         _speaking_rate(signal, phones, context, settings),
         _tokens_per_phone(phones, tokens, settings),

@@ -135,6 +135,29 @@ class TakeReport:
             return "ok"
         return "; ".join(REASONS[r] for r in self.reasons)
 
+    def rows(self) -> list[list[str]]:
+        """One row per check for a table: [check, result, measured, accepted, note]."""
+        marks = {PASS: "✅ pass", FAIL: "⚠️ fail", NOT_RUN: "– not run"}
+        return [[c.name, marks.get(c.status, c.status), _number(c.value, c.unit), _window(c), c.detail]
+                for c in self.checks]
+
     def to_dict(self) -> dict:
         return {"passed": self.passed, "reasons": list(self.reasons), "seed": self.seed,
                 "checks": [c.to_dict() for c in self.checks]}
+
+
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    return f"{value:.3g} {unit}".strip() if math.isfinite(value) else str(value)
+
+
+def _window(check: CheckResult) -> str:
+    low, high, unit = check.low, check.high, check.unit
+    if low is not None and high is not None:
+        return f"{low:.3g} to {high:.3g} {unit}".strip()
+    if high is not None:
+        return f"at most {high:.3g} {unit}".strip()
+    if low is not None:
+        return f"at least {low:.3g} {unit}".strip()
+    return ""

@@ -139,3 +139,7 @@ def test_report_serialises_to_json():
     data = json.loads(json.dumps(report.to_dict()))
     assert data["passed"] is True and data["seed"] == 4
     assert {c["name"] for c in data["checks"]} >= {"finite", "clipping", "repetition", "speaking_rate"}
+    rows = {row[0]: row for row in report.rows()}  # the Synthesize tab's table of one sentence's checks
+    assert rows["speaking_rate"][1] == "✅ pass" and rows["speaking_rate"][2].endswith("phones/s")
+    assert rows["clipping"][3] == "at most 0.1 % of samples"
+    assert rows["loudness"][1] == "– not run" and rows["loudness"][4]

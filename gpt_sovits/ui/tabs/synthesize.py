@@ -15,6 +15,7 @@ from gpt_sovits.ui.synthesis import AUTO_REFERENCE, SynthesisOutput, check_label
 LANGUAGES = [("Chinese (and English words)", "zh"), ("English", "en"), ("Detect", "auto"), ("Chinese only", "all_zh")]
 PIECE_HEADERS = ["#", "Text", "Seconds", "Compute s", "Seed", "Checks"]
 PHONEME_HEADERS = ["Language", "Text", "Phones"]
+CHECK_HEADERS = ["Check", "Result", "Measured", "Accepted", "Note"]
 MARKUP_HELP = """\
 - `[emph]word[/emph]` or `**word**`: say it with emphasis (louder, slower, higher).
 - `[pause:0.8]`: a pause of 0.8 seconds (up to 10); `[break]`: a sentence break.
@@ -73,6 +74,8 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
         piece = tr.reg(gr.Dropdown([], label=tr.t("piece_choice"), scale=3), "piece_choice")
         regenerate = tr.reg(gr.Button(tr.t("regenerate"), scale=1, elem_id="regenerate"), "regenerate", "value")
     piece_player = gr.Audio(interactive=False, show_label=False, buttons=["download"])
+    piece_checks = gr.Dataframe(headers=CHECK_HEADERS, interactive=False, wrap=True, visible=False,
+                                elem_id="piece-checks")
     last = gr.State(None)
 
     def refresh(name: str | None):
@@ -137,9 +140,13 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
 
     @guarded
     def do_piece(out: SynthesisOutput | None, index):
+        """The chosen sentence's audio and the table of its checks (hidden when it was not checked)."""
         if out is None or index is None or not 0 <= int(index) < len(out.pieces):
-            return None
-        return audio_value(out.pieces[int(index)].audio, out.sample_rate)
+            return None, gr.update(visible=False)
+        chosen = out.pieces[int(index)]
+        report = chosen.report
+        checks = gr.update(value=report.rows(), visible=True) if report is not None else gr.update(visible=False)
+        return audio_value(chosen.audio, out.sample_rate), checks
 
     @guarded
     def do_phonemes(value, lang):
@@ -158,7 +165,7 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     run.click(do_synthesize, [voice, gpt, sovits, reference, ref_upload, ref_text, ref_language, *widgets],
               [*outs, ref_text])
     regenerate.click(do_regenerate, [last, piece], outs)
-    piece.change(do_piece, [last, piece], piece_player)
+    piece.change(do_piece, [last, piece], [piece_player, piece_checks])
     show.click(do_phonemes, [text, language], phonemes)
     reference.input(do_reference, [voice, reference], [ref_text, ref_language])
     ref_text.blur(do_reference_text, [voice, reference, ref_text, ref_language], None)
