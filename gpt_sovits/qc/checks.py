@@ -14,6 +14,8 @@ from gpt_sovits.qc.repetition import longest_repeat_s
 from gpt_sovits.qc.report import FAIL, REASONS, CheckResult, TakeReport, not_run, passed, within
 from gpt_sovits.qc.signal import TakeSignal, analyse, finite_audio
 
+MIN_RATE_PHONES = 8  # a pace measured over fewer phones says more about one word than about the take
+
 # An optional check: (audio [N] float32, sample rate) -> its result.
 ExtraCheck = Callable[[np.ndarray, int], CheckResult]
 
@@ -118,6 +120,8 @@ def _speaking_rate(signal: TakeSignal, phones: int | None, context: TakeContext,
         return not_run("speaking_rate", "the phone count of the text is unknown")
     if not signal.has_speech:
         return not_run("speaking_rate", "no speech")
+    if phones < MIN_RATE_PHONES:
+        return not_run("speaking_rate", f"under {MIN_RATE_PHONES} phones: too short to judge the pace")
     window = (context.rate or default_rate(settings)).scaled(context.speed)
     rate = phones / max(signal.articulation_s, 1e-3)
     # faster than the window: the text did not all fit (swallowed); slower: more was said than written

@@ -96,6 +96,14 @@ def test_non_finite_and_silent_takes():
     assert silent.check("speaking_rate").status == "not_run"
 
 
+def test_a_very_short_sentence_is_not_judged_by_its_pace():
+    rng = np.random.default_rng(11)
+    word = _take(speech_sentence(1, SR, 11), rng)  # "好。": 6 phones, a fraction of a second
+    report = check_take(word, SR, 6, _tokens(word))
+    assert report.passed and report.check("speaking_rate").status == "not_run"
+    assert "too short" in report.check("speaking_rate").detail
+
+
 def test_checks_that_cannot_run_say_why():
     rng = np.random.default_rng(6)
     audio = _take(speech_sentence(12, SR, 6), rng)
