@@ -213,10 +213,10 @@ def torch_load_checked(data: bytes, name: str, extra_safe: list | None = None) -
             return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
         logger.debug("weights-only unpickler refused %s (%s)", name, type(e).__name__)
-        raise refusal(name) from e
+        raise refusal(name) from None  # torch's own text (kept out of tracebacks in logs) advises bypasses
     except (RuntimeError, ValueError, EOFError, OSError, KeyError, IndexError, TypeError, AttributeError) as e:
         logger.debug("torch.load failed on %s: %s", name, plain_line(e, 300))
-        raise CheckpointError(f"{name} is damaged or truncated: it could not be read as a PyTorch checkpoint.") from e
+        raise CheckpointError(f"{name} is damaged or truncated: it could not be read as a PyTorch checkpoint.") from None
 
 
 def read_upstream_archive(path: Path) -> tuple[Any, bytes | None]:

@@ -265,3 +265,21 @@ def test_legacy_pickle_stream_with_code_is_refused(tmp_path):
     with pytest.raises(UnsafeCheckpointError) as info:
         load_gpt(path)
     assert str(info.value) == refusal("legacy.ckpt", SYSTEM)
+
+
+def test_a_logged_traceback_of_a_refusal_carries_no_pytorch_advice(tmp_path):
+    import io
+    import traceback
+
+    from gpt_sovits.models.archive import torch_load_checked
+
+    buffer = io.BytesIO()
+    torch.save({"info": _RunsCode(tmp_path / "pwned")}, buffer)
+    # Straight to torch's weights-only unpickler (our scan would refuse it first): its refusal advises bypasses.
+    with pytest.raises(UnsafeCheckpointError) as info:
+        torch_load_checked(buffer.getvalue(), "direct.ckpt")
+    assert str(info.value) == ("Refused direct.ckpt: it holds code or Python objects that a model file never needs; "
+                               "nothing in it was run. Only use model files from sources you trust.")
+    text = "".join(traceback.format_exception(info.value))
+    assert not any(bad in text for bad in ("weights_only", "safe_globals", "\x1b[", "PyTorch 2.6"))
+    assert not (tmp_path / "pwned").exists()
