@@ -283,3 +283,18 @@ def test_a_logged_traceback_of_a_refusal_carries_no_pytorch_advice(tmp_path):
     text = "".join(traceback.format_exception(info.value))
     assert not any(bad in text for bad in ("weights_only", "safe_globals", "\x1b[", "PyTorch 2.6"))
     assert not (tmp_path / "pwned").exists()
+
+
+def test_tts_with_a_voice_whose_model_is_damaged_is_a_400_naming_the_file(tmp_path):
+    from tests.api.conftest import make_voice
+
+    workspace, pretrained = tmp_path / "workspace", tmp_path / "pretrained"
+    make_voice(workspace, "Bob", models={"gpt": "models/list.safetensors"})
+    damaged = _with_metadata(_native_gpt(tmp_path), "[]", "list.safetensors")
+    (workspace / "Bob" / "models").mkdir()
+    damaged.rename(workspace / "Bob" / "models" / "list.safetensors")
+    expected = "list.safetensors has damaged GPT-SoVITS Studio metadata: expected a JSON object, found a list."
+    with TestClient(_loading_app((workspace, pretrained)), base_url=BASE_URL) as client:
+        r = client.get("/tts", params={"text": "hello", "text_lang": "en", "voice": "Bob"})
+    assert r.status_code == 400
+    assert r.json() == {"message": f"tts failed: {expected}", "Exception": expected}  # upstream's shape
