@@ -12,7 +12,7 @@ import numpy as np
 from gpt_sovits.qc.signal import FRAME_S, bridge_gaps, frame_samples
 
 BANDS = 24
-BAND_LOW_HZ, BAND_HIGH_HZ = 80.0, 7600.0
+BAND_LOW_HZ, BAND_HIGH_HZ = 80.0, 4000.0  # the formants; white hiss above them drowns the likeness in noisy takes
 SIMILAR = 0.6  # mean cosine similarity over SMOOTH_STEPS for two steps to count as "the same sound"
 POOL_FRAMES = 2  # the search runs on 40 ms steps (two analysis frames): a quarter of the work of 20 ms
 SMOOTH_STEPS = 3

@@ -13,6 +13,8 @@ import numpy as np
 FRAME_S = 0.02
 SPEECH_BELOW_PEAK_DB = 35.0  # a frame is speech when within this many dB of the take's loud frames
 SPEECH_FLOOR_DBFS = -55.0  # ... and above this absolute level
+ABOVE_NOISE_DB = 8.0  # ... and this far above the take's noise floor
+NOISE_CAP_DB = 15.0  # ... but the noise rule never asks more than this below the loud frames
 PAUSE_BRIDGE_S = 0.3  # gaps shorter than this are part of articulation (stops, word joins)
 CLIP_MIN_RUN_SAMPLES = 3  # clipping flattens the top: this many equal peak samples in a row
 LEVEL_EPS = 1e-10
@@ -64,12 +66,15 @@ def frame_levels(audio: np.ndarray, sample_rate: int) -> np.ndarray:
 
 
 def speech_frames(frame_db: np.ndarray) -> np.ndarray:
-    """Frames loud enough to be speech: above the floor and within SPEECH_BELOW_PEAK_DB of the
-    95th-percentile frame (so one loud click does not make quiet speech "silence")."""
+    """Frames loud enough to be speech: above SPEECH_FLOOR_DBFS, within SPEECH_BELOW_PEAK_DB of the
+    95th-percentile frame (so one loud click does not make quiet speech "silence"), and ABOVE_NOISE_DB
+    above the take's noise floor (its 5th-percentile frame; a model copies a noisy reference's hiss)
+    unless that would cut into the loud part of the take."""
     if frame_db.size == 0:
         return np.zeros(0, bool)
-    top = float(np.percentile(frame_db, 95))
-    return (frame_db > SPEECH_FLOOR_DBFS) & (frame_db > top - SPEECH_BELOW_PEAK_DB)
+    noise, top = np.percentile(frame_db, [5, 95])
+    threshold = max(SPEECH_FLOOR_DBFS, top - SPEECH_BELOW_PEAK_DB, min(noise + ABOVE_NOISE_DB, top - NOISE_CAP_DB))
+    return frame_db > threshold
 
 
 def gap_lengths(speech: np.ndarray) -> np.ndarray:

@@ -20,60 +20,84 @@ TOKENS_PER_S = 25
 SEEDS = [311, 312, 313]
 
 
-def _take(speech: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A model-like take: short lead-in and tail, a faint noise floor."""
-    audio = np.concatenate([np.zeros(int(0.12 * SR)), speech, np.zeros(int(0.25 * SR))])
-    return (audio + rng.standard_normal(audio.size) * 1e-3).astype(np.float32)
+def _take(speech: np.ndarray, rng: np.random.Generator, sr: int = SR, noise_dbfs: float = -60.0) -> np.ndarray:
+    """A model-like take: short lead-in and tail, a noise floor (a model copies its reference's hiss)."""
+    audio = np.concatenate([np.zeros(int(0.12 * sr)), speech, np.zeros(int(0.25 * sr))])
+    return (audio + rng.standard_normal(audio.size) * 10 ** (noise_dbfs / 20)).astype(np.float32)
 
 
-def _tokens(audio: np.ndarray) -> int:
-    return int(audio.size / SR * TOKENS_PER_S)
+def _tokens(audio: np.ndarray, sr: int = SR) -> int:
+    return int(audio.size / sr * TOKENS_PER_S)
 
 
-@pytest.fixture(scope="module")
-def voice_rate():
+def _voice_rate(sr: int = SR, noise_dbfs: float = -60.0, level_dbfs: float = -20.0):
+    """The window learnt from two reference sentences of the same voice (other seeds than the takes)."""
     rng = np.random.default_rng(7)
-    refs = [(_take(speech_sentence(n, SR, seed), rng), SR, 2 * n) for n, seed in ((16, 901), (24, 902))]
+    refs = [(_take(speech_sentence(n, sr, seed, level_dbfs), rng, sr, noise_dbfs), sr, 2 * n)
+            for n, seed in ((16, 901), (24, 902))]
     rate = learn_rate(refs, QcSettings(), "reference")
     assert rate.source == "reference (2 clips)" and rate.low < 9 < rate.high
     return rate
 
 
-def _defects(seed: int) -> tuple[int, dict[str, tuple[np.ndarray, int]]]:
+@pytest.fixture(scope="module")
+def voice_rate():
+    return _voice_rate()
+
+
+def _defects(seed: int, sr: int = SR, noise_dbfs: float = -60.0,
+             level_dbfs: float = -20.0) -> tuple[int, dict[str, tuple[np.ndarray, int]]]:
     """phones, {case: (audio, tokens)} for one sentence."""
     rng = np.random.default_rng(seed)
     syllables = int(rng.integers(14, 30))
     phones = 2 * syllables
-    speech = speech_sentence(syllables, SR, seed)
+    speech = speech_sentence(syllables, sr, seed, level_dbfs)
     half = speech.size // 2
-    normal = _take(speech, rng)
-    cases = {"normal": (normal, _tokens(normal))}
-    missing = _take(speech[:half], rng)
-    cases["too_short"] = (missing, _tokens(missing))
+
+    def take(audio):
+        return _take(audio, rng, sr, noise_dbfs)
+
+    normal = take(speech)
+    cases = {"normal": (normal, _tokens(normal, sr))}
+    missing = take(speech[:half])
+    cases["too_short"] = (missing, _tokens(missing, sr))
     # the model says the second half again: the same sounds, not sample-aligned, a little quieter
-    repeated = _take(np.concatenate([speech, np.zeros(int(0.15 * SR)), 0.9 * speech[half + 137:]]), rng)
-    cases["repetition"] = (repeated, _tokens(repeated))
-    gap = _take(np.concatenate([speech[:half], np.zeros(int(2.5 * SR)), speech[half:]]), rng)
-    cases["inner_silence"] = (gap, _tokens(gap))
-    clipped = np.clip(_take(speech, rng) * 12, -1, 1).astype(np.float32)
-    cases["clipping"] = (clipped, _tokens(clipped))
+    repeated = take(np.concatenate([speech, np.zeros(int(0.15 * sr)), 0.9 * speech[half + 137:]]))
+    cases["repetition"] = (repeated, _tokens(repeated, sr))
+    gap = take(np.concatenate([speech[:half], np.zeros(int(2.5 * sr)), speech[half:]]))
+    cases["inner_silence"] = (gap, _tokens(gap, sr))
+    clipped = np.clip(take(speech) * 10 ** (-level_dbfs / 20) * 0.6, -1, 1).astype(np.float32)  # rms -4 dBFS
+    cases["clipping"] = (clipped, _tokens(clipped, sr))
     # the GPT never stops: babble after the sentence until the guard's token limit
-    babble = _take(np.concatenate([speech, speech_sentence(4 * syllables, SR, seed + 50)]), rng)
+    babble = take(np.concatenate([speech, speech_sentence(4 * syllables, sr, seed + 50, level_dbfs)]))
     cases["runaway"] = (babble, token_limit(phones))
     return phones, cases
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_each_defect_is_flagged_for_its_own_reason(seed, voice_rate):
-    phones, cases = _defects(seed)
-    context = TakeContext(rate=voice_rate)
+def _assert_right_reasons(seed: int, phones: int, cases: dict, context: TakeContext, sr: int = SR) -> None:
     for expected, (audio, tokens) in cases.items():
-        report = check_take(audio, SR, phones, tokens, context)
+        report = check_take(audio, sr, phones, tokens, context)
         if expected == "normal":
             assert report.passed, (seed, report.reasons, report.to_dict())
             continue
         assert not report.passed, (seed, expected)
         assert report.reasons[0] == expected, (seed, expected, report.reasons)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_each_defect_is_flagged_for_its_own_reason(seed, voice_rate):
+    phones, cases = _defects(seed)
+    _assert_right_reasons(seed, phones, cases, TakeContext(rate=voice_rate))
+
+
+@pytest.mark.parametrize("sr,noise_dbfs,level_dbfs,seed", [(24000, -50, -20, 321), (16000, -45, -26, 322),
+                                                          (48000, -55, -16, 323), (32000, -70, -32, 324)])
+def test_right_reasons_at_other_rates_levels_and_noise(sr, noise_dbfs, level_dbfs, seed):
+    """Held-out conditions: other sample rates, a hissing reference copied into the takes (SNR down to 19 dB),
+    quiet and loud voices."""
+    phones, cases = _defects(seed, sr, noise_dbfs, level_dbfs)
+    context = TakeContext(rate=_voice_rate(sr, noise_dbfs, level_dbfs))
+    _assert_right_reasons(seed, phones, cases, context, sr)
 
 
 def test_unrelated_reasons_stay_quiet(voice_rate):
