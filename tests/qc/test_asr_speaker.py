@@ -93,3 +93,15 @@ def test_faster_whisper_round_trip_runs(tmp_path):
         pytest.skip(f"no faster-whisper model in pretrained/asr/: {e}")
     result = AsrRoundTrip(recognizer, "你好。", "zh")(speech_sentence(6, SR, 4), SR)
     assert result.status in ("pass", "fail") and result.value is not None  # it ran and scored the take
+
+
+def test_optional_models_say_what_is_missing(tmp_path):
+    from gpt_sovits.qc.pieces import OptionalModels
+
+    models = OptionalModels(tmp_path)
+    recognizer, why = models.recognizer()
+    assert recognizer is None and ("install" in why.lower() or "model" in why.lower())
+    embedder, why = models.embedder()
+    assert embedder is None and "pretrained/sv/" in why
+    loaded = object()
+    assert models.embedder(loaded) == (loaded, "")  # a Pro model's own encoder is used as it is
