@@ -153,3 +153,11 @@ def test_openapi_lists_the_parameters_of_every_route(fake_client):
     assert "file" in spec["paths"]["/upload_ref_audio"]["post"]["requestBody"]["content"]["multipart/form-data"][
         "schema"]["properties"]
     assert fake_client.get("/docs").status_code == 200
+
+
+def test_openai_route_refuses_a_list_input_in_its_own_error_shape(fake_client):
+    r = fake_client.post("/v1/audio/speech", json={"input": ["a", "b"], "voice": "Alice", "speed": "fast"})
+    assert r.status_code == 400
+    message = "input must be one value, not a list. speed must be a number, not 'fast'."
+    assert r.json() == {"error": {"message": message, "type": "invalid_request_error", "code": 400},
+                        "message": message}
