@@ -127,8 +127,10 @@ class RenderJob:
     """Renders planned lines through ``synthesize_lines``; ``run`` in any thread, control from another."""
 
     def __init__(self, project: Project, planned: list[PlannedLine], synthesize_lines: SynthesizeLines,
-                 batch_lines: int = DEFAULT_BATCH_LINES, on_progress: Callable[[RenderProgress], None] | None = None):
+                 batch_lines: int = DEFAULT_BATCH_LINES, on_progress: Callable[[RenderProgress], None] | None = None,
+                 qc_settings=None):
         self.project = project
+        self.qc_settings = qc_settings
         self.planned = planned
         self.synthesize_lines = synthesize_lines
         self.batch_lines = max(1, batch_lines)
@@ -186,11 +188,11 @@ class RenderJob:
         by_key = {p.request.key: p for p in batch}
         for take in self.synthesize_lines([p.request for p in batch]):
             planned = by_key[take.key]
-            flag = next((n for n in take.notices if "did not end naturally" in n), "")
+            checks, flag = check_line_take(take, planned.request, self.qc_settings)
             self.project.takes.put(take.key, take.audio, take.sample_rate, {
                 "seed": take.seed, "text": planned.request.text, "voice": planned.request.voice.name,
                 "tokens": take.tokens, "seconds_to_compute": take.seconds_to_compute, "notices": take.notices,
-                "checks": {}, "flag_reason": flag})
+                "checks": checks, "flag_reason": flag})
             with self.project.lock:
                 self._assign(planned.line, take.key)
                 self.project.save()
@@ -212,6 +214,22 @@ class RenderJob:
     def _report(self) -> None:
         if self.on_progress is not None:
             self.on_progress(self.progress)
+
+
+def check_line_take(take: RenderedTake, request: LineRequest, settings=None) -> tuple[dict, str]:
+    """(checks as stored with the take, why the line is flagged or "") from the always-on take checks
+    of ``gpt_sovits.qc``; with checks turned off, only a take the runaway guard cut is flagged."""
+    from gpt_sovits.config import QcSettings
+    from gpt_sovits.qc import TakeContext, check_take, count_phones
+
+    settings = settings or QcSettings()
+    cut = any("did not end naturally" in n for n in take.notices)
+    if not settings.enabled:
+        return {}, "The line did not end naturally and was cut." if cut else ""
+    phones = count_phones(request.text, request.language)
+    report = check_take(take.audio, take.sample_rate, phones, take.tokens,
+                        TakeContext(speed=request.settings.speed, cut=cut), settings, seed=take.seed)
+    return report.to_dict(), "" if report.passed else report.summary()
 
 
 def start_in_background(job: RenderJob) -> threading.Thread:

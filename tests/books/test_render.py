@@ -74,6 +74,7 @@ def test_same_seed_gives_identical_take_and_reroll_keeps_old_take(book_workspace
     project.reroll(line.id, seed=7)
     _render(project, book_workspace, tiny_v2, backend, line_ids=[line.id])
     assert line.take != first_key and line.seed == 7 and line.takes == [first_key]
+    assert "passed" in line.checks and line.status == ("rendered" if line.checks["passed"] else "flagged")
     project.choose_take(line.id, first_key)
     assert line.take == first_key
     project.approve(line.id)
