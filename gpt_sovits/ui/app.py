@@ -8,6 +8,7 @@ from gpt_sovits import __version__
 from gpt_sovits.ui.common import guarded
 from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.services import StudioServices
+from gpt_sovits.ui.tabs.audiobook import build_audiobook_tab
 from gpt_sovits.ui.tabs.clean_slice import build_clean_slice_tab
 from gpt_sovits.ui.tabs.finetune import build_finetune_tab
 from gpt_sovits.ui.tabs.models import build_models_tab
@@ -23,6 +24,7 @@ TABS = (
     ("Transcripts", "tab_transcripts", "transcripts"),
     ("Fine-tune", "tab_finetune", "fine-tune"),
     ("Synthesize", "tab_synth", "synthesize"),
+    ("Audiobook", "tab_audiobook", "audiobook"),
     ("Models", "tab_models", "models"),
     ("Settings", "tab_settings", "settings"),
 )
@@ -57,6 +59,8 @@ def build_app(services: StudioServices) -> gr.Blocks:
                     refresh, outputs, preload, preload_inputs = build_synthesize_tab(services, tr, voice)
                     # opening the tab starts loading the chosen models in the background
                     tab.select(preload, preload_inputs, None)
+                elif name == "Audiobook":
+                    refresh, outputs = build_audiobook_tab(services, tr, voice)
                 elif name == "Models":
                     show_status, version, status_outputs = build_models_tab(services, tr)
                     continue

@@ -23,6 +23,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tab_transcripts": ("Transcripts", "文本标注"),
     "tab_finetune": ("Fine-tune", "微调训练"),
     "tab_synth": ("Synthesize", "合成"),
+    "tab_audiobook": ("Audiobook", "有声书"),
     "tab_models": ("Models", "模型"),
     "tab_settings": ("Settings", "设置"),
     # audiobook export panel

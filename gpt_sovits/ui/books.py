@@ -1,0 +1,109 @@
+"""The Audiobook tab's link to gpt_sovits.books: open projects, one background render, line reviews.
+
+Projects stay open (one object per book), so a render running in the background and the edits made
+on the page change the same book. Model work runs on the studio's compute thread, a batch of lines at
+a time, so a synthesis on another tab can run between two batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from gpt_sovits.compute import compute_thread
+from gpt_sovits.errors import StudioError
+
+logger = logging.getLogger(__name__)
+
+
+class BookDesk:
+    """Open book projects and their renders for one studio."""
+
+    def __init__(self, services):
+        self.services = services
+        self._projects: dict[str, object] = {}
+        self._backend = None
+        self.job = None  # the render running in the background (RenderJob) or the last one
+        self.job_book = ""
+        self._thread: threading.Thread | None = None
+
+    @property
+    def settings(self):
+        return self.services.settings
+
+    @property
+    def store(self):
+        from gpt_sovits.books.project import BookStore
+
+        return BookStore(Path(self.settings.workspace_dir))
+
+    def project(self, name: str | None):
+        if not name:
+            raise StudioError("Choose or import a book first.")
+        if name not in self._projects:
+            self._projects[name] = self.store.open(name)
+        return self._projects[name]
+
+    def import_book(self, name: str, file: str | None, pasted: str, voice: str | None) -> list[str]:
+        """Import a file (or pasted text) into a new book ``name``; notes for the user."""
+        from gpt_sovits.books.importing import pasted_text, read_book_file
+
+        if not (name or "").strip():
+            raise StudioError("Give the book a name first.")
+        if file:
+            imported = read_book_file(Path(file))
+        elif (pasted or "").strip():
+            imported = pasted_text(pasted)
+        else:
+            raise StudioError("Choose a book file (.txt, .md, .epub) or paste the text.")
+        self.store.folder(name)  # the name is checked before anything is written
+        project = self.store.create(name)
+        notes = project.fill_from(imported)
+        if voice:
+            project.set_metadata(narrator_voice=voice)
+        self._projects[project.book.name] = project
+        return notes
+
+    # ----- rendering --------------------------------------------------------------------------
+    def _synthesize_lines(self, requests):
+        from gpt_sovits.books.synthesis import SynthesizerLines
+
+        if self._backend is None:
+            self._backend = SynthesizerLines(Path(self.settings.pretrained_dir), device="auto",
+                                             precision=self.settings.precision)
+        return compute_thread().iterate(self._backend, requests)
+
+    def make_job(self, name: str, chapters: list[str] | None = None, line_ids: list[str] | None = None):
+        from gpt_sovits.books.render import RenderJob, plan_lines
+
+        project = self.project(name)
+        planned = plan_lines(project, Path(self.settings.workspace_dir), Path(self.settings.pretrained_dir),
+                             chapters, line_ids)
+        return RenderJob(project, planned, self._synthesize_lines, qc_settings=self.settings.qc)
+
+    def start_render(self, name: str, chapters: list[str] | None) -> str:
+        from gpt_sovits.books.render import start_in_background
+
+        if self.running:
+            raise StudioError(f"Book {self.job_book!r} is rendering; pause or cancel it first.")
+        self.job = self.make_job(name, chapters)
+        self.job_book = name
+        self._thread = start_in_background(self.job)
+        return self.job.progress.summary()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def render_lines_now(self, name: str, line_ids: list[str]):
+        """Render some lines of a book and wait for them (the line review's re-render)."""
+        if self.running and self.job_book == name:
+            raise StudioError("This book is rendering in the background; pause or cancel it first.")
+        return self.make_job(name, None, line_ids).run()
+
+    def progress_text(self) -> str:
+        if self.job is None:
+            return "No render yet."
+        return f"**{self.job_book}**: {self.job.progress.summary()}" + (
+            f" — {self.job.progress.message}" if self.job.progress.message else "")
