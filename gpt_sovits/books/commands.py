@@ -68,14 +68,16 @@ def _status_text(project, show_lines: bool = False) -> str:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from gpt_sovits.books.render import RenderJob, plan_lines
-    from gpt_sovits.books.synthesis import SynthesizerLines
+    from gpt_sovits.books.synthesis import EngineLines
+    from gpt_sovits.inference.engine import engine_host
 
     project = _store(args).open(args.name)
     if args.voice:
         project.set_metadata(narrator_voice=args.voice)
     planned = plan_lines(project, Path(args.workspace), Path(args.pretrained), args.chapter or None)
-    backend = SynthesizerLines(Path(args.pretrained), device=args.device, precision=args.precision,
-                               cache_dir=project.root / "cache" / "references")
+    host = engine_host()
+    host.configure(pretrained_dir=Path(args.pretrained), device=args.device, precision=args.precision)
+    backend = EngineLines(host, cache_dir=project.root / "cache" / "references")
     last = {"shown": -1}
 
     def show(progress) -> None:

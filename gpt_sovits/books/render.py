@@ -1,8 +1,8 @@
 """Rendering a book's lines: plan (content keys), skip what the take store has, synthesize the rest.
 
 The synthesis itself is a callable that takes a batch of :class:`LineRequest` and yields one
-:class:`RenderedTake` per line (``SynthesizeLines``); ``synthesis.SynthesizerLines`` provides it
-with a Synthesizer. Each take is written atomically as soon as it is finished and the project is
+:class:`RenderedTake` per line (``SynthesizeLines``); ``synthesis.EngineLines`` provides it
+through the engine host. Each take is written atomically as soon as it is finished and the project is
 saved, so stopping the process loses at most the batch being computed. Pause, resume and cancel
 act between batches.
 """

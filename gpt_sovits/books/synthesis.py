@@ -1,4 +1,4 @@
-"""Line synthesis with a Synthesizer: the ``SynthesizeLines`` callable the renderer uses.
+"""Line synthesis through the engine host: the ``SynthesizeLines`` callable the renderer uses.
 
 Consecutive lines with the same voice and settings share GPT batches: their plain pieces are
 decoded together (``inference.plan.render_plain_batch``), each with its own seed, so a line gets
@@ -22,48 +22,39 @@ from gpt_sovits.books.render import LineRequest, RenderedTake
 logger = logging.getLogger(__name__)
 
 
-class SynthesizerLines:
-    """Keeps one Synthesizer (switching models with ``with_models``) and renders batches of lines."""
+class EngineLines:
+    """Renders batches of lines as jobs of the engine host (batch priority: a click in the studio or an
+    API request goes first between two batches); the host loads and keeps the models."""
 
-    def __init__(self, pretrained_dir: Path, device: str = "auto", precision: str = "fast",
-                 cache_dir: Path | None = None, batch_pieces: int = 4, synthesizer=None):
-        self.pretrained_dir = Path(pretrained_dir)
-        self.device = device
-        self.precision = precision
+    def __init__(self, host=None, cache_dir: Path | None = None, batch_pieces: int = 4):
+        self.host = host
         self.cache_dir = cache_dir
         self.batch_pieces = batch_pieces
-        self._synth = synthesizer
-        self._models: tuple[Path, Path] | None = None
-
-    def synthesizer(self, models: tuple[Path, Path]):
-        from gpt_sovits.inference import Synthesizer
-
-        if self._synth is None:
-            self._synth = Synthesizer.from_files(models[0], models[1], self.pretrained_dir, device=self.device,
-                                                 precision=self.precision, cache_dir=self.cache_dir)
-        elif self._models is not None and self._models != models:
-            self._synth = self._synth.with_models(models[0], models[1], self.pretrained_dir)
-        self._models = models
-        self._synth.batch_pieces = self.batch_pieces
-        return self._synth
 
     def __call__(self, requests: list[LineRequest]) -> Iterator[RenderedTake]:
+        from gpt_sovits.inference.engine import BATCH, engine_host
+
+        host = self.host or engine_host()
+        return host.iterate(self._render, host, requests, priority=BATCH)
+
+    def _render(self, host, requests: list[LineRequest]) -> Iterator[RenderedTake]:
+        """On the engine's worker: consecutive lines with one voice and the same settings form a group."""
         start = 0
         while start < len(requests):
             end = start + 1
             while (end < len(requests) and requests[end].voice == requests[start].voice
                    and requests[end].settings == requests[start].settings):
                 end += 1
-            yield from self._render_group(requests[start:end])
+            synth = host.engine_for(requests[start].voice.models, self.cache_dir)
+            yield from self._render_group(synth, requests[start:end])
             start = end
 
-    def _render_group(self, group: list[LineRequest]) -> Iterator[RenderedTake]:
+    def _render_group(self, synth, group: list[LineRequest]) -> Iterator[RenderedTake]:
         from gpt_sovits.inference import SynthesisRequest
         from gpt_sovits.inference.plan import plan_request
 
         first = group[0]
         voice, s = first.voice, first.settings
-        synth = self.synthesizer(voice.models)
         base = SynthesisRequest(
             text="-", ref_audio=voice.ref_audio, language=first.language, ref_text=voice.ref_text,
             ref_language=voice.ref_language, top_k=s.top_k, top_p=s.top_p, temperature=s.temperature,

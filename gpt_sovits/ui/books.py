@@ -1,8 +1,8 @@
 """The Audiobook tab's link to gpt_sovits.books: open projects, one background render, line reviews.
 
 Projects stay open (one object per book), so a render running in the background and the edits made
-on the page change the same book. Model work runs on the studio's compute thread, a batch of lines at
-a time, so a synthesis on another tab can run between two batches.
+on the page change the same book. Model work runs on the engine host, a batch of lines per job at batch
+priority, so a synthesis on another tab runs between two batches.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import logging
 import threading
 from pathlib import Path
 
-from gpt_sovits.compute import compute_thread
 from gpt_sovits.errors import StudioError
 
 logger = logging.getLogger(__name__)
@@ -23,7 +22,6 @@ class BookDesk:
     def __init__(self, services):
         self.services = services
         self._projects: dict[str, object] = {}
-        self._backend = None
         self.job = None  # the render running in the background (RenderJob) or the last one
         self.job_book = ""
         self._thread: threading.Thread | None = None
@@ -67,12 +65,13 @@ class BookDesk:
 
     # ----- rendering --------------------------------------------------------------------------
     def _synthesize_lines(self, requests):
-        from gpt_sovits.books.synthesis import SynthesizerLines
+        """A batch of lines as a job of the engine host, loaded as the studio's settings say."""
+        from gpt_sovits.books.synthesis import EngineLines
+        from gpt_sovits.inference.engine import engine_host
 
-        if self._backend is None:
-            self._backend = SynthesizerLines(Path(self.settings.pretrained_dir), device="auto",
-                                             precision=self.settings.precision)
-        return compute_thread().iterate(self._backend, requests)
+        host = engine_host()
+        host.configure(pretrained_dir=Path(self.settings.pretrained_dir), precision=self.settings.precision)
+        return EngineLines(host)(requests)
 
     def make_job(self, name: str, chapters: list[str] | None = None, line_ids: list[str] | None = None):
         from gpt_sovits.books.render import RenderJob, plan_lines

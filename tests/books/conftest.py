@@ -24,3 +24,14 @@ def book_workspace(tmp_path, speech_wav):
     workspace.mkdir()
     make_voice(workspace, "narrator", speech_wav)
     return workspace
+
+
+@pytest.fixture(scope="session")
+def book_engine(tiny_v2):
+    """Line synthesis through an engine host of its own with the tiny models (books.synthesis.EngineLines)."""
+    from gpt_sovits.books.synthesis import EngineLines
+    from gpt_sovits.inference.engine import EngineHost, LoadSettings
+
+    host = EngineHost(settings=LoadSettings(pretrained_dir=tiny_v2, device="cpu"))
+    yield EngineLines(host)
+    host.close()

@@ -8,7 +8,6 @@ import pytest
 from gpt_sovits.books.importing import pasted_text
 from gpt_sovits.books.project import BookStore
 from gpt_sovits.books.render import RenderJob, plan_lines
-from gpt_sovits.books.synthesis import SynthesizerLines
 from gpt_sovits.cli import main
 from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.tabs.book_export import build_export_panel, export_book_files
@@ -42,8 +41,8 @@ def build_and_click(workspace):
     return handler("tiny", ["wav"], "none", "split", False, progress=lambda *a, **k: None)
 
 
-def test_cli_and_panel_export_a_rendered_book(project, book_workspace, tiny_v2, capsys):
-    RenderJob(project, plan_lines(project, book_workspace, tiny_v2), SynthesizerLines(tiny_v2, device="cpu")).run()
+def test_cli_and_panel_export_a_rendered_book(project, book_workspace, tiny_v2, book_engine, capsys):
+    RenderJob(project, plan_lines(project, book_workspace, tiny_v2), book_engine).run()
     code = main(["book", "export", "tiny", "--workspace", str(book_workspace), "--format", "mp3,m4b",
                  "--target", "none"])  # the tiny models' takes are near-silent: levels are tested in test_export
     captured = capsys.readouterr()

@@ -14,7 +14,6 @@ import pytest
 from gpt_sovits.books.importing import pasted_text
 from gpt_sovits.books.project import BookStore
 from gpt_sovits.books.render import RenderJob, plan_lines
-from gpt_sovits.books.synthesis import SynthesizerLines
 from gpt_sovits.errors import StudioError
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -23,8 +22,8 @@ CHAPTER = "Chapter 1\n" + "\n".join(f"Line {i}." for i in range(1, 11))
 
 
 @pytest.fixture(scope="module")
-def backend(tiny_v2):
-    return SynthesizerLines(tiny_v2, device="cpu")
+def backend(book_engine):
+    return book_engine
 
 
 def _project(workspace, text=CHAPTER, name="book"):
