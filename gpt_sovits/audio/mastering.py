@@ -17,18 +17,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gpt_sovits.audio.processing import SILENCE_DBFS, limit_peaks, resample, rms_dbfs, to_dbfs
+from gpt_sovits.audio.loudness import Measurement, measure, true_peak_envelope, true_peak_runs
+from gpt_sovits.audio.processing import limit_peaks, resample
 from gpt_sovits.errors import AudioError, ConfigError
 
 logger = logging.getLogger(__name__)
 
 MASTER_SAMPLE_RATE_HZ = 44100
-TRUE_PEAK_OVERSAMPLING = 4
-NOISE_FLOOR_WINDOW_S = 0.5
 MAX_GAIN_DB = 60.0  # more would turn a near-silent take into loud noise
 LINE_FADE_S = 0.01  # fade at both ends of a line: no click where it meets the room tone
-_TRUE_PEAK_BLOCK = 1 << 18  # samples per block of the oversampled peak search, to bound memory
-_TRUE_PEAK_CONTEXT = 64  # input samples either side of a block: covers resample_poly's filter
+LIMITER_RELEASE_MS = 10.0
+BLOCK_SAMPLES = 1 << 20  # the limiter and the level work through a chapter this many samples at a time
 
 
 @dataclass(frozen=True)
@@ -92,79 +91,7 @@ class MasteredAudio:
     gain_db: float
 
 
-@dataclass(frozen=True)
-class Measurement:
-    """Levels of one piece of audio, in dB relative to full scale (LUFS for loudness)."""
-
-    duration_s: float
-    sample_rate: int
-    rms_db: float
-    loudness_lufs: float
-    true_peak_db: float
-    noise_floor_db: float
-
-
-# ----- measuring -----
-
-
-def true_peak_envelope(audio: np.ndarray) -> np.ndarray:
-    """[n] -> [n]: the highest magnitude of the 4x oversampled signal around each sample (BS.1770 true peak).
-
-    Worked through in blocks so that hour-long chapters do not need a 4x copy in memory.
-    """
-    from scipy.signal import resample_poly  # deferred: scipy.signal is slow to import
-
-    audio = np.asarray(audio, dtype=np.float32)
-    up = TRUE_PEAK_OVERSAMPLING
-    envelope = np.empty_like(audio)
-    for start in range(0, audio.size, _TRUE_PEAK_BLOCK):
-        stop = min(start + _TRUE_PEAK_BLOCK, audio.size)
-        lo, hi = max(0, start - _TRUE_PEAK_CONTEXT), min(audio.size, stop + _TRUE_PEAK_CONTEXT)
-        over = resample_poly(audio[lo:hi].astype(np.float64), up, 1)
-        inner = np.abs(over[(start - lo) * up : (stop - lo) * up]).reshape(-1, up).max(axis=1)
-        envelope[start:stop] = np.maximum(inner, np.abs(audio[start:stop]))
-    return envelope
-
-
-def true_peak_db(audio: np.ndarray) -> float:
-    """Highest 4x-oversampled magnitude in dBTP."""
-    return float(to_dbfs(true_peak_envelope(audio).max())) if np.size(audio) else SILENCE_DBFS
-
-
-def noise_floor_db(audio: np.ndarray, sample_rate: int) -> float:
-    """RMS of the quietest half-second window (hop 0.1 s) in dBFS: what ACX's noise-floor check reads."""
-    window = max(1, int(sample_rate * NOISE_FLOOR_WINDOW_S))
-    hop = max(1, sample_rate // 10)
-    x = np.asarray(audio, dtype=np.float64)
-    if x.size < window:
-        return rms_dbfs(x)
-    csum = np.concatenate(([0.0], np.cumsum(x * x)))
-    starts = np.arange(0, x.size - window + 1, hop)
-    energy = np.maximum(csum[starts + window] - csum[starts], 0.0) / window
-    return float(to_dbfs(np.sqrt(energy.min())))
-
-
-def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
-    """ITU-R BS.1770 integrated loudness in LUFS (pyloudnorm); SILENCE_DBFS for silence or very short audio."""
-    import pyloudnorm  # deferred: only exports need it
-
-    x = np.asarray(audio, dtype=np.float64)
-    if x.size < int(0.4 * sample_rate):
-        return SILENCE_DBFS
-    value = float(pyloudnorm.Meter(sample_rate).integrated_loudness(x))
-    return value if np.isfinite(value) else SILENCE_DBFS
-
-
-def measure(audio: np.ndarray, sample_rate: int) -> Measurement:
-    """All the levels a delivery report shows for ``audio`` [n]."""
-    return Measurement(
-        duration_s=np.size(audio) / sample_rate,
-        sample_rate=sample_rate,
-        rms_db=rms_dbfs(np.asarray(audio)),
-        loudness_lufs=integrated_loudness(audio, sample_rate),
-        true_peak_db=true_peak_db(audio),
-        noise_floor_db=noise_floor_db(audio, sample_rate),
-    )
+# ----- checking -----
 
 
 def problems_against(m: Measurement, target: LoudnessTarget) -> list[str]:
@@ -188,16 +115,20 @@ def problems_against(m: Measurement, target: LoudnessTarget) -> list[str]:
 
 def room_tone(n_samples: int, level_db: float, seed: int) -> np.ndarray:
     """[n] of soft, slightly darkened noise whose RMS is exactly ``level_db``; the same for the same seed."""
-    if n_samples <= 0:
-        return np.zeros(0, dtype=np.float32)
-    rng = np.random.default_rng(seed)
-    white = rng.standard_normal(n_samples)
-    # A one-pole low-pass tilts the spectrum like the hum of a quiet room instead of a hiss.
     from scipy.signal import lfilter
 
-    tone = lfilter([0.3], [1.0, -0.7], white)
-    tone *= 10 ** (level_db / 20) / np.sqrt(np.mean(tone * tone))
-    return tone.astype(np.float32)
+    if n_samples <= 0:
+        return np.zeros(0, dtype=np.float32)
+    white = np.random.default_rng(seed).standard_normal(n_samples, dtype=np.float32)
+    # A one-pole low-pass tilts the spectrum like the hum of a quiet room instead of a hiss.
+    tone = lfilter(np.array([0.3], np.float32), np.array([1.0, -0.7], np.float32), white).astype(np.float32)
+    tone *= np.float32(10 ** (level_db / 20) / np.sqrt(_sum_squares(tone) / n_samples))
+    return tone
+
+
+def _sum_squares(audio: np.ndarray) -> float:
+    return sum(float(np.dot(b, b)) for b in (audio[i : i + BLOCK_SAMPLES].astype(np.float64)
+                                                for i in range(0, audio.size, BLOCK_SAMPLES)))
 
 
 def _clean_edges(line: np.ndarray) -> np.ndarray:
@@ -238,14 +169,23 @@ def assemble(
 
 def _level(audio: np.ndarray, target: LoudnessTarget) -> float:
     if target.aim == "lufs":
-        return integrated_loudness(audio, MASTER_SAMPLE_RATE_HZ)
-    return rms_dbfs(audio)
+        return measure(audio, MASTER_SAMPLE_RATE_HZ, true_peak=False).loudness_lufs
+    return float(10 * np.log10(max(_sum_squares(audio) / max(audio.size, 1), 1e-12)))
 
 
-def _limit(speech: np.ndarray, envelope: np.ndarray, gain_db: float, target: LoudnessTarget) -> np.ndarray:
+def _limit_into(out: np.ndarray, speech: np.ndarray, envelope: np.ndarray, tone: np.ndarray, gain_db: float,
+                target: LoudnessTarget) -> np.ndarray:
+    """out[:] = the limited, scaled speech plus the tone, worked through in blocks with enough margin that each
+    block's gain curve is what the whole chapter's would be."""
     gain = np.float32(10 ** (gain_db / 20))  # the true-peak envelope scales with the gain
-    return limit_peaks(speech * gain, MASTER_SAMPLE_RATE_HZ, target.limiter_ceiling_db, release_ms=10.0,
-                       magnitude=envelope * gain)
+    margin = 3 * int(MASTER_SAMPLE_RATE_HZ * LIMITER_RELEASE_MS / 1000) + 2
+    for start in range(0, speech.size, BLOCK_SAMPLES):
+        stop = min(start + BLOCK_SAMPLES, speech.size)
+        lo, hi = max(0, start - margin), min(speech.size, stop + margin)
+        limited = limit_peaks(speech[lo:hi] * gain, MASTER_SAMPLE_RATE_HZ, target.limiter_ceiling_db,
+                              LIMITER_RELEASE_MS, magnitude=envelope[lo:hi] * gain)
+        np.add(limited[start - lo : stop - lo], tone[start:stop], out=out[start:stop])
+    return out
 
 
 def master_speech(speech: np.ndarray, target: LoudnessTarget, tone: np.ndarray) -> tuple[np.ndarray, float]:
@@ -258,23 +198,24 @@ def master_speech(speech: np.ndarray, target: LoudnessTarget, tone: np.ndarray) 
         raise AudioError("The chapter has no sound in it; render its lines again before exporting.")
     gain_db = 0.0
     envelope = true_peak_envelope(speech)
+    out = np.empty_like(speech)
     if target.aim != "none":
         for _ in range(6):
-            level = _level(_limit(speech, envelope, gain_db, target) + tone, target)
-            error = target.aim_db - level
+            error = target.aim_db - _level(_limit_into(out, speech, envelope, tone, gain_db, target), target)
             if abs(error) < 0.05:
                 break
             gain_db = min(gain_db + error, MAX_GAIN_DB)
             if gain_db == MAX_GAIN_DB:
                 logger.warning("Mastering gain capped at %.0f dB: the chapter is very quiet.", MAX_GAIN_DB)
                 break
-    out = _limit(speech, envelope, gain_db, target) + tone
+    _limit_into(out, speech, envelope, tone, gain_db, target)
     # The tone may add a hair to a limited peak: keep the ceiling exact.
-    peak = float(true_peak_envelope(out).max())
+    peak = max(float(true_peak_runs(out, i, min(i + BLOCK_SAMPLES, out.size)).max())
+               for i in range(0, out.size, BLOCK_SAMPLES))
     ceiling = 10 ** (target.limiter_ceiling_db / 20)
     if peak > ceiling:
         out *= np.float32(ceiling / peak)
-    return out.astype(np.float32), gain_db
+    return out, gain_db
 
 
 def master_chapter(

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gpt_sovits.audio.mastering import LoudnessTarget, Measurement, measure, problems_against
+from gpt_sovits.audio.loudness import LevelMeter, Measurement
+from gpt_sovits.audio.mastering import LoudnessTarget, problems_against
 from gpt_sovits.books.containers import MP3_BIT_RATE, ChapterMark
 from gpt_sovits.fileio import write_text_atomic
 
@@ -99,8 +100,9 @@ def _clock(seconds: float) -> str:
 # ----- reading files back -----
 
 
-def decode_frames(path: Path) -> Iterator[np.ndarray]:
-    """The first audio stream of ``path`` as mono float32 blocks (PyAV), trimmed to the stream's length."""
+def decode_frames(path: Path, block_samples: int = 1 << 18) -> Iterator[np.ndarray]:
+    """The first audio stream of ``path`` as mono float32 blocks of about ``block_samples`` (PyAV), trimmed to
+    the stream's length (the codec's padding is not audio)."""
     import av
 
     with av.open(str(path)) as container:
@@ -108,24 +110,28 @@ def decode_frames(path: Path) -> Iterator[np.ndarray]:
         exact = stream.duration is not None and stream.time_base == Fraction(1, stream.rate)
         remaining = stream.duration if exact else None
         to_float = av.AudioResampler(format="flt", layout="mono", rate=stream.rate)
+        pending: list[np.ndarray] = []
+        held = 0
         for frame in container.decode(stream):
             for converted in to_float.resample(frame):
                 block = converted.to_ndarray().reshape(-1).astype(np.float32)
                 if remaining is not None:
                     block = block[:remaining]
                     remaining -= block.size
-                if block.size:
-                    yield block
+                pending.append(block)
+                held += block.size
+            if held >= block_samples:  # the meters work best on large blocks
+                yield np.concatenate(pending)
+                pending, held = [], 0
+        if held:
+            yield np.concatenate(pending)
 
 
-def decode_file(path: Path) -> tuple[np.ndarray, int]:
-    """A whole delivered file as mono float32 [n] and its sample rate."""
+def sample_rate_of(path: Path) -> int:
     import av
 
     with av.open(str(path)) as container:
-        rate = container.streams.audio[0].rate
-    blocks = list(decode_frames(path))
-    return (np.concatenate(blocks) if blocks else np.zeros(0, np.float32)), rate
+        return container.streams.audio[0].rate
 
 
 def bit_rate_of(path: Path, kind: str, duration_s: float, sample_rate: int) -> tuple[float, bool]:
@@ -160,9 +166,12 @@ def _row(name: str, kind: str, part: str, m: Measurement, rate: tuple[float, boo
 
 
 def report_file(path: Path, kind: str, part: str, target: LoudnessTarget, max_length_s: float | None) -> FileReport:
-    """Decode one chapter file and measure it against ``target``."""
-    audio, rate = decode_file(path)
-    m = measure(audio, rate)
+    """Decode one chapter file and measure it against ``target``, block by block."""
+    rate = sample_rate_of(path)
+    meter = LevelMeter(rate)
+    for block in decode_frames(path):
+        meter.add(block)
+    m = meter.result()
     bit_rate = bit_rate_of(path, kind, m.duration_s, rate)
     problems = problems_against(m, target) + _format_problems(kind, rate, *bit_rate, target)
     if max_length_s is not None and m.duration_s > max_length_s:
@@ -172,31 +181,24 @@ def report_file(path: Path, kind: str, part: str, target: LoudnessTarget, max_le
 
 def report_m4b(path: Path, marks: Sequence[ChapterMark], target: LoudnessTarget,
                max_length_s: float | None) -> list[FileReport]:
-    """One row per chapter of the M4B, cut at its chapter marks while the file is decoded."""
-    import av
-
-    with av.open(str(path)) as container:
-        rate = container.streams.audio[0].rate
+    """One row per chapter of the M4B, each measured from its mark to the next while the file is decoded."""
+    rate = sample_rate_of(path)
     total_s = (marks[-1].end / rate) if marks else 0.0
     bit_rate = bit_rate_of(path, "m4b", total_s, rate)
-    rows, pending = [], np.zeros(0, np.float32)
-    blocks, index = decode_frames(path), 0
-    for mark in marks:
-        need = mark.end - mark.start
-        parts = [pending]
-        have = pending.size
-        while have < need:
-            block = next(blocks, None)
-            if block is None:
-                break
-            parts.append(block)
-            have += block.size
-        audio = np.concatenate(parts)
-        chapter, pending = audio[:need], audio[need:]
-        m = measure(chapter, rate)
+    meters = [LevelMeter(rate) for _ in marks]
+    position, index = 0, 0
+    for block in decode_frames(path):
+        while block.size and index < len(marks):
+            take = min(block.size, marks[index].end - position)
+            meters[index].add(block[:take])
+            block, position = block[take:], position + take
+            if position >= marks[index].end:
+                index += 1
+    rows = []
+    for number, (mark, meter) in enumerate(zip(marks, meters, strict=True), start=1):
+        m = meter.result()
         problems = problems_against(m, target) + _format_problems("m4b", rate, *bit_rate, target)
         if max_length_s is not None and m.duration_s > max_length_s:
             problems.append(f"chapter longer than {max_length_s / 60:g} minutes")
-        index += 1
-        rows.append(_row(path.name, "m4b", f"{index}. {mark.title}", m, bit_rate, problems))
+        rows.append(_row(path.name, "m4b", f"{number}. {mark.title}", m, bit_rate, problems))
     return rows

@@ -8,17 +8,9 @@ import pyloudnorm
 import pytest
 from scipy.signal import resample_poly
 
-from gpt_sovits.audio.mastering import (
-    MASTER_SAMPLE_RATE_HZ as SR,
-)
-from gpt_sovits.audio.mastering import (
-    MasteringOptions,
-    loudness_target,
-    master_chapter,
-    measure,
-    problems_against,
-    room_tone,
-)
+from gpt_sovits.audio.loudness import measure
+from gpt_sovits.audio.mastering import MASTER_SAMPLE_RATE_HZ as SR
+from gpt_sovits.audio.mastering import MasteringOptions, loudness_target, master_chapter, problems_against, room_tone
 from gpt_sovits.errors import AudioError, ConfigError
 from tests.fixtures.synthetic_speech import make_recording
 
