@@ -7,13 +7,13 @@ from pathlib import Path
 
 from gpt_sovits.config import DEFAULT_API_PORT, StudioSettings, is_loopback_host
 from gpt_sovits.errors import ConfigError
+from gpt_sovits.inference.request import MAX_TEXT_CHARS  # the studio's limit too
 
-MAX_TEXT_CHARS = 10_000
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_BODY_BYTES = MAX_UPLOAD_BYTES + 256 * 1024  # an upload plus the form fields around it
 MAX_WAITING = 256  # requests waiting for the engine; one more is answered 503 with Retry-After
 QUEUE_DEADLINE_S = 600.0  # a request still waiting after this long is answered 503
-MAX_URL_BYTES = 128 * 1024  # a GET /tts of 10,000 Chinese characters, percent-encoded, is about 90 KB
+MAX_URL_BYTES = 256 * 1024  # a GET /tts of 20,000 Chinese characters, percent-encoded, is about 180 KB
 MIN_TOKEN_CHARS = 8
 UPLOADS_FOLDER = ".api_uploads"  # a leading dot: never a valid voice name, so never mistaken for a voice
 

@@ -97,7 +97,8 @@ def _required(value: str, info: ValidationInfo) -> str:
 def _spoken(value: str, info: ValidationInfo) -> str:
     limit = (info.context or {}).get("max_text_chars")
     if limit is not None and len(value) > limit:
-        raise refuse(f"{info.field_name} is {len(value)} characters long; this server accepts at most {limit}.")
+        raise refuse(f"{info.field_name} is {len(value)} characters long; this server accepts at most {limit} "
+                     "(longer texts: the audiobook workflow, `python -m gpt_sovits book`).")
     return value
 
 

@@ -14,7 +14,7 @@ from gpt_sovits.errors import ConfigError
 OUTPUT_SAMPLE_RATE_HZ = 32000
 LANGUAGES = ("zh", "en", "auto", "all_zh")
 CUT_METHODS = ("auto", "cut0", "cut1", "cut2", "cut3", "cut4", "cut5")
-MAX_TEXT_CHARS = 20000
+MAX_TEXT_CHARS = 20000  # one synthesis, in the studio and the HTTP API alike
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,9 @@ class SynthesisRequest:
         if not self.text or not self.text.strip():
             problems.append("The text to speak is empty.")
         elif len(self.text) > MAX_TEXT_CHARS:
-            problems.append(f"The text is {len(self.text)} characters long; split it below {MAX_TEXT_CHARS}.")
+            problems.append(f"The text is {len(self.text)} characters long; one synthesis takes at most "
+                            f"{MAX_TEXT_CHARS}. For a longer text use the audiobook workflow (the Audiobook tab, or "
+                            "`python -m gpt_sovits book`), which renders it chapter by chapter.")  # fmt: skip
         for name, value in (("language", self.language), ("ref_language", self.ref_language)):
             if value not in LANGUAGES:
                 problems.append(f"{name} must be one of {', '.join(LANGUAGES)}, not {value!r}.")

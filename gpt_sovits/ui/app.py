@@ -89,5 +89,11 @@ def _wire(app: gr.Blocks, services: StudioServices, voice: gr.Dropdown, reload: 
         app.load(refresh, voice, outputs)
     reload.click(reload_voices, voice, voice)
     app.load(reload_voices, voice, voice)
+
+    def end_session(request: gr.Request) -> None:
+        """A closed or reloaded page: its synthesis stops after the sentence in progress."""
+        services.synthesis.stop(getattr(request, "session_hash", None))
+
+    app.unload(end_session)
     show_status, version, status_outputs = models
     app.load(show_status, version, status_outputs)

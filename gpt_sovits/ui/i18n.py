@@ -110,6 +110,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "emphasis_strength": ("Emphasis strength", "强调强度"),
     "synthesize": ("Synthesize", "合成"),
     "show_phonemes": ("Show phonemes", "显示音素"),
+    "stop": ("Stop", "停止"),
     "output": ("Result", "结果"),
     "download": ("Download WAV", "下载 WAV"),
     "pieces": ("Sentences", "分句"),

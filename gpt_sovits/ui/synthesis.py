@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -80,6 +81,8 @@ class SynthesisService:
         self.services = services
         self._qc_models = None  # gpt_sovits.qc OptionalModels (ASR, speaker encoder), loaded when asked for
         self._rate, self._rate_key = None, None  # the voice's speaking-rate window and what it was learnt from
+        self._jobs: dict[str, object] = {}  # page session -> its running synthesis job (for Stop and unload)
+        self._lock = threading.Lock()
 
     @property
     def host(self):
@@ -211,25 +214,31 @@ class SynthesisService:
             picks.append(path if path in values else (values[0] if values else None))
         return picks[0], picks[1]
 
-    def run(self, voice_name: str, gpt_path, sovits_path, request,
-            on_event=None) -> Iterator[tuple[int, Piece] | SynthesisOutput]:
+    def run(self, voice_name: str, gpt_path, sovits_path, request, on_event=None,
+            session: str | None = None) -> Iterator[tuple[int, Piece] | SynthesisOutput]:
         """Synthesize ``request``: yields (index, Piece) as pieces finish, then the SynthesisOutput.
 
-        The models run on the engine host's worker (see :mod:`gpt_sovits.inference.jobs`); ``on_event``
-        gets its Progress after each piece. Closing the iterator cancels the synthesis."""
+        The models run on the engine host's worker (see :mod:`gpt_sovits.inference.jobs`), one sentence
+        at a time; ``on_event`` gets its Progress after each piece. Closing the iterator, :meth:`stop`
+        with the same ``session`` (a page's), or the page closing cancels the synthesis after the sentence
+        in progress (jobs.JobCancelled is raised here)."""
         self.check_ready(voice_name, gpt_path, sovits_path)
         voice = self.services.voice(voice_name)
         request = request.validate().with_seed()
         models, cache_dir = (Path(gpt_path), Path(sovits_path)), voice.path("cache", "references")
-        job = self.host.synthesize(request, models, cache_dir=cache_dir, on_event=on_event)
-        pieces, first, notices = [], None, []
-        for chunk in job:
-            first = time.perf_counter() - job.started if first is None else first
-            piece = Piece(chunk.text, chunk.audio, chunk.seconds_to_compute, chunk.tokens, request.seed + chunk.index,
-                          cut=is_cut(chunk.notices))
-            pieces.append(piece)
-            notices += chunk.notices
-            yield chunk.index, piece
+        job = self.host.synthesize(request, models, delivery="pieces", cache_dir=cache_dir, on_event=on_event)
+        self._remember_job(session, job)
+        try:
+            pieces, first, notices = [], None, []
+            for chunk in job:
+                first = time.perf_counter() - job.started if first is None else first
+                piece = Piece(chunk.text, chunk.audio, chunk.seconds_to_compute, chunk.tokens,
+                              request.seed + chunk.index, cut=is_cut(chunk.notices))
+                pieces.append(piece)
+                notices += chunk.notices
+                yield chunk.index, piece
+        finally:
+            self._forget_job(session, job)
         if not pieces:
             raise StudioError("Nothing to say: the text holds no speakable words.")
         if self.services.settings.qc.enabled:
@@ -242,6 +251,26 @@ class SynthesisService:
                   output=output.wav_path.name, seed=request.seed)
         self._remember_choices(voice, request, gpt_path, sovits_path)
         yield output
+
+    def _remember_job(self, session: str | None, job) -> None:
+        if session:
+            with self._lock:
+                self._jobs[session] = job
+
+    def _forget_job(self, session: str | None, job) -> None:
+        job.cancel()  # nothing happens to a finished job; an abandoned one stops after its sentence
+        with self._lock:
+            if session and self._jobs.get(session) is job:
+                del self._jobs[session]
+
+    def stop(self, session: str | None) -> bool:
+        """Cancel the synthesis a page (``session``) is running: it ends after the sentence in progress, and
+        whatever waits behind it starts then. True when there was one to stop."""
+        with self._lock:
+            job = self._jobs.pop(session, None) if session else None
+        if job is not None:
+            job.cancel()
+        return job is not None
 
     def _checker(self, synth, request, voice):
         from gpt_sovits.qc.pieces import OptionalModels, PieceChecker

@@ -374,3 +374,27 @@ def test_a_stopped_run_is_offered_for_continuing_and_progress_uses_the_users_num
     limited = RunPlan("GPT", epochs=15, max_steps=5, resumed_at=0)
     frac, text = limited.describe({"event": "step", "epoch": 1, "step": 2, "total_steps": 300}, 3)
     assert frac == 2 / 5 and "epoch 1 of 15, step 2 of 5" in text
+
+
+def test_stop_ends_a_long_synthesis_after_the_sentence_in_progress(services, recording, tiny_v2):
+    from gpt_sovits.inference import SynthesisRequest
+    from gpt_sovits.inference.jobs import JobCancelled
+    from tests.conftest import TINY_GPT, TINY_SOVITS
+
+    services.create_voice("Anna")
+    services.set_consent("Anna", True)
+    services.clean_and_slice("Anna", [recording], 0.0, "zh")
+    ref = services.clip_path("Anna", services.clips("Anna")[0].name)
+    models = (str(tiny_v2 / TINY_GPT), str(tiny_v2 / TINY_SOVITS))
+    long = SynthesisRequest(text="你好。" * 60, language="zh", ref_audio=ref, ref_text="参考。", ref_language="zh",
+                            seed=1, cut_method="cut5", fragment_interval_s=0.0)
+    seen = []
+    run = services.synthesis.run("Anna", *models, long, seen.append, session="page-1")
+    next(run), next(run)
+    assert seen[-1].total >= 20 and seen[-1].seconds_left is not None
+    assert services.synthesis.stop("page-1") and not services.synthesis.stop("page-1")
+    after = []
+    with pytest.raises(JobCancelled):
+        after += list(run)
+    assert len(after) <= 1  # the sentence in progress, at most
+    assert services.synthesis.waiting_for() is None  # the engine is free: a new synthesis starts at once

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
 
+from gpt_sovits.inference.jobs import JobCancelled
 from gpt_sovits.inference.request import CUT_METHODS, SynthesisRequest
 from gpt_sovits.ui.common import audio_value, guarded, markdown_list
 from gpt_sovits.ui.i18n import Translator
@@ -23,6 +25,23 @@ MARKUP_HELP = """\
 - `{record|R EH1 K ER0 D}`: read an English word with these ARPAbet phones.
 - Write `\\[`, `\\{` or `\\*` for the characters themselves.
 """
+
+
+KEEP = (gr.skip(),) * 6  # every output but the status, left as it is
+
+
+def progress_line(progress, index: int) -> tuple[float | None, str]:
+    """(fraction, status line) once sentence ``index`` is done, from the engine's latest Progress (or None:
+    none yet; it arrives just after each sentence)."""
+    done = index + 1
+    if progress is None or not progress.total:
+        return None, f"⏳ Sentence {done} done."
+    total = progress.total
+    pace = progress.seconds / progress.done if progress.done else None
+    left = None if pace is None else pace * max(0, total - done)
+    eta = "" if left is None else (f"; about {left / 60:.0f} min left" if left >= 90 else f"; about {left:.0f} s left")
+    now = f"sentence {done + 1} of {total} in progress" if done < total else "saving"
+    return done / total, f"⏳ {done} of {total} sentences done, {now}{eta}."
 
 
 def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
@@ -60,6 +79,7 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
                               "emphasis_strength")
     with gr.Row():
         run = tr.reg(gr.Button(tr.t("synthesize"), variant="primary", elem_id="synthesize"), "synthesize", "value")
+        stop = tr.reg(gr.Button(tr.t("stop"), variant="stop", elem_id="synth-stop"), "stop", "value")
         show = tr.reg(gr.Button(tr.t("show_phonemes"), elem_id="show-phonemes"), "show_phonemes", "value")
     status = gr.Markdown(elem_id="synth-status")
     phonemes = gr.Dataframe(headers=PHONEME_HEADERS, interactive=False, wrap=True, visible=False,
@@ -110,22 +130,35 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     widgets = [text, language, top_k, top_p, temperature, repetition, speed, seed, cut, emphasis]
 
     @guarded
-    def do_synthesize(name, gpt_path, sovits_path, ref, upload, rtext, rlang, *values, progress=gr.Progress()):  # noqa: B008
-        request = request_from(dict(zip(names, values, strict=True))).validate()
+    def do_synthesize(name, gpt_path, sovits_path, ref, upload, rtext, rlang, *values,
+                      request: gr.Request = None, progress=gr.Progress()):  # noqa: B008
+        job_request = request_from(dict(zip(names, values, strict=True))).validate()
         synth.check_ready(name, gpt_path, sovits_path)
         ref_path, rtext, rlang, why = synth.resolve_reference(name, ref, upload, rtext or "", rlang)
-        from dataclasses import replace
-
-        request = replace(request, ref_audio=ref_path, ref_text=rtext, ref_language=rlang)
+        job_request = replace(job_request, ref_audio=ref_path, ref_text=rtext, ref_language=rlang)
         busy = synth.waiting_for()
-        progress(None, desc=f"Waiting for {busy} to finish" if busy else
-                 "Loading the models (first time only) and analysing the reference")
-        for item in synth.run(name, gpt_path, sovits_path, request):
-            if isinstance(item, SynthesisOutput):
-                return (*show_output(item, f"✅ Reference: {why}."), rtext)
-            index, done = item
-            progress(None, desc=f"Sentence {index + 1} done: {done.text[:30]}")
-        raise gr.Error("Synthesis ended without a result.")
+        line = f"⏳ Waiting for {busy} to finish." if busy else "⏳ Loading the models and analysing the reference."
+        progress(None, desc=line)
+        yield line, *KEEP
+        latest: list = []  # the engine's Progress after each finished sentence
+        session = getattr(request, "session_hash", None)
+        try:
+            for item in synth.run(name, gpt_path, sovits_path, job_request, latest.append, session):
+                if isinstance(item, SynthesisOutput):
+                    yield (*show_output(item, f"✅ Reference: {why}."), rtext)
+                    return
+                frac, line = progress_line(latest[-1] if latest else None, item[0])
+                progress(frac, desc=line)
+                yield line, *KEEP
+        except JobCancelled:
+            done = latest[-1].done if latest else 0
+            yield f"⏹ Stopped after {done} sentence(s); nothing was saved. The previous result is kept.", *KEEP
+
+    @guarded
+    def do_stop(request: gr.Request = None):
+        stopped = synth.stop(getattr(request, "session_hash", None))
+        return ("⏹ Stopping: the sentence in progress is finished, then the synthesis ends." if stopped
+                else "Nothing to stop.")
 
     @guarded
     def do_regenerate(out: SynthesisOutput | None, index, progress=gr.Progress()):  # noqa: B008
@@ -162,8 +195,9 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
             synth.choose_reference(name, choice, words or "", lang)
 
     outs = [status, output, download, pieces, piece, last]
-    run.click(do_synthesize, [voice, gpt, sovits, reference, ref_upload, ref_text, ref_language, *widgets],
-              [*outs, ref_text])
+    running = run.click(do_synthesize, [voice, gpt, sovits, reference, ref_upload, ref_text, ref_language, *widgets],
+                        [*outs, ref_text], show_progress_on=[output])
+    stop.click(do_stop, None, status, cancels=[running], concurrency_limit=None)
     regenerate.click(do_regenerate, [last, piece], outs)
     piece.change(do_piece, [last, piece], [piece_player, piece_checks])
     show.click(do_phonemes, [text, language], phonemes)
