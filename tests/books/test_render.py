@@ -41,9 +41,15 @@ def _takes(project) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in (project.root / "takes").rglob("*.wav")}
 
 
-def test_second_render_does_no_work_and_an_edit_renders_one_line(book_workspace, tiny_v2, backend):
+def test_second_render_does_no_work_and_an_edit_renders_one_line(book_workspace, tiny_v2, backend, monkeypatch):
+    from gpt_sovits.inference import plan
+
+    batches = []
+    real_batch = plan.render_plain_batch
+    monkeypatch.setattr(plan, "render_plain_batch", lambda items, *a: batches.append(len(items)) or real_batch(items, *a))
     project = _project(book_workspace, "Chapter 1\nOne. Two here.\n\nThree, “a quote, yes,” she said.")
     first = _render(project, book_workspace, tiny_v2, backend)
+    assert batches == [4]  # consecutive lines share one GPT batch (the fifth line of 5 is rendered alone)
     lines = project.book.chapters[0].lines
     assert first.rendered == first.total == len(lines) and first.real_time_factor > 0
     assert all(ln.status in ("rendered", "flagged") and ln.duration_s > 0 for ln in lines)
