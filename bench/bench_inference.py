@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=250, help="tokens per piece (250 = 10 s of audio)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--precision", default="fast", choices=["fast", "exact"])
+    parser.add_argument("--precision", default="exact", choices=["exact", "fast"])
     parser.add_argument("--gpt-precision", default=None, choices=["fp32", "bf16", "fp16", "int8"],
                         help="override the mode's GPT precision")
     parser.add_argument("--models", type=Path, help="keep the random models in this folder (built once, reused)")
@@ -86,8 +86,14 @@ def main() -> None:
         t = np.arange(5 * 32000) / 32000
         sf.write(ref, (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32), 32000)
         t0 = time.perf_counter()
-        synth = Synthesizer.from_files(gpt, sovits, folder, device=args.device, precision=args.precision,
-                                       gpt_precision=args.gpt_precision)
+        plan = None
+        if args.gpt_precision:
+            from dataclasses import replace
+
+            from gpt_sovits.devices import precision_plan
+
+            plan = replace(precision_plan(args.precision, args.device), gpt=args.gpt_precision)
+        synth = Synthesizer.from_files(gpt, sovits, folder, device=args.device, precision=args.precision, plan=plan)
         load_s = time.perf_counter() - t0
         synth.token_limit = lambda n_phones: args.tokens  # fixed work per piece
         tokens_seen = []
@@ -133,7 +139,7 @@ def main() -> None:
         audio_s = len(result.audio) / result.sample_rate
         rows = [
             ("device / threads / mode / GPT precision",
-             f"{args.device} / {args.threads} / {args.precision} / {synth.precisions[0]}"),
+             f"{args.device} / {args.threads} / {args.precision} / {synth.plan.gpt}"),
             ("SoVITS vocoder precision", str(getattr(synth.sovits, "inference_dtype", "fp32"))),
             ("build random official models (s)", f"{build_s:.1f}"),
             ("load all models (s)", f"{load_s:.1f}"),

@@ -102,7 +102,7 @@ def inference_rows(folder: Path, precision: str, tokens: int) -> list[Row]:
         synth.batch_pieces = batch
         batch_rtf[batch] = synth.synthesize_all(long_request).real_time_factor
     audio_s = len(result.audio) / result.sample_rate
-    p = f"{precision} ({synth.precisions[0]} GPT)"
+    p = f"{precision} ({synth.plan.gpt} GPT, {synth.plan.vocoder} vocoder)"
     return [(f"{p}: load + warm-up", f"{load_s:.1f} s, {loaded_gib:.2f} GiB of weights on the GPU"),
             (f"{p}: {audio_s:.1f} s of audio end to end", f"{result.seconds_total:.2f} s (RTF {result.real_time_factor:.3f})"),
             (f"{p}: GPT tokens/s (batch 1)", f"{n_tok / gpt_s:.0f}"),
@@ -114,12 +114,13 @@ def inference_rows(folder: Path, precision: str, tokens: int) -> list[Row]:
 
 def graph_rows(folder: Path, tokens: int) -> list[Row]:
     """The fast GPT's decode speed with the dynamic step and with CUDA graphs (batch 1 and 4), same tokens?"""
+    from gpt_sovits.devices import PrecisionPlan
     from gpt_sovits.inference import Synthesizer
     from gpt_sovits.models.t2s.batch_decoding import generate_batch
     from gpt_sovits.models.t2s.static_step import use_static_steps
 
-    gpt = Synthesizer.from_files(folder / "gpt.ckpt", folder / "s2G.pth", folder, device="cuda",
-                                 warm_up=False).gpt
+    gpt = Synthesizer.from_files(folder / "gpt.ckpt", folder / "s2G.pth", folder, device="cuda", warm_up=False,
+                                 plan=PrecisionPlan("fast", "fp16", "fp16", True, True)).gpt
     g = torch.Generator().manual_seed(0)
     items = [(torch.randint(0, 700, (n,), generator=g), torch.randn(1024, n, generator=g) * 0.1,
               torch.randint(0, 1024, (150,), generator=g)) for n in (40, 48, 56, 64)]

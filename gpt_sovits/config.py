@@ -12,6 +12,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gpt_sovits.devices import DEFAULT_PRECISION, PRECISION_MODES  # noqa: F401  (re-exported)
 from gpt_sovits.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,9 +21,6 @@ DEFAULT_API_PORT = 9880
 UI_LANGUAGES = ("en", "zh")
 
 
-# "fast": the quickest precisions measured to stay close to float32 (int8 GPT weights on a CPU,
-# float16 on CUDA, bf16/fp16 vocoder); "exact": float32 everywhere, upstream's numbers.
-PRECISION_MODES = ("fast", "exact")
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,7 @@ class StudioSettings:
     host: str = "127.0.0.1"
     port: int = DEFAULT_UI_PORT
     ui_language: str = "en"
-    precision: str = "fast"  # one of PRECISION_MODES (see Synthesizer.from_files)
+    precision: str = DEFAULT_PRECISION  # one of PRECISION_MODES (what each means: devices.precision_plan)
     qc: QcSettings = field(default_factory=QcSettings)
 
     def validate(self) -> StudioSettings:

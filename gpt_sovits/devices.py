@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
@@ -85,3 +86,91 @@ def free_vram_bytes(device: str = "cuda") -> int | None:
         return None
     index = int(device.split(":", 1)[1]) if ":" in device else 0
     return int(torch.cuda.mem_get_info(index)[0])
+
+
+# CPU feature flags (from /proc/cpuinfo) that make oneDNN's bfloat16 kernels fast.
+BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
+    """The CPU feature flags the kernel reports (empty where /proc/cpuinfo is absent)."""
+    try:
+        text = cpuinfo.read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return set()
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True when this CPU runs bfloat16 convolutions natively (AMX or AVX512-BF16) and oneDNN is on."""
+    import torch
+
+    return torch.backends.mkldnn.is_available() and bool(cpu_flags() & set(BF16_CPU_FLAGS))
+
+
+# ----- precision policy: the one place that decides what "exact" and "fast" mean -----------------
+# A user sees one knob. "exact": float32 everywhere, upstream's numbers (the golden tests check this
+# mode), and the default. "fast": the quickest precisions we have that stay close to float32; on a CPU
+# the GPT's weights become int8, which says other tokens than float32 on many pieces of random test
+# models (bench/bench_agreement.py, bench/RESULTS.md), so it is an option, labelled with that number.
+PRECISION_MODES = ("exact", "fast")
+DEFAULT_PRECISION = "exact"
+PRECISION_HELP = ("exact (default): float32 everywhere, upstream's numbers; fast: int8 GPT weights on a CPU "
+                  "(about 1.5x the tokens/s, but other tokens than exact on many pieces of test models: see README), "
+                  "a float16 vocoder on CUDA")
+GPT_PRECISIONS = ("fp32", "bf16", "fp16", "int8")
+VOCODER_PRECISIONS = ("fp32", "bf16", "fp16")
+
+
+@dataclass(frozen=True)
+class PrecisionPlan:
+    """What each network runs in for one precision mode on one device.
+
+    ``gpt``: one of GPT_PRECISIONS (models/t2s/quantize.py); ``vocoder``: one of VOCODER_PRECISIONS;
+    ``features_half``: HuBERT and BERT in float16 (CUDA only); ``cuda_graphs``: the GPT's decode step is
+    replayed as a CUDA graph (same tokens as the plain step, tests/gpu).
+    """
+
+    mode: str
+    gpt: str
+    vocoder: str
+    features_half: bool
+    cuda_graphs: bool
+
+    def __post_init__(self) -> None:
+        from gpt_sovits.errors import ConfigError
+
+        if self.gpt not in GPT_PRECISIONS or self.vocoder not in VOCODER_PRECISIONS:
+            raise ConfigError(f"unknown precisions: GPT {self.gpt!r}, vocoder {self.vocoder!r}")
+
+
+def check_precision_mode(mode: str) -> str:
+    """``mode`` when it is one of PRECISION_MODES, else a ConfigError naming them."""
+    from gpt_sovits.errors import ConfigError
+
+    if mode not in PRECISION_MODES:
+        raise ConfigError(f"precision must be one of {', '.join(PRECISION_MODES)}, got {mode!r}")
+    return mode
+
+
+def precision_plan(mode: str, device: str) -> PrecisionPlan:
+    """The precisions of ``mode`` ("exact" or "fast") on ``device`` ("cpu", "cuda", "cuda:N", "mps").
+
+    On CUDA the fast mode keeps the GPT in float32: with CUDA graphs its decode step is bound by kernel
+    latency, not by weight bytes (H200: 399 tokens/s float32 against 348 float16, bench/RESULTS.md), so
+    float16 weights would only cost agreement. The vocoder runs in float16 there.
+    """
+    check_precision_mode(mode)
+    on_cuda = device.startswith("cuda")
+    if mode == "exact":
+        return PrecisionPlan(mode, "fp32", "fp32", False, on_cuda)
+    if on_cuda:
+        return PrecisionPlan(mode, "fp32", "fp16", True, True)
+    import torch
+
+    gpt = "int8" if device == "cpu" and hasattr(torch, "_weight_int8pack_mm") else "fp32"
+    vocoder = "bf16" if device == "cpu" and cpu_has_fast_bf16() else "fp32"
+    return PrecisionPlan(mode, gpt, vocoder, False, False)

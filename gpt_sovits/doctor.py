@@ -85,7 +85,7 @@ def check_cpu_speed() -> Check:
     """What the CPU offers the "fast" precision mode (int8 GPT, bf16 vocoder)."""
     import torch
 
-    from gpt_sovits.models.sovits.inference_opt import cpu_has_fast_bf16
+    from gpt_sovits.devices import cpu_has_fast_bf16
 
     int8 = hasattr(torch, "_weight_int8pack_mm")
     bf16 = cpu_has_fast_bf16()

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from gpt_sovits.config import DEFAULT_API_PORT
+from gpt_sovits.devices import DEFAULT_PRECISION, PRECISION_HELP, PRECISION_MODES
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +67,8 @@ def register(sub) -> None:
     p.add_argument("--sovits", default=None, help="SoVITS model to start with (default: the version's pretrained)")
     p.add_argument("--version", default="v2", help="model version of the defaults: v1, v2, v2Pro, v2ProPlus")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    p.add_argument("--precision", default="fast", choices=["fast", "exact"],
-                   help="fast (default): int8 GPT weights on a CPU, half precision on CUDA; exact: float32")
+    p.add_argument("--precision", default=DEFAULT_PRECISION, choices=PRECISION_MODES,
+                   help=PRECISION_HELP)
     p.add_argument("--queue-depth", type=int, default=MAX_WAITING,
                    help=f"requests that may wait for the engine (default {MAX_WAITING}); more get 503 + Retry-After")
     p.add_argument("--queue-deadline", type=float, default=QUEUE_DEADLINE_S,

@@ -12,6 +12,7 @@ import importlib.util
 from pathlib import Path
 
 from gpt_sovits.cli_common import DEFAULT_PRETRAINED, DEFAULT_WORKSPACE, out
+from gpt_sovits.devices import DEFAULT_PRECISION, PRECISION_HELP, PRECISION_MODES
 
 # Modules that add subcommands to the ``book`` group through their own ``register_book(sub)``.
 BOOK_COMMANDS = ("gpt_sovits.books.export_commands",)
@@ -117,7 +118,7 @@ def register(sub) -> None:
     p.add_argument("--voice", default="", help="set the narrator voice first")
     p.add_argument("--batch-lines", type=int, default=4, help="lines sent to the engine together (default 4)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    p.add_argument("--precision", default="fast", choices=["fast", "exact"])
+    p.add_argument("--precision", default=DEFAULT_PRECISION, choices=PRECISION_MODES, help=PRECISION_HELP)
     p.add_argument("--pretrained", default=str(DEFAULT_PRETRAINED), help="folder with HuBERT, BERT and the "
                    "pretrained models")
     for name in BOOK_COMMANDS:

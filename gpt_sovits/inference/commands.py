@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from gpt_sovits.devices import DEFAULT_PRECISION, PRECISION_HELP, PRECISION_MODES
 from gpt_sovits.errors import StudioError
 
 
@@ -73,8 +74,7 @@ def register(sub) -> None:
     p.add_argument("--fragment-interval", type=float, default=0.3, help="seconds of silence between pieces")
     p.add_argument("--emphasis-strength", type=float, default=1.0)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    p.add_argument("--precision", default="fast", choices=["fast", "exact"],
-                   help="fast (default): int8 GPT weights on a CPU, half precision on CUDA; exact: float32, "
-                        "upstream's numbers")
+    p.add_argument("--precision", default=DEFAULT_PRECISION, choices=PRECISION_MODES,
+                   help=PRECISION_HELP)
     p.add_argument("--pretrained", default=str(DEFAULT_PRETRAINED), help="folder with HuBERT and BERT")
     p.set_defaults(func=cmd_synthesize)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from gpt_sovits.devices import DEFAULT_PRECISION
 from gpt_sovits.errors import ConfigError
 from gpt_sovits.inference.jobs import BATCH, DEFAULT_DEPTH, INTERACTIVE, Job, JobQueue
 from gpt_sovits.inference.reference import ReferenceCache
@@ -54,7 +55,7 @@ class LoadSettings:
 
     pretrained_dir: Path | None = None
     device: str = "auto"
-    precision: str = "fast"
+    precision: str = DEFAULT_PRECISION
 
 
 @dataclass(frozen=True)

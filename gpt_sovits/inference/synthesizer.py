@@ -6,6 +6,7 @@ yielded piece by piece so playback can start before the whole text is done.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gpt_sovits.devices import DEFAULT_PRECISION, PrecisionPlan, precision_plan
 from gpt_sovits.errors import ConfigError, ModelNotFoundError
 from gpt_sovits.inference.reference import (
     PROMPT_PAD_SAMPLES,
@@ -84,42 +86,37 @@ class Synthesizer:
         self.reference_analyses = 0  # how many times a reference was analysed (not served from cache)
         self.last_cut_pieces: list[str] = []  # pieces stopped by the runaway guard in the current call
         self.polyphone_model = None  # optional g2pW model for Chinese polyphones (from_files finds it)
-        self.precisions: tuple[str, str | None] = ("fp32", None)  # (GPT, vocoder) as loaded by from_files
+        self.plan: PrecisionPlan | None = None  # the precisions from_files loaded the models in
 
     # ----- construction ---------------------------------------------------------------------
     @classmethod
     def from_files(cls, gpt_path: Path, sovits_path: Path, pretrained_dir: Path, *, device: str = "auto",
-                   half: bool | None = None, cache_dir: Path | None = None,
-                   precision: str = "fast", vocoder_precision: str | None = None,
-                   gpt_precision: str | None = None, warm_up: bool = True) -> Synthesizer:
+                   cache_dir: Path | None = None, precision: str = DEFAULT_PRECISION,
+                   plan: PrecisionPlan | None = None, warm_up: bool = True) -> Synthesizer:
         """Load GPT, SoVITS, HuBERT, BERT (and the speaker encoder for Pro models) from files.
 
-        ``precision`` ``"fast"`` (default) picks the quickest precisions that stay close to float32:
-        the GPT's linear layers in int8 (weight-only) on a CPU, float16 on CUDA (see
-        :func:`default_gpt_precision`), the vocoder in bf16 on CPUs with AMX/AVX512-BF16 and float16 on
-        CUDA. ``"exact"`` keeps float32 everywhere and reproduces upstream's numbers.
-        ``gpt_precision`` (``"fp32"``, ``"bf16"``, ``"fp16"``, ``"int8"``) and ``vocoder_precision``
-        (``"fp32"``, ``"bf16"``, ``"fp16"``) override the mode for one part.
+        ``precision`` is the one knob users see: ``"exact"`` (default; float32 everywhere, upstream's
+        numbers) or ``"fast"``; what each means on each device is decided in one place,
+        :func:`gpt_sovits.devices.precision_plan`. ``plan`` replaces that decision (benchmarks, tests).
         """
         from gpt_sovits.devices import choose_device
         from gpt_sovits.features.bert import BertFeatureExtractor
         from gpt_sovits.features.hubert import HubertFeatureExtractor
         from gpt_sovits.models import load_gpt, load_sovits
 
-        choice = choose_device(device, half)
+        choice = choose_device(device)
         for path, what in ((gpt_path, "GPT"), (sovits_path, "SoVITS")):
             if not Path(path).is_file():
                 raise ModelNotFoundError(f"The {what} model file {path} does not exist.")
+        chosen = plan
+        plan = plan or precision_plan(precision, choice.device)
         pretrained_dir = Path(pretrained_dir)
-        chosen = gpt_precision
-        gpt_precision, vocoder_precision = resolve_precisions(precision, choice.device, gpt_precision,
-                                                              vocoder_precision)
-        gpt, gpt_precision = _gpt_in(load_gpt(gpt_path, device=choice.device), gpt_precision,
+        gpt, gpt_precision = _gpt_in(load_gpt(gpt_path, device=choice.device), plan.gpt, plan.cuda_graphs,
                                      fallback=chosen is None)
-        sovits = _optimized(load_sovits(sovits_path, device=choice.device), vocoder_precision)
-        hubert = HubertFeatureExtractor.load(pretrained_dir / "chinese-hubert-base", choice.device, choice.use_half)
+        sovits = _optimized(load_sovits(sovits_path, device=choice.device), plan.vocoder)
+        hubert = HubertFeatureExtractor.load(pretrained_dir / "chinese-hubert-base", choice.device, plan.features_half)
         bert = BertFeatureExtractor.load(pretrained_dir / "chinese-roberta-wwm-ext-large", choice.device,
-                                         choice.use_half)
+                                         plan.features_half)
         sv = None
         if getattr(sovits, "is_pro", False):
             from gpt_sovits.features.speaker import SpeakerEmbedder
@@ -134,7 +131,7 @@ class Synthesizer:
             ids = (*ids, _file_id(pretrained_dir / "G2PWModel"))
         synth = cls(gpt, sovits, hubert, bert, sv, device=choice.device, cache_dir=cache_dir, model_ids=ids)
         synth.polyphone_model = polyphone_model
-        synth.precisions = (gpt_precision, vocoder_precision)
+        synth.plan = dataclasses.replace(plan, gpt=gpt_precision)
         if warm_up:
             synth.warm_up()
         return synth
@@ -173,9 +170,10 @@ class Synthesizer:
         """
         from gpt_sovits.models import load_gpt, load_sovits
 
-        gpt_precision, vocoder_precision = self.precisions
-        gpt = _gpt_in(load_gpt(gpt_path, device=self.device), gpt_precision)[0] if gpt_path is not None else self.gpt
-        sovits = (_optimized(load_sovits(sovits_path, device=self.device), vocoder_precision) if sovits_path
+        plan = self.plan or precision_plan("exact", str(self.device))
+        gpt = (_gpt_in(load_gpt(gpt_path, device=self.device), plan.gpt, plan.cuda_graphs)[0] if gpt_path is not None
+               else self.gpt)
+        sovits = (_optimized(load_sovits(sovits_path, device=self.device), plan.vocoder) if sovits_path
                   else self.sovits)
         sv = self.sv
         if getattr(sovits, "is_pro", False) and sv is None:
@@ -192,7 +190,7 @@ class Synthesizer:
             ids[1] = _file_id(sovits_path)
         new = Synthesizer(gpt, sovits, self.hubert, self.bert, sv, device=self.device, model_ids=tuple(ids))
         new.polyphone_model = self.polyphone_model
-        new.precisions = self.precisions
+        new.plan = self.plan
         new.cache = self.cache if sovits_path is None else ReferenceCache(self.cache.folder)
         return new
 
@@ -532,36 +530,13 @@ def _limit_peak(audio: np.ndarray) -> np.ndarray:
     return np.clip(audio, -1.0, 1.0).astype(np.float32)
 
 
-def default_gpt_precision(device: str | torch.device) -> str:
-    """The GPT precision of the "fast" mode: float16 on CUDA; on a CPU weight-only int8 where torch
-    has the kernel (a quarter of the weight bytes per token, about 1.4x the tokens/s here), else fp32."""
-    device = torch.device(device)
-    if device.type == "cuda":
-        return "fp16"
-    if device.type == "cpu" and hasattr(torch, "_weight_int8pack_mm"):
-        return "int8"
-    return "fp32"
-
-
-def resolve_precisions(mode: str, device: str | torch.device, gpt: str | None = None,
-                       vocoder: str | None = None) -> tuple[str, str | None]:
-    """(GPT precision, vocoder precision or None for the device default) of a precision mode."""
-    from gpt_sovits.config import PRECISION_MODES
-
-    if mode not in PRECISION_MODES:
-        raise ConfigError(f"precision must be one of {', '.join(PRECISION_MODES)}, got {mode!r}")
-    if mode == "exact":
-        return gpt or "fp32", vocoder or "fp32"
-    return gpt or default_gpt_precision(device), vocoder
-
-
-def _gpt_in(gpt, precision: str, fallback: bool = False):
+def _gpt_in(gpt, precision: str, cuda_graphs: bool, fallback: bool = False):
     """(``gpt`` or its decoding copy in ``precision``, the precision used). With ``fallback``, a
-    precision this machine cannot run gives float32 and a warning instead of an error. On a GPU the
-    copy decodes with CUDA graphs of its step (models/t2s/static_step.py)."""
+    precision this machine cannot run gives float32 and a warning instead of an error. With
+    ``cuda_graphs`` (on a GPU) it decodes with CUDA graphs of its step (models/t2s/static_step.py)."""
     from gpt_sovits.models.t2s.static_step import use_static_steps
 
-    on_gpu = gpt.ar_predict_layer.weight.device.type == "cuda"
+    on_gpu = cuda_graphs and gpt.ar_predict_layer.weight.device.type == "cuda"
     if precision == "fp32":
         return use_static_steps(gpt, on_gpu), precision
     from gpt_sovits.models.t2s.quantize import to_reduced_precision

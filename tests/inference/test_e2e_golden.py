@@ -73,10 +73,12 @@ def test_case_matches_golden(synth, e2e, case):
 
 
 def test_fast_mode_keeps_upstreams_tokens(e2e, golden_dir):
-    """The default "fast" mode (int8 GPT with a bf16 cache, bf16 vocoder where the CPU has it) on the same
-    cases: every piece has upstream's token count, and the audio stays within bf16 distance of upstream's."""
+    """The "fast" mode (int8 GPT with a bf16 cache, bf16 vocoder where the CPU has it) on the same cases:
+    every piece has upstream's token count, and the audio stays within bf16 distance of upstream's. (On
+    other random models it does not always keep the tokens: bench/bench_agreement.py.)"""
     folder, io, _ = e2e
-    fast = Synthesizer.from_files(folder / "gpt_v2_tiny.ckpt", golden_dir / "sovits_v2_tiny.pth", folder, device="cpu")
+    fast = Synthesizer.from_files(folder / "gpt_v2_tiny.ckpt", golden_dir / "sovits_v2_tiny.pth", folder, device="cpu",
+                                  precision="fast")
     for case in sorted(CASES):
         text, lang = CASES[case]
         result = fast.synthesize_all(_request(folder, text, lang))

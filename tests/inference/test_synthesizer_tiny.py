@@ -203,24 +203,26 @@ def test_with_models_reuses_feature_extractors(synth, tiny_v2, speech_wav):
 
 
 def test_precision_modes(tiny_v2):
-    """"fast" (the default) decodes with the int8 GPT on a CPU, "exact" keeps float32; both load."""
-    from gpt_sovits.inference.synthesizer import default_gpt_precision, resolve_precisions
+    """One knob: "exact" (the default) keeps float32 everywhere; "fast" decodes with the int8 GPT on a CPU
+    (where torch has the kernel) and keeps float32 on CUDA (CUDA graphs there), as devices.precision_plan says."""
+    from gpt_sovits.devices import DEFAULT_PRECISION, PrecisionPlan, precision_plan
 
-    assert resolve_precisions("exact", "cpu") == ("fp32", "fp32")
-    assert resolve_precisions("fast", "cuda") == ("fp16", None)
-    assert resolve_precisions("fast", "cpu", gpt="bf16") == ("bf16", None)
-    assert default_gpt_precision("cpu") in ("int8", "fp32")
+    assert DEFAULT_PRECISION == "exact"
+    assert precision_plan("exact", "cpu") == PrecisionPlan("exact", "fp32", "fp32", False, False)
+    assert precision_plan("exact", "cuda") == PrecisionPlan("exact", "fp32", "fp32", False, True)
+    assert precision_plan("fast", "cuda") == PrecisionPlan("fast", "fp32", "fp16", True, True)
+    assert precision_plan("fast", "cpu").gpt in ("int8", "fp32")
     with pytest.raises(ConfigError, match="precision"):
-        resolve_precisions("turbo", "cpu")
-    fast = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu", warm_up=False)
-    exact = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu",
-                                   precision="exact", warm_up=False)
-    assert fast.precisions[0] == default_gpt_precision("cpu") and exact.precisions == ("fp32", "fp32")
-    assert exact.sovits.inference_dtype == torch.float32
-    if fast.precisions[0] == "int8":
+        precision_plan("turbo", "cpu")
+    exact = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu", warm_up=False)
+    fast = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu",
+                                  precision="fast", warm_up=False)
+    assert exact.plan == precision_plan("exact", "cpu") and fast.plan == precision_plan("fast", "cpu")
+    assert exact.sovits.inference_dtype == torch.float32 and exact.gpt.static_steps is None
+    if fast.plan.gpt == "int8":
         assert fast.gpt.cache_dtype == torch.bfloat16 and exact.gpt.cache_dtype is None
     switched = fast.with_models(gpt_path=tiny_v2 / TINY_GPT)
-    assert switched.precisions == fast.precisions and type(switched.gpt.step_linear) is type(fast.gpt.step_linear)
+    assert switched.plan == fast.plan and type(switched.gpt.step_linear) is type(fast.gpt.step_linear)
 
 
 def test_plain_pieces_share_a_gpt_batch_with_the_same_result(synth, speech_wav):
@@ -285,11 +287,13 @@ def test_fast_mode_falls_back_to_float32_where_int8_cannot_run(tiny_v2, monkeypa
     monkeypatch.setattr(torch, "_weight_int8pack_mm", refuse)
     with caplog.at_level("WARNING"):
         synth = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu",
-                                       warm_up=False)
-    assert synth.precisions[0] == "fp32" and "using float32" in caplog.text
+                                       precision="fast", warm_up=False)
+    assert synth.plan.gpt == "fp32" and "using float32" in caplog.text
+    from gpt_sovits.devices import PrecisionPlan
+
     with pytest.raises(ConfigError, match="int8 decoding does not run here"):  # asked for by name: an error
         Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu",
-                               gpt_precision="int8", warm_up=False)
+                               plan=PrecisionPlan("fast", "int8", "fp32", False, False), warm_up=False)
 
 
 @pytest.mark.parametrize("text", ["!!!", "😀😀", "。。。"])

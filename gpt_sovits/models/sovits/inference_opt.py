@@ -19,44 +19,25 @@ from __future__ import annotations
 import copy
 import logging
 import math
-from pathlib import Path
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils import skip_init
 
+from gpt_sovits.devices import cpu_flags, cpu_has_fast_bf16  # noqa: F401  (re-exported)
 from gpt_sovits.models.sovits.decoder import HiFiGANGenerator, ResBlock1, ResBlock2
 from gpt_sovits.models.sovits.model import SoVITSGenerator
 from gpt_sovits.models.sovits.modules import LRELU_SLOPE, WNConv1d, WNConv2d, WNConvTranspose1d
 
 logger = logging.getLogger(__name__)
 
-# CPU feature flags (from /proc/cpuinfo) that make oneDNN's bfloat16 kernels fast.
-BF16_CPU_FLAGS = ("amx_bf16", "avx512_bf16")
 # Log-mel comparisons ignore bins more than 60 dB (power) below the loudest one.
 MEL_FLOOR_RATIO = 1e-6
 # Vocoder window on CPUs (see FastVocoder): 128 frames (2.56 s) keep the overlap with the official
 # model's 14 frames of context a side at a fifth; in bf16 its kernels build in about 1.5 s (once).
 VOCODER_WINDOW_FRAMES = 128
 DTYPE_NAMES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
-    """The CPU feature flags the kernel reports (empty where /proc/cpuinfo is absent)."""
-    try:
-        text = cpuinfo.read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.partition(":")[2].split())
-    return set()
-
-
-def cpu_has_fast_bf16() -> bool:
-    """True when this CPU runs bfloat16 convolutions natively (AMX or AVX512-BF16) and oneDNN is on."""
-    return torch.backends.mkldnn.is_available() and bool(cpu_flags() & set(BF16_CPU_FLAGS))
 
 
 def default_vocoder_dtype(device: torch.device | str) -> torch.dtype:

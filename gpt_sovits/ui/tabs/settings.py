@@ -19,7 +19,7 @@ def build_settings_tab(services: StudioServices, tr: Translator):
     gr.Markdown(f"Settings are saved in {where}.")
     language = tr.reg(gr.Radio(LANGUAGE_CHOICES, value=settings.ui_language, label=tr.t("ui_language"),
                                elem_id="ui-language"), "ui_language")
-    modes = [("precision_fast", "fast"), ("precision_exact", "exact")]
+    modes = [("precision_exact", "exact"), ("precision_fast", "fast")]
     precision = tr.reg(gr.Radio(tr.choices(modes), value=settings.precision, label=tr.t("precision"),
                                 elem_id="precision"), "precision", choices=modes)
     pretrained_dir = tr.reg(gr.Textbox(str(settings.pretrained_dir), label=tr.t("pretrained_dir")), "pretrained_dir")
