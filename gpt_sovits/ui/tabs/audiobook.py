@@ -6,6 +6,8 @@ and books into tables. The Export panel (issue 19, ui/tabs/book_export.py) sits 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 
 from gpt_sovits.errors import StudioError
@@ -69,6 +71,8 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
         language = gr.Dropdown(list(LANGUAGES), value="auto", label="Language", elem_id="book-language")
         narrator_voice = gr.Dropdown(services.voice_names(), label="Narrator voice", elem_id="book-voice",
                                      allow_custom_value=True)
+        cover = gr.File(label="Cover (.jpg, .png)", file_types=[".jpg", ".jpeg", ".png"], type="filepath",
+                        elem_id="book-cover")
         save_meta = gr.Button("Save book details", elem_id="book-save")
     chapters = gr.Dataframe(headers=CHAPTER_HEADERS, interactive=False, label="Chapters", elem_id="book-chapters")
     with gr.Row():
@@ -92,6 +96,8 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
         line_no = gr.Number(label="Line #", precision=0, minimum=1, elem_id="line-number", scale=1)
         line_text = gr.Textbox(label="Line text", elem_id="line-text", scale=4)
         takes = gr.Dropdown([], label="Takes", elem_id="line-takes", scale=2)
+        line_voice = gr.Dropdown([""] + services.voice_names(), value="", label="Voice for this line",
+                                 allow_custom_value=True, elem_id="line-voice", scale=2)
     with gr.Row():
         play = gr.Button("Play", elem_id="line-play")
         rerender = gr.Button("Save text and re-render", elem_id="line-rerender")
@@ -128,9 +134,11 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
                 *show(name.strip())]
 
     @guarded
-    def do_save(name, t, a, n, lang, v):
-        desk.project(name).set_metadata(title=t or "", author=a or "", narrator=n or "", language=lang,
-                                        narrator_voice=v or "")
+    def do_save(name, t, a, n, lang, v, image):
+        project = desk.project(name)
+        project.set_metadata(title=t or "", author=a or "", narrator=n or "", language=lang, narrator_voice=v or "")
+        if image:
+            project.set_cover(Path(image))
         return "Saved the book details."
 
     @guarded
@@ -178,16 +186,19 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
         options = [(f"take {i + 1} (seed {project.takes.info(k).seed})", k)
                    for i, k in enumerate([*line.takes, *([line.take] if line.take else [])]) if project.takes.has(k)]
         status = f"Line {int(number)}: **{line.status}**" + (f" — {line.flag_reason}" if line.flag_reason else "")
-        return (line.text, str(path) if path else None, gr.update(choices=options, value=line.take or None), status)
+        return (line.text, str(path) if path else None, gr.update(choices=options, value=line.take or None), status,
+                line.voice)
 
     @guarded
     def do_play(name, chapter_id, number):
         return line_view(name, chapter_id, number)
 
     @guarded
-    def do_rerender(name, chapter_id, number, text, only_flagged, reroll_seed=False):
+    def do_rerender(name, chapter_id, number, text, only_flagged, chosen_voice="", reroll_seed=False):
         project = desk.project(name)
         line = _line(project, chapter_id, number)
+        if (chosen_voice or "") != line.voice:
+            project.set_line_voice(line.id, chosen_voice or "")
         if reroll_seed:
             project.reroll(line.id)
         else:
@@ -196,8 +207,8 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
         return (*line_view(name, chapter_id, number), line_rows(project, chapter_id, only_flagged))
 
     @guarded
-    def do_reroll(name, chapter_id, number, text, only_flagged):
-        return do_rerender(name, chapter_id, number, text, only_flagged, reroll_seed=True)
+    def do_reroll(name, chapter_id, number, text, only_flagged, chosen_voice):
+        return do_rerender(name, chapter_id, number, text, only_flagged, chosen_voice, reroll_seed=True)
 
     @guarded
     def do_keep(name, chapter_id, number, key, only_flagged):
@@ -213,14 +224,14 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
         project.approve(_line(project, chapter_id, number).id)
         return (*line_view(name, chapter_id, number), line_rows(project, chapter_id, only_flagged))
 
-    line_out = [line_text, line_audio, takes, line_status]
+    line_out = [line_text, line_audio, takes, line_status, line_voice]
     import_button.click(do_import, [new_name, upload, pasted, narrator_voice, voice], [notes, book, *view])
     book.change(guarded(show), [book], view)
     chapter.change(guarded(lambda n, c, f: line_rows(desk.project(n), c, f) if n else []),
                    [book, chapter, flagged_only], lines)
     flagged_only.change(guarded(lambda n, c, f: line_rows(desk.project(n), c, f) if n else []),
                         [book, chapter, flagged_only], lines)
-    save_meta.click(do_save, [book, title, author, narrator, language, narrator_voice], notes)
+    save_meta.click(do_save, [book, title, author, narrator, language, narrator_voice, cover], notes)
     apply_action.click(do_action, [book, chapter, action, action_arg, quote_voice, flagged_only], view)
     render_chapter.click(do_render, [book, chapter, gr.State(False)], [progress, timer])
     render_book.click(do_render, [book, chapter, gr.State(True)], [progress, timer])
@@ -228,13 +239,13 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
     for button, what in ((pause, "pause"), (resume, "resume"), (cancel, "cancel")):
         button.click(control, gr.State(what), progress)
     play.click(do_play, [book, chapter, line_no], line_out)
-    rerender.click(do_rerender, [book, chapter, line_no, line_text, flagged_only], [*line_out, lines])
-    reroll.click(do_reroll, [book, chapter, line_no, line_text, flagged_only], [*line_out, lines])
+    rerender.click(do_rerender, [book, chapter, line_no, line_text, flagged_only, line_voice], [*line_out, lines])
+    reroll.click(do_reroll, [book, chapter, line_no, line_text, flagged_only, line_voice], [*line_out, lines])
     keep.click(do_keep, [book, chapter, line_no, takes, flagged_only], [*line_out, lines])
     approve.click(do_approve, [book, chapter, line_no, flagged_only], [*line_out, lines])
 
     def refresh(_voice):
         names = services.voice_names()
-        return gr.update(choices=names), gr.update(choices=[""] + names)
+        return gr.update(choices=names), gr.update(choices=[""] + names), gr.update(choices=[""] + names)
 
-    return refresh, [narrator_voice, quote_voice]
+    return refresh, [narrator_voice, quote_voice, line_voice]
