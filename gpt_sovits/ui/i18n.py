@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import gradio as gr
 
+from gpt_sovits.audio.slicer import LONGEST_CLIP_S
+
 LANGUAGE_CHOICES = (("English", "en"), ("中文", "zh"))
 
 # key -> (English, Chinese)
@@ -134,6 +136,64 @@ STRINGS: dict[str, tuple[str, str]] = {
     "qc_max_error_rate": ("Largest character/word error rate", "最大字/词错误率"),
     "qc_speaker": ("Speaker similarity to the reference (v2Pro speaker encoder)", "与参考音色的相似度（v2Pro 说话人编码器）"),
     "qc_min_speaker_similarity": ("Smallest speaker similarity", "最小音色相似度"),
+    # statuses
+    "no_voice": ("No voice chosen yet: type a name above and press *Create voice*.",
+                 "尚未选择声音：在上方输入名称并点 *创建声音*。"),
+    "recordings_in": ("Recordings already in {name}", "{name} 中已有的录音"),
+    "no_recordings": ("No recordings in {name} yet.", "{name} 中还没有录音。"),
+    "consent_given": ("✅ Consent given.", "✅ 已确认授权。"),
+    "consent_missing": ("⚠️ Consent not given yet: tick “{}”", "⚠️ 尚未确认授权：请勾选“{}”"),
+    # introductions, accordions and table headers
+    "intro_voice": ("A *voice* holds one speaker's recordings, clips, transcripts, models and results. About one "
+                    "minute of clear speech is enough.",
+                    "一个*声音*保存同一位说话人的录音、片段、文本、模型和合成结果。约一分钟清晰的语音即可。"),
+    "voice_next": ("Next: open **Clean & slice** to turn these recordings into clips.",
+                   "下一步：打开 **降噪与切分**，把这些录音切成片段。"),
+    "rename_delete": ("Rename or delete the chosen voice", "重命名或删除所选声音"),
+    "intro_clean": ("Cleans the recordings added on the **Voice data** tab (noise reduction, even loudness) and cuts "
+                    "them at pauses into clips of about 1–12 s, ready for transcripts. The originals are kept in "
+                    "the voice's `recordings/` folder; a recording already in the voice is sliced again, never "
+                    "imported twice.",
+                    "对 **声音数据** 页添加的录音降噪、统一响度，并在停顿处切成约 1–12 秒的片段，供标注文本。"
+                    "原始录音保存在该声音的 `recordings/` 文件夹；已导入的录音只会重新切分，不会重复导入。"),
+    "silence_below": ("Silence below (dBFS; raised above the measured noise floor when needed)",
+                      "静音阈值（dBFS；必要时自动高于实测底噪）"),
+    "shortest_pause": ("Shortest pause to cut at (ms)", "切分所需的最短停顿（毫秒）"),
+    "silence_kept": ("Silence kept around a cut (ms)", "切点两侧保留的静音（毫秒）"),
+    "shortest_clip": ("Shortest clip (s)", "最短片段（秒）"),
+    "longest_clip": (f"Longest clip (s; training accepts up to {LONGEST_CLIP_S:g})",
+                     f"最长片段（秒；训练最多接受 {LONGEST_CLIP_S:g} 秒）"),
+    "intro_transcripts": ("Type exactly what is said in each clip (click a row to hear it). Language: `zh` Chinese, "
+                          "`en` English, `ja`, `ko`, `yue`. Press **Save transcripts** when done. The *Training* "
+                          "column says which clips fine-tuning will leave out, and why.",
+                          "逐字填写每个片段说的内容（点击一行可试听）。语言：`zh` 中文、`en` 英文、`ja`、`ko`、`yue`。"
+                          "完成后点 **保存文本**。*训练* 一列说明微调会跳过哪些片段及原因。"),
+    "asr_missing": ("Automatic transcription needs a speech-recognition package (`faster-whisper` or `funasr`) and "
+                    "its model in `pretrained/asr/`; none is installed, so type the text yourself.",
+                    "自动识别需要语音识别软件包（`faster-whisper` 或 `funasr`）及其位于 `pretrained/asr/` 的模型；"
+                    "目前未安装，请手动输入文本。"),
+    "intro_finetune": ("**Optional.** Zero-shot synthesis (the Synthesize tab) already imitates a voice from one "
+                       "short clip with no training. Fine-tuning on your transcribed clips makes the likeness "
+                       "closer; it takes minutes on a GPU and much longer on a CPU. Steps: prepare the data, train "
+                       "SoVITS, then train GPT; the new models appear on the Synthesize tab. A cancelled or "
+                       "crashed run can be continued from its last checkpoint.",
+                       "**可选。** 零样本合成（合成页）无需训练，用一段短音频即可模仿声音。用已标注的片段微调可让音色更像；"
+                       "GPU 上需数分钟，CPU 上要久得多。步骤：准备数据、训练 SoVITS、再训练 GPT；新模型会出现在合成页。"
+                       "取消或中断的训练可从最后的检查点继续。"),
+    "intro_models": ("Official pretrained weights (HuggingFace `lj1995/GPT-SoVITS`). Nothing is downloaded until "
+                     "you press *Download*; files go to the pretrained folder shown on the Settings tab. Versions "
+                     "v3 and v4 are not supported yet.",
+                     "官方预训练权重（HuggingFace `lj1995/GPT-SoVITS`）。点 *下载* 之前不会下载任何文件；文件保存在"
+                     "设置页所示的预训练模型文件夹。暂不支持 v3 和 v4。"),
+    "download_source": ("Download source (or a mirror URL)", "下载源（或镜像地址）"),
+    "download_missing": ("Download missing files", "下载缺失的文件"),
+    "h_log": ("Time|Action|Details", "时间|操作|详情"),
+    "h_clips": ("Clip|Seconds|Text", "片段|秒|文本"),
+    "h_transcripts": ("Clip|Language|Text|Training", "片段|语言|文本|训练"),
+    "h_models": ("Kind|File|MB|Made", "类型|文件|MB|生成时间"),
+    "h_status": ("File|Purpose|Status|Official?|Details", "文件|用途|状态|是否官方|详情"),
+    "h_pieces": ("#|Text|Seconds|Compute s|Seed|Checks", "#|文本|秒|计算秒数|种子|检查"),
+    "h_phonemes": ("Language|Text|Phones", "语言|文本|音素"),
 }
 
 
@@ -142,16 +202,22 @@ class Translator:
     """Labels in the chosen language, and the widgets to relabel when it changes."""
 
     language: str = "en"
-    _widgets: list[tuple] = field(default_factory=list)  # (widget, key, attribute, choice keys or None)
+    _widgets: list[tuple] = field(default_factory=list)  # (widget, key, attribute, choice keys, headers key)
 
     def t(self, key: str, language: str | None = None) -> str:
         english, chinese = STRINGS[key]
         return chinese if (language or self.language) == "zh" else english
 
-    def reg(self, widget, key: str, attr: str = "label", choices: list[tuple[str, str]] | None = None):
+    def headers(self, key: str, language: str | None = None) -> list[str]:
+        """Table headers: the text of ``key`` split at '|'."""
+        return self.t(key, language).split("|")
+
+    def reg(self, widget, key: str | None, attr: str = "label", choices: list[tuple[str, str]] | None = None,
+            headers: str | None = None):
         """Remember that ``widget``'s ``attr`` shows the text of ``key`` (and, with ``choices``, that its
-        choices are labelled by the given (key, value) pairs); returns the widget."""
-        self._widgets.append((widget, key, attr, choices))
+        choices are labelled by the given (key, value) pairs; with ``headers``, that its table headers are
+        that key's); returns the widget."""
+        self._widgets.append((widget, key, attr, choices, headers))
         return widget
 
     def choices(self, pairs: list[tuple[str, str]], language: str | None = None) -> list[tuple[str, str]]:
@@ -165,5 +231,12 @@ class Translator:
     def updates(self, language: str) -> list[dict]:
         """One gr.update per registered widget, relabelled in ``language``."""
         self.language = language
-        return [gr.update(**{attr: self.t(key, language)}, **({"choices": self.choices(pairs, language)} if pairs else {}))
-                for _, key, attr, pairs in self._widgets]
+        out = []
+        for _, key, attr, pairs, headers in self._widgets:
+            changes = {attr: self.t(key, language)} if key else {}
+            if pairs:
+                changes["choices"] = self.choices(pairs, language)
+            if headers:
+                changes["headers"] = self.headers(headers, language)
+            out.append(gr.update(**changes))
+        return out

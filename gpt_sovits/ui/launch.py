@@ -38,6 +38,25 @@ def find_free_port(host: str, start: int, attempts: int = PORT_ATTEMPTS) -> int:
     raise StudioError(f"Ports {start}–{start + attempts - 1} on {host} are all in use; pass --port with a free one.")
 
 
+def busy_port_reason(host: str, port: int) -> str:
+    """Why ``host:port`` is taken, as far as we can tell: an earlier studio still running (it answers with
+    our page title), another web server, or a program that is not a web server (or a port the system
+    still holds for a closed connection)."""
+    import urllib.request
+
+    url_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    try:
+        with urllib.request.urlopen(f"http://{url_host}:{port}/", timeout=2) as response:  # noqa: S310 - our own host
+            page = response.read(200_000).decode("utf-8", errors="replace")
+    except OSError:
+        return ("another program holds it (or the system still keeps it for a connection that was just "
+                "closed; it frees up within a minute).")
+    if "GPT-SoVITS Studio" in page:
+        return (f"an earlier GPT-SoVITS Studio is still running at http://{url_host}:{port} (close its terminal "
+                "window or press Ctrl+C there to stop it).")
+    return "another web server answers there."
+
+
 def parse_auth(value: str | None) -> tuple[str, str] | None:
     """``USER:PASS`` -> (user, password)."""
     if value is None:
@@ -88,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)  # noqa: T201 - CLI output
         return 2
     if port != args.port:
-        logger.warning("Port %d is busy; using port %d instead.", args.port, port)
+        print(f"Port {args.port} is busy: {busy_port_reason(args.host, args.port)} Using port {port} instead.",  # noqa: T201
+              flush=True)
     _serve(settings, port, auth, open_browser=not args.no_browser, settings_path=settings_path)
     return 0
 

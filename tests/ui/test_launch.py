@@ -48,4 +48,32 @@ def test_serves_page_and_moves_to_next_port_when_taken(tmp_path):
             assert time.monotonic() - start < 30
             assert studio.url.startswith("http://127.0.0.1:")
             assert int(studio.url.rsplit(":", 1)[1]) != port
-        assert f"Port {port} is busy" in studio.output
+        assert f"Port {port} is busy: another program holds it" in studio.output
+        assert f"Using port {int(studio.url.rsplit(':', 1)[1])} instead." in studio.output
+
+
+def test_a_busy_port_is_explained(tmp_path):
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the http.server API
+            body = b"<title>GPT-SoVITS Studio</title>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        reason = launch.busy_port_reason("127.0.0.1", server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "earlier GPT-SoVITS Studio is still running" in reason
+    with _busy_socket() as busy:
+        assert "another program holds it" in launch.busy_port_reason("127.0.0.1", busy.getsockname()[1])

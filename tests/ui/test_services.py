@@ -398,3 +398,19 @@ def test_stop_ends_a_long_synthesis_after_the_sentence_in_progress(services, rec
         after += list(run)
     assert len(after) <= 1  # the sentence in progress, at most
     assert services.synthesis.waiting_for() is None  # the engine is free: a new synthesis starts at once
+
+
+def test_the_models_tab_tells_random_test_models_from_official_files(services, tmp_path):
+    import dataclasses
+
+    from gpt_sovits import pretrained
+    from gpt_sovits.ui.services.models import RANDOM_TEST_MODEL, provenance
+    from tests.conftest import TINY_SOVITS
+
+    rows = {r[0]: r for r in services.model_status_rows("v2")}
+    assert rows[TINY_SOVITS][2] == "present" and rows[TINY_SOVITS][3] == RANDOM_TEST_MODEL
+    official = next(a for a in pretrained.assets_for("v2") if a.head_md5 is not None)
+    present = pretrained.AssetStatus(official, pretrained.AssetState.PRESENT, "", tmp_path / "x")
+    assert provenance(present, frozenset()) == "✅ official (checksum matches)"
+    assert provenance(present, frozenset({official.path})) == RANDOM_TEST_MODEL
+    assert provenance(dataclasses.replace(present, state=pretrained.AssetState.MISSING), frozenset()) == ""

@@ -188,7 +188,7 @@ def test_synthesize_play_download_and_regenerate(page, studio):
 
 def test_models_and_settings(page, studio):
     open_tab(page, "Models")
-    expect_text(page, "#models-summary", "present")
+    expect_text(page, "#models-summary", "random test models, not the official weights")
     shot(page, "models")
     open_tab(page, "Settings")
     page.get_by_role("radio", name="中文").check()

@@ -10,27 +10,28 @@ from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.plots import waveform_figure
 from gpt_sovits.ui.services import PREVIEW_MAX_S, PREVIEW_SAMPLE_RATE_HZ, StudioServices
 
-CLIP_HEADERS = ["Clip", "Seconds", "Text"]
 CLIP_LANGUAGES = [("Chinese", "zh"), ("English", "en"), ("Japanese", "ja"), ("Korean", "ko"), ("Cantonese", "yue")]
 
 
 def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown, sources: tuple):
     """Lay out the tab; ``sources`` are the Voice data tab's (files, microphone) widgets."""
     files, mic = sources
-    gr.Markdown("Cleans the recordings added on the **Voice data** tab (noise reduction, even loudness) and cuts "
-                "them at pauses into clips of about 1–12 s, ready for transcripts. The originals are kept in "
-                "the voice's `recordings/` folder.")  # fmt: skip
+    tr.reg(gr.Markdown(tr.t("intro_clean")), "intro_clean", "value")
     with gr.Row():
         strength = tr.reg(gr.Slider(0, 1, value=0.0, step=0.05, label=tr.t("denoise"), elem_id="denoise"), "denoise")
         language = tr.reg(gr.Dropdown(CLIP_LANGUAGES, value="zh", label=tr.t("clip_language")), "clip_language")
     defaults = SlicerSettings()
     with tr.reg(gr.Accordion(tr.t("slicer_settings"), open=False), "slicer_settings", "label"):
-        threshold = gr.Slider(-60, -10, value=defaults.threshold_db, step=1, label="Silence below (dBFS)")
-        min_interval = gr.Slider(50, 2000, value=defaults.min_interval_ms, step=10, label="Shortest pause to cut at (ms)")
-        max_kept = gr.Slider(50, 2000, value=defaults.max_sil_kept_ms, step=10, label="Silence kept around a cut (ms)")
-        min_clip = gr.Slider(SHORTEST_CLIP_S, 5, value=defaults.min_clip_s, step=0.1, label="Shortest clip (s)")
-        max_clip = gr.Slider(4, LONGEST_CLIP_S, value=defaults.max_clip_s, step=0.5,
-                             label=f"Longest clip (s; training accepts up to {LONGEST_CLIP_S:g})")
+        threshold = tr.reg(gr.Slider(-60, -10, value=defaults.threshold_db, step=1, label=tr.t("silence_below")),
+                           "silence_below")
+        min_interval = tr.reg(gr.Slider(50, 2000, value=defaults.min_interval_ms, step=10,
+                                        label=tr.t("shortest_pause")), "shortest_pause")
+        max_kept = tr.reg(gr.Slider(50, 2000, value=defaults.max_sil_kept_ms, step=10, label=tr.t("silence_kept")),
+                          "silence_kept")
+        min_clip = tr.reg(gr.Slider(SHORTEST_CLIP_S, 5, value=defaults.min_clip_s, step=0.1,
+                                    label=tr.t("shortest_clip")), "shortest_clip")
+        max_clip = tr.reg(gr.Slider(4, LONGEST_CLIP_S, value=defaults.max_clip_s, step=0.5,
+                                    label=tr.t("longest_clip")), "longest_clip")
     with gr.Row():
         preview_btn = tr.reg(gr.Button(tr.t("preview_clean")), "preview_clean", "value")
         run_btn = tr.reg(gr.Button(tr.t("clean_slice"), variant="primary", elem_id="clean-slice"), "clean_slice", "value")
@@ -39,8 +40,8 @@ def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dr
         after = tr.reg(gr.Audio(label=tr.t("after"), interactive=False, elem_id="clean-after"), "after")
     waveforms = gr.Plot(show_label=False, elem_id="clean-plot")
     report = gr.Markdown(elem_id="slice-report")
-    clip_table = tr.reg(gr.Dataframe(headers=CLIP_HEADERS, interactive=False, label=tr.t("clips"), max_height=320,
-                                     elem_id="clip-table"), "clips")
+    clip_table = tr.reg(gr.Dataframe(headers=tr.headers("h_clips"), interactive=False, label=tr.t("clips"),
+                                     max_height=320, elem_id="clip-table"), "clips", headers="h_clips")
     clip = tr.reg(gr.Dropdown([], label=tr.t("clip_choice"), elem_id="clip-choice"), "clip_choice")
     player = gr.Audio(type="filepath", interactive=False, show_label=False)
     with tr.reg(gr.Accordion(tr.t("delete_clips_title"), open=False), "delete_clips_title", "label"):

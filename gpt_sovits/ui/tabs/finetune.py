@@ -13,7 +13,6 @@ from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.plots import loss_figure
 from gpt_sovits.ui.services import StudioServices
 
-MODEL_HEADERS = ["Kind", "File", "MB", "Made"]
 POLL_S = 1.0
 KIND_LABELS = {"sovits": "SoVITS", "gpt": "GPT"}
 
@@ -61,10 +60,7 @@ def _eta(seconds: float | None) -> str:
 
 
 def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
-    gr.Markdown("**Optional.** Zero-shot synthesis (the Synthesize tab) already imitates a voice from one short "
-                "clip with no training. Fine-tuning on your transcribed clips makes the likeness closer; it takes "
-                "minutes on a GPU and much longer on a CPU. Steps: prepare the data, train SoVITS, then train GPT; "
-                "the new models appear on the Synthesize tab.")  # fmt: skip
+    tr.reg(gr.Markdown(tr.t("intro_finetune")), "intro_finetune", "value")
     with gr.Row():
         version = tr.reg(gr.Dropdown(list(pretrained.SUPPORTED_VERSIONS), value="v2", label=tr.t("model_version")),
                          "model_version")
@@ -87,8 +83,9 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
     left_out = gr.Markdown(elem_id="finetune-left-out")
     status = gr.Markdown(elem_id="finetune-status")
     losses = tr.reg(gr.Plot(label=tr.t("loss")), "loss")
-    models = tr.reg(gr.Dataframe(headers=MODEL_HEADERS, interactive=False, label=tr.t("produced_models"),
-                                 elem_id="trained-models"), "produced_models")
+    models = tr.reg(gr.Dataframe(headers=tr.headers("h_models"), interactive=False, label=tr.t("produced_models"),
+                                 elem_id="trained-models"), "produced_models",
+                    headers="h_models")
 
     def refresh(name: str | None):
         problems = services.training_problems(name)

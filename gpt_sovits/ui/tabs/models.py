@@ -9,12 +9,16 @@ from gpt_sovits.errors import StudioError
 from gpt_sovits.ui.common import guarded
 from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.services import StudioServices
-
-STATUS_HEADERS = ["File", "Purpose", "Status", "Details"]
+from gpt_sovits.ui.services.models import RANDOM_TEST_MODEL
 
 
 def _summary(rows: list[list[str]], version: str) -> str:
     missing = [r for r in rows if r[2] != "present"]
+    random = [r for r in rows if r[3] == RANDOM_TEST_MODEL]
+    if random:
+        return (f"**{len(random)} of {len(rows)} files of {version} are random test models, not the official "
+                "weights**: they make noise, not speech. Delete them from `{pretrained}` and press *Download* "
+                "for the official files.")  # fmt: skip
     if not missing:
         return f"**All {len(rows)} files of {version} are present.** You can synthesize and fine-tune."
     return (
@@ -27,21 +31,18 @@ def _summary(rows: list[list[str]], version: str) -> str:
 def build_models_tab(services: StudioServices, tr: Translator):
     """Lay out the Models tab inside the current gr.Tab."""
     folder = str(services.settings.pretrained_dir)
-    gr.Markdown(
-        "Official pretrained weights (HuggingFace `lj1995/GPT-SoVITS`). Nothing is downloaded until you press "
-        f"*Download*. Files go to `{folder}`. Versions v3 and v4 are not supported yet."
-    )
+    tr.reg(gr.Markdown(tr.t("intro_models")), "intro_models", "value")
     with gr.Row():
         version = tr.reg(gr.Dropdown(list(pretrained.SUPPORTED_VERSIONS), value="v2", label=tr.t("model_version")),
                          "model_version")
-        mirror = gr.Dropdown(
-            ["hf", "hf-mirror"], value="hf", allow_custom_value=True, label="Download source (or a mirror URL)"
-        )
+        mirror = tr.reg(gr.Dropdown(["hf", "hf-mirror"], value="hf", allow_custom_value=True,
+                                    label=tr.t("download_source")), "download_source")
     summary = gr.Markdown(elem_id="models-summary")
-    table = gr.Dataframe(headers=STATUS_HEADERS, interactive=False, wrap=True, elem_id="models-status")
+    table = tr.reg(gr.Dataframe(headers=tr.headers("h_status"), interactive=False, wrap=True,
+                                elem_id="models-status"), None, headers="h_status")
     with gr.Row():
         refresh = tr.reg(gr.Button(tr.t("refresh")), "refresh", "value")
-        download = gr.Button("Download missing files", variant="primary")
+        download = tr.reg(gr.Button(tr.t("download_missing"), variant="primary"), "download_missing", "value")
     report = gr.Markdown(elem_id="models-report")
 
     @guarded

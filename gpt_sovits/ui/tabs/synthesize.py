@@ -15,8 +15,6 @@ from gpt_sovits.ui.services import StudioServices
 from gpt_sovits.ui.synthesis import AUTO_REFERENCE, SynthesisOutput, check_label
 
 LANGUAGES = [("Chinese (and English words)", "zh"), ("English", "en"), ("Detect", "auto"), ("Chinese only", "all_zh")]
-PIECE_HEADERS = ["#", "Text", "Seconds", "Compute s", "Seed", "Checks"]
-PHONEME_HEADERS = ["Language", "Text", "Phones"]
 CHECK_HEADERS = ["Check", "Result", "Measured", "Accepted", "Note"]
 MARKUP_HELP = """\
 - `[emph]word[/emph]` or `**word**`: say it with emphasis (louder, slower, higher).
@@ -51,11 +49,11 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
         sovits = tr.reg(gr.Dropdown([], label=tr.t("sovits_model"), elem_id="sovits-model"), "sovits_model")
     with gr.Row():
         reference = tr.reg(gr.Dropdown([("Pick the best clip automatically", AUTO_REFERENCE)], value=AUTO_REFERENCE,
-                                       label=tr.t("reference"), scale=2), "reference")
+                                       label=tr.t("reference"), scale=2, elem_id="reference-choice"), "reference")
         ref_upload = tr.reg(gr.Audio(label=tr.t("reference_upload"), type="filepath", sources=["upload"], scale=2),
                             "reference_upload")
     with gr.Row():
-        ref_text = tr.reg(gr.Textbox(label=tr.t("reference_text"), scale=3), "reference_text")
+        ref_text = tr.reg(gr.Textbox(label=tr.t("reference_text"), scale=3, elem_id="reference-text"), "reference_text")
         ref_language = tr.reg(gr.Dropdown(LANGUAGES, value="auto", label=tr.t("reference_language"), scale=1),
                               "reference_language")
     text = tr.reg(gr.Textbox(label=tr.t("text"), lines=4, elem_id="synth-text",
@@ -82,14 +80,14 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
         stop = tr.reg(gr.Button(tr.t("stop"), variant="stop", elem_id="synth-stop"), "stop", "value")
         show = tr.reg(gr.Button(tr.t("show_phonemes"), elem_id="show-phonemes"), "show_phonemes", "value")
     status = gr.Markdown(elem_id="synth-status")
-    phonemes = gr.Dataframe(headers=PHONEME_HEADERS, interactive=False, wrap=True, visible=False,
-                            elem_id="phonemes")
+    phonemes = tr.reg(gr.Dataframe(headers=tr.headers("h_phonemes"), interactive=False, wrap=True, visible=False,
+                                   elem_id="phonemes"), None, headers="h_phonemes")
     output = tr.reg(gr.Audio(label=tr.t("output"), type="filepath", interactive=False, elem_id="synth-output",
                              buttons=["download"]), "output")
     download = tr.reg(gr.File(label=tr.t("download"), interactive=False, height=90, elem_id="synth-download"),
                         "download")
-    pieces = tr.reg(gr.Dataframe(headers=PIECE_HEADERS, interactive=False, wrap=True, label=tr.t("pieces"),
-                                 elem_id="pieces"), "pieces")
+    pieces = tr.reg(gr.Dataframe(headers=tr.headers("h_pieces"), interactive=False, wrap=True, label=tr.t("pieces"),
+                                 elem_id="pieces"), "pieces", headers="h_pieces")
     with gr.Row():
         piece = tr.reg(gr.Dropdown([], label=tr.t("piece_choice"), scale=3), "piece_choice")
         regenerate = tr.reg(gr.Button(tr.t("regenerate"), scale=1, elem_id="regenerate"), "regenerate", "value")

@@ -8,8 +8,6 @@ from gpt_sovits.ui.common import event_progress, guarded, markdown_list
 from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.services import StudioServices
 
-HEADERS = ["Clip", "Language", "Text", "Training"]
-
 
 def _rows(value) -> list[list[str]]:
     """A gr.Dataframe value (pandas frame or list of lists) as rows of strings."""
@@ -26,12 +24,10 @@ def training_note(problem: str | None) -> str:
 
 
 def build_transcripts_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
-    gr.Markdown("Type exactly what is said in each clip (click a row to hear it). Language: `zh` Chinese, `en` "
-                "English, `ja`, `ko`, `yue`. Press **Save transcripts** when done; rows without text cannot be "
-                "used for training.")  # fmt: skip
-    table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str", "str"], interactive=True,
+    tr.reg(gr.Markdown(tr.t("intro_transcripts")), "intro_transcripts", "value")
+    table = tr.reg(gr.Dataframe(headers=tr.headers("h_transcripts"), datatype=["str", "str", "str", "str"], interactive=True,
                          static_columns=[0, 3], column_widths=["25%", "8%", "47%", "20%"], wrap=True, max_height=420,
-                         elem_id="transcripts")
+                         elem_id="transcripts"), None, headers="h_transcripts")
     player = tr.reg(gr.Audio(label=tr.t("clip_player"), type="filepath", interactive=False), "clip_player")
     with gr.Row():
         save = tr.reg(gr.Button(tr.t("save_transcripts"), variant="primary", elem_id="save-transcripts"),
@@ -39,8 +35,7 @@ def build_transcripts_tab(services: StudioServices, tr: Translator, voice: gr.Dr
         backends = services.asr_backends()
         asr = tr.reg(gr.Button(tr.t("asr"), interactive=bool(backends)), "asr", "value")
     if not backends:
-        gr.Markdown("Automatic transcription needs a speech-recognition package (`faster-whisper` or `funasr`) "
-                    "and its model in `pretrained/asr/`; none is installed, so type the text yourself.")  # fmt: skip
+        tr.reg(gr.Markdown(tr.t("asr_missing")), "asr_missing", "value")
     status = gr.Markdown(elem_id="transcripts-status")
 
     def refresh(name: str | None):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gradio as gr
 
-from gpt_sovits.data.workspace import CONSENT_STATEMENT
 from gpt_sovits.errors import StudioError
 from gpt_sovits.ui.common import audio_value, guarded, markdown_list, uploaded_paths
 from gpt_sovits.ui.i18n import Translator
@@ -12,7 +11,6 @@ from gpt_sovits.ui.plots import waveform_figure
 from gpt_sovits.ui.services import PREVIEW_SAMPLE_RATE_HZ, StudioServices
 
 AUDIO_TYPES = [".wav", ".flac", ".mp3", ".ogg", ".m4a", ".aac", ".webm", ".opus", ".aiff"]
-LOG_HEADERS = ["Time", "Action", "Details"]
 
 
 def _quality_text(name: str, report) -> str:
@@ -25,12 +23,11 @@ def _quality_text(name: str, report) -> str:
 
 def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
     """Lay out the tab; returns (refresh function, outputs, upload components) for the app to wire."""
-    gr.Markdown("A *voice* holds one speaker's recordings, clips, transcripts, models and results. "
-                "About one minute of clear speech is enough.")  # fmt: skip
+    tr.reg(gr.Markdown(tr.t("intro_voice")), "intro_voice", "value")
     with gr.Row():
         new_name = tr.reg(gr.Textbox(label=tr.t("new_voice"), placeholder="e.g. Anna", scale=3), "new_voice")
         create = tr.reg(gr.Button(tr.t("create_voice"), variant="primary", scale=1), "create_voice", "value")
-    with gr.Accordion("Rename or delete the chosen voice", open=False):
+    with tr.reg(gr.Accordion(tr.t("rename_delete"), open=False), "rename_delete"):
         with gr.Row():
             rename_to = tr.reg(gr.Textbox(label=tr.t("rename_to"), scale=3), "rename_to")
             rename = tr.reg(gr.Button(tr.t("rename"), scale=1), "rename", "value")
@@ -48,7 +45,7 @@ def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     with gr.Row():
         preview = tr.reg(gr.Audio(label=tr.t("preview"), interactive=False, type="numpy"), "preview")
         waveform = gr.Plot(show_label=False)
-    gr.Markdown("Next: open **Clean & slice** to turn these recordings into clips.")
+    tr.reg(gr.Markdown(tr.t("voice_next")), "voice_next", "value")
     recordings = gr.Markdown(elem_id="recordings")
     with tr.reg(gr.Accordion(tr.t("delete_recordings_title"), open=False), "delete_recordings_title", "label"):
         doomed = tr.reg(gr.Dropdown([], multiselect=True, label=tr.t("recordings_to_delete"),
@@ -57,17 +54,16 @@ def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dro
             sure = tr.reg(gr.Checkbox(label=tr.t("confirm_delete_recordings"), value=False), "confirm_delete_recordings")
             remove = tr.reg(gr.Button(tr.t("delete_recordings"), variant="stop", elem_id="delete-recordings"),
                             "delete_recordings", "value")
-    log = tr.reg(gr.Dataframe(headers=LOG_HEADERS, interactive=False, label=tr.t("activity_log"), wrap=True,
-                              max_height=300, elem_id="voice-log"), "activity_log")
+    log = tr.reg(gr.Dataframe(headers=tr.headers("h_log"), interactive=False, label=tr.t("activity_log"), wrap=True,
+                              max_height=300, elem_id="voice-log"), "activity_log", headers="h_log")
 
     def refresh(name: str | None):
         if not name:
-            return (False, "No voice chosen yet: type a name above and press *Create voice*.", "", [],
-                    gr.update(choices=[], value=[]), False)
+            return False, tr.t("no_voice"), "", [], gr.update(choices=[], value=[]), False
         v = services.voice(name)
         recs = services.recordings(name)
-        text = markdown_list(f"Recordings already in {name}", recs) or f"No recordings in {name} yet."
-        consent_md = "✅ Consent given." if v.has_consent else f"⚠️ Consent not given yet: tick “{CONSENT_STATEMENT}”"
+        text = markdown_list(tr.t("recordings_in").format(name=name), recs) or tr.t("no_recordings").format(name=name)
+        consent_md = tr.t("consent_given") if v.has_consent else tr.t("consent_missing").format(tr.t("consent"))
         return (v.has_consent, f"**{name}** — {consent_md}", text, services.log_rows(name),
                 gr.update(choices=recs, value=[]), False)
 
