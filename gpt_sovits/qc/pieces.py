@@ -83,12 +83,17 @@ class PieceChecker:
                                            synth.symbol_version)
         self._reference = None
         self._speaker: SpeakerSimilarity | None = None
+        self._phones: dict[int, int | None] = {}
 
     def is_speech(self, index: int) -> bool:
         return 0 <= index < len(self.items) and not self.items[index].text.startswith("[pause")
 
     def phones(self, index: int) -> int | None:
-        return count_phones(self.items[index].text, self.request.language, self.synth.symbol_version)
+        """Phones of piece ``index`` (counted once: every take of a piece has the same text)."""
+        if index not in self._phones:
+            self._phones[index] = count_phones(self.items[index].text, self.request.language,
+                                               self.synth.symbol_version)
+        return self._phones[index]
 
     def context(self, neighbours: tuple[float, ...]) -> TakeContext:
         return TakeContext(rate=self.rate, speed=self.request.speed, neighbour_loudness_db=neighbours,
