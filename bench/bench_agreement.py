@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import platform
 import sys
 import time
 from collections import defaultdict
@@ -28,6 +27,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.machine import machine_line  # noqa: E402
 
 SENTENCES = [
     ("今天天气很好，我们去公园散步吧。", "zh"), ("他说这本书非常有意思，值得一读。", "zh"),
@@ -140,15 +141,7 @@ def main() -> None:
                         s["shift"] += abs(len(got) - len(want))
                         s["worst"] = max(s["worst"], ratio)
         print(f"model seed {seed} size {size}: done ({time.perf_counter() - start:.0f} s)", flush=True)  # noqa: T201
-    cpu = platform.processor() or "?"
-    try:
-        info = Path("/proc/cpuinfo").read_text()
-        cpu = next(line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name"))
-        flags = next(line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags"))
-        cpu += " (" + " ".join(f for f in flags if f.startswith(("avx512_bf16", "amx", "avx512f", "avx2"))) + ")"
-    except (OSError, StopIteration):
-        pass
-    print(f"\nCPU: {cpu}; torch {torch.__version__}; {len(jobs)} models "  # noqa: T201
+    print(f"\n{machine_line(args.threads)}; {len(jobs)} models "  # noqa: T201
           f"({args.models} small of {len(SIZES)} sizes, {args.official} official); {len(all_pieces)} sentences")
     print("| variant | pieces | same tokens | > 10% longer | > 10% shorter | mean EOS shift (tokens) | worst length ratio |")  # noqa: T201
     print("| --- | --- | --- | --- | --- | --- | --- |")  # noqa: T201

@@ -59,6 +59,8 @@ def make_book(workspace: Path, models: tuple[Path, Path], lines: int):
 
 
 def main() -> None:
+    from bench.machine import machine_line
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=30)
     parser.add_argument("--tokens", type=int, default=100, help="semantic tokens per line (100 = 4 s of audio)")
@@ -102,6 +104,7 @@ def main() -> None:
             audio_s += len(result.audio) / result.sample_rate
         rows.append(("single-sentence synthesis, one by one", len(planned), time.perf_counter() - t0, audio_s))
         host.close()
+    print(machine_line(args.threads, args.device))  # noqa: T201
     print(f"{args.lines} lines, {args.tokens} tokens each, device {args.device}, {args.threads} threads, "
           f"{args.precision} mode")
     print("| path | lines rendered | seconds | lines/min | real-time factor |")

@@ -106,6 +106,8 @@ def bench_sovits(seconds: float) -> list[tuple[str, float, str]]:
 
 
 def main() -> None:
+    from bench.machine import machine_line
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=2)
@@ -120,6 +122,7 @@ def main() -> None:
     if not args.skip_sovits:
         rows += bench_sovits(10.0)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(machine_line(args.threads))  # noqa: T201
     print(f"torch {torch.__version__}, {args.threads} threads, CPU, load average at the end {load:.1f}")
     print(f"| {'case':50s} | {'rate':>19s} | notes")
     print(f"|{'-' * 52}|{'-' * 21}|------")

@@ -44,6 +44,8 @@ def _input_file(folder: Path, seconds: float) -> Path:
 
 
 def main() -> None:
+    from bench.machine import machine_line
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--audio", type=Path, default=None, help="a recording to use instead of the synthetic one")
@@ -72,6 +74,7 @@ def main() -> None:
         _timed(rows, "rank references", lambda: rank_references(result.clips, SR), lambda r: f"best {r[0].score:.2f}" if r else "none")
     clean_and_slice = sum(s for label, s, _ in rows if label in {"denoise (stationary)", "loudness to -20 dBFS", "slice", "write clips"})
     width = max(len(label) for label, _, _ in rows)
+    print(machine_line())  # noqa: T201
     print(f"{'stage':<{width}}  seconds  note")
     for label, seconds, note in rows:
         print(f"{label:<{width}}  {seconds:7.3f}  {note}")

@@ -16,28 +16,17 @@ from __future__ import annotations
 import argparse
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.machine import cpu_description  # noqa: E402
 
 SR = 32000
 LENGTHS_S = (2, 5, 10, 20, 30)
 SYLLABLES_PER_S = 4.6  # of the synthetic speech
-FLAGS_OF_INTEREST = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "fma", "sse4_2")
-
-
-def cpu_description() -> str:
-    """CPU model and the SIMD flags numpy may use (Linux: /proc/cpuinfo)."""
-    model, flags = platform.processor() or platform.machine(), set()
-    info = Path("/proc/cpuinfo")
-    if info.is_file():
-        for line in info.read_text(encoding="utf-8", errors="replace").splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name":
-                model = value.strip()
-            elif key.strip() == "flags":
-                flags = set(value.split())
-    present = [f for f in FLAGS_OF_INTEREST if f in flags]
-    return f"{model}; flags: {' '.join(present) or 'unknown'}"
 
 
 def _median_ms(fn, repeats: int, clock=time.perf_counter) -> float:

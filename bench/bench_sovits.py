@@ -102,6 +102,8 @@ def bench_streaming(model, reference_model, seconds: float, chunk_tokens: int) -
 
 
 def main() -> None:
+    from bench.machine import machine_line
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, nargs="+", default=[1, 5, 10])
     parser.add_argument("--threads", type=int, default=2)
@@ -119,6 +121,7 @@ def main() -> None:
     models["fp32 folded + channels-last"] = optimize_for_inference(model, "fp32")
     models["bf16 vocoder"] = optimize_for_inference(model, "bf16")
     prep = (time.perf_counter() - prep_start) / 2
+    print(machine_line(args.threads))  # noqa: T201
     print(f"official v2 SoVITS, random weights, {args.threads} threads; build {prep_start - start:.1f} s, "
           f"optimize_for_inference {prep:.2f} s per copy")
     print(f"{'audio':>6} | {'model':<38} | {'decode s':>8} | {'speed-up':>8} | {'peak RSS GiB':>12} | agreement")

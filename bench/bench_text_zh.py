@@ -34,6 +34,8 @@ def _sentences(n_chars: int) -> list[str]:
 
 
 def main() -> None:
+    from bench.machine import machine_line
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chars", type=int, default=10_000)
     args = parser.parse_args()
@@ -68,6 +70,7 @@ def main() -> None:
         clean_chinese(s)
     t_all = time.perf_counter() - t0
 
+    print(machine_line())  # noqa: T201
     print(f"{len(sentences)} sentences, {n_chars} characters, {n_phones} phones")
     print(f"{'stage':<28}{'seconds':>10}{'chars/s':>12}")
     print(f"{'first call (loads dicts)':<28}{first:>10.3f}{'':>12}")

@@ -22,6 +22,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.machine import machine_line  # noqa: E402
 from gpt_sovits.audio.spectrogram import linear_spectrogram  # noqa: E402
 from gpt_sovits.models.sovits import build_discriminator, build_sovits  # noqa: E402
 from gpt_sovits.models.sovits.config import to_upstream_config  # noqa: E402
@@ -115,6 +116,7 @@ def main() -> None:
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     mode = choose_precision(device, args.precision)
     name = torch.cuda.get_device_name() if device.startswith("cuda") else f"CPU, {torch.get_num_threads()} threads"
+    print(machine_line(args.threads, device))  # noqa: T201
     print(f"device: {name}; precision {mode}; clips {args.seconds:g} s; timed steps {args.steps} after 1 warm-up")
     print("| model | batch | s/step | items/s | peak memory (GiB) |")
     print("|---|---|---|---|---|")

@@ -45,7 +45,10 @@ def _peak_gib() -> float:
 def environment_rows() -> list[Row]:
     props = torch.cuda.get_device_properties(0)
     free, total = torch.cuda.mem_get_info()
-    return [("GPU", f"{props.name}, {total / GIB:.0f} GiB ({free / GIB:.0f} free), capability {props.major}.{props.minor}"),
+    from bench.machine import cpu_description
+
+    return [("host CPU", cpu_description()),
+            ("GPU", f"{props.name}, {total / GIB:.0f} GiB ({free / GIB:.0f} free), capability {props.major}.{props.minor}"),
             ("torch / CUDA / cuDNN", f"{torch.__version__} / {torch.version.cuda} / {torch.backends.cudnn.version()}"),
             ("bf16 supported", str(torch.cuda.is_bf16_supported()))]
 
