@@ -1,7 +1,7 @@
 """Line synthesis through the engine host: the ``SynthesizeLines`` callable the renderer uses.
 
 Consecutive lines with the same voice and settings share GPT batches: their plain pieces are
-decoded together (``inference.plan.render_plain_batch``), each with its own seed, so a line gets
+decoded together (``Synthesizer.render_planned``), each with its own seed, so a line gets
 the take ``Synthesizer.synthesize`` would give its text with that seed. A line is one piece (the
 line splitter already cut at the synthesizer's rule); markup pauses and emphasis are rendered as
 ``synthesize`` renders them. The silence after a line is not part of its take (``pause_after_s``).
@@ -96,18 +96,11 @@ class EngineLines:
 
     @staticmethod
     def _render_run(flat, run, synth, base, reference) -> Iterator[tuple[int, np.ndarray, int, str]]:
-        from gpt_sovits.inference.plan import render_plain_batch
+        from gpt_sovits.inference.plan import plan_piece
 
-        if len(run) > 1:
-            items = [flat[i][1] for i in run]
-            rendered = render_plain_batch(items, synth, base, reference, [flat[i][2] for i in run])
-            for i, (audio, tokens, cut) in zip(run, rendered, strict=True):
-                yield flat[i][0], audio, tokens, flat[i][1].text if cut else ""
-            return
-        li, item, seed = flat[run[0]]
-        synth.last_cut_pieces = []
-        audio, tokens = item.render(synth, base, reference, seed)
-        yield li, audio, tokens, (synth.last_cut_pieces[0] if synth.last_cut_pieces else "")
+        pieces = [plan_piece(flat[i][1], i, flat[i][2], base, synth) for i in run]
+        for i, chunk in zip(run, synth.render_planned(pieces, base, reference), strict=True):
+            yield flat[i][0], chunk.audio, chunk.tokens, flat[i][1].text if chunk.cut else ""
 
     @staticmethod
     def _take(request: LineRequest, parts: list[np.ndarray], flat, li: int, base, state) -> RenderedTake:

@@ -17,6 +17,7 @@ Typical use (the process shares one host, :func:`engine_host`)::
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import threading
@@ -148,6 +149,34 @@ class EngineHost(JobQueue):
         AudioChunk (``chunk.pieces`` tells how many pieces the request has now)."""
         return self.submit(self._piece, request, index, seed, models, cache_dir, priority=priority,
                            name="synthesize_piece")
+
+    def batches(self, fn: Callable[[list], Iterator], items: list, *, size: int = 8, priority: int = BATCH,
+                name: str = "batch") -> Iterator:
+        """What ``fn(items[a:a + size])`` yields, for consecutive slices of ``items``, each slice one job at
+        ``priority`` (so a click in the studio or an API request runs between two slices of a long batch).
+
+        For bulk work such as an audiobook's thousands of lines: ``fn`` runs on the worker and may use
+        :meth:`engine_for` (the loaded models; HuBERT/BERT shared) and ``Synthesizer.plan``/``render_planned``
+        (consecutive plain pieces share GPT batches). The next slice is queued before this one is read,
+        so the worker never waits for the reader; closing the iterator cancels what is still queued.
+        """
+        starts = iter(range(0, len(items), size))
+        pending: collections.deque[Job] = collections.deque()
+
+        def queue_next() -> None:
+            start = next(starts, None)
+            if start is not None:
+                pending.append(self.submit(fn, items[start:start + size], priority=priority, name=name))
+
+        try:
+            queue_next()
+            queue_next()
+            while pending:
+                yield from pending.popleft()
+                queue_next()
+        finally:
+            for job in pending:
+                job.cancel()
 
     def select_models(self, gpt: Path | None = None, sovits: Path | None = None, force: bool = False) -> Job:
         """Load a pair (the selected one where None) and select it for jobs that name none; ``force``

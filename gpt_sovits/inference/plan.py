@@ -1,5 +1,10 @@
 """From a request's text to an ordered plan of pieces to speak and pauses to insert.
 
+``plan_request`` cuts the text (no models needed); ``plan_piece`` adds what the models take for one
+piece (phone ids, BERT features, seeds, token limits, speeds): a :class:`PlannedPiece`, plain data
+that the Synthesizer renders and ``assemble`` turns into the piece's audio. Seeds are chosen here
+only (``piece_seed``, ``run_seed``).
+
 Plain text follows upstream's preprocessing and cut methods exactly (so results match
 upstream). Text with markup is cut with the markup-safe splitter; within a piece,
 ``[pause:N]``/``[break]`` become silences, and emphasised stretches are rendered as
@@ -47,20 +52,42 @@ class SpeechItem:
         """Plain pieces (no emphasis) can be rendered part by part while the GPT runs."""
         return not any(r.emphasis for r in self.runs)
 
-    def render(self, synth, request: SynthesisRequest, reference, seed: int) -> tuple[np.ndarray, int]:
-        """Audio of the piece followed by the fragment interval, and the number of tokens generated."""
-        parts, tokens = [], 0
-        groups = _group_runs(self.runs)
-        for i, (emphasis, runs) in enumerate(groups):
-            final = i == len(groups) - 1
-            features = run_features(runs, self.language, synth, final)
-            speed = emphasis_speed(request.speed, request.emphasis_strength) if emphasis else request.speed
-            audio, n = synth.render_piece(features, reference, request, run_seed(seed, i), speed=speed)
-            if emphasis:
-                audio = emphasize(audio, OUTPUT_SAMPLE_RATE_HZ, request.emphasis_strength)
-            parts.append(audio)
-            tokens += n
-        return _with_interval(crossfade_join(parts, OUTPUT_SAMPLE_RATE_HZ), request), tokens
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One stretch of a piece as the models get it: phone ids and BERT features, seed, token limit, speed."""
+
+    features: TextFeatures
+    emphasis: bool
+    seed: int
+    token_limit: int
+    speed: float
+
+
+@dataclass(frozen=True)
+class PlannedPiece:
+    """Piece ``index`` of a request, ready to render: speech (``runs``) or a pause (``pause_s``)."""
+
+    index: int
+    text: str
+    language: str
+    seed: int  # the piece's seed; each run draws from its own (run_seed)
+    runs: tuple[PlannedRun, ...] = ()
+    pause_s: float | None = None
+
+    @property
+    def plain(self) -> bool:
+        """Speech without emphasis: one run, which may be streamed or share a GPT batch."""
+        return self.pause_s is None and len(self.runs) == 1 and not self.runs[0].emphasis
+
+    @property
+    def phone_ids(self) -> tuple[int, ...]:
+        return tuple(i for run in self.runs for i in run.features.phone_ids)
+
+
+def piece_seed(seed: int, index: int) -> int:
+    """The seed of piece ``index`` of a request whose seed is ``seed``."""
+    return seed + index
 
 
 def run_seed(seed: int, group: int) -> int:
@@ -68,19 +95,34 @@ def run_seed(seed: int, group: int) -> int:
     return seed * 31 + group
 
 
-def render_plain_batch(items: list[SpeechItem], synth, request: SynthesisRequest, reference,
-                       seeds: list[int]) -> list[tuple[np.ndarray, int, bool]]:
-    """What ``item.render(synth, request, reference, seed)`` gives for each plain (``streamable``) item,
-    with the GPT decoding all of them together (one weight read per step serves every piece), and
-    whether the runaway guard cut the piece."""
-    if not all(item.streamable for item in items):
-        raise ValueError("only plain pieces (no emphasis) can be rendered in a batch")
-    features = [run_features(list(item.runs), item.language, synth, True) for item in items]
-    rendered = synth.render_pieces(features, reference, request, [run_seed(s, 0) for s in seeds])
-    return [(_with_interval(audio, request), n, cut) for audio, n, cut in rendered]
+def plan_piece(item: SpeechItem | PauseItem, index: int, seed: int, request: SynthesisRequest,
+               synth) -> PlannedPiece:
+    """Item ``index`` of ``plan_request`` with its model inputs, drawn from piece seed ``seed``.
+
+    ``synth`` lends its text front end (symbol set, BERT, polyphone model) and its token limit."""
+    if isinstance(item, PauseItem):
+        return PlannedPiece(index, item.text, "", seed, pause_s=item.seconds)
+    groups = _group_runs(item.runs)
+    runs = []
+    for g, (emphasis, group) in enumerate(groups):
+        features = run_features(group, item.language, synth, g == len(groups) - 1)
+        speed = emphasis_speed(request.speed, request.emphasis_strength) if emphasis else request.speed
+        runs.append(PlannedRun(features, emphasis, run_seed(seed, g), synth.token_limit(len(features.phone_ids)),
+                               speed))
+    return PlannedPiece(index, item.text, item.language, seed, tuple(runs))
 
 
-def _with_interval(audio: np.ndarray, request: SynthesisRequest) -> np.ndarray:
+def assemble(piece: PlannedPiece, run_audio: list[np.ndarray], request: SynthesisRequest) -> np.ndarray:
+    """A piece's audio from its runs' audio: emphasis applied, runs cross-faded, the fragment interval after."""
+    if piece.pause_s is not None:
+        return np.zeros(int(round(OUTPUT_SAMPLE_RATE_HZ * piece.pause_s)), np.float32)
+    parts = [emphasize(audio, OUTPUT_SAMPLE_RATE_HZ, request.emphasis_strength) if run.emphasis else audio
+             for run, audio in zip(piece.runs, run_audio, strict=True)]
+    return with_interval(crossfade_join(parts, OUTPUT_SAMPLE_RATE_HZ), request)
+
+
+def with_interval(audio: np.ndarray, request: SynthesisRequest) -> np.ndarray:
+    """``audio`` followed by the request's fragment interval of silence."""
     silence = np.zeros(int(OUTPUT_SAMPLE_RATE_HZ * request.fragment_interval_s), np.float32)
     return np.concatenate([audio.astype(np.float32), silence])
 
@@ -93,8 +135,9 @@ class PauseItem:
     def text(self) -> str:
         return f"[pause:{self.seconds:g}]"
 
-    def render(self, synth, request, reference, seed) -> tuple[np.ndarray, int]:
-        return np.zeros(int(round(OUTPUT_SAMPLE_RATE_HZ * self.seconds)), np.float32), 0
+    @property
+    def streamable(self) -> bool:
+        return False
 
 
 def has_markup(text: str) -> bool:
@@ -153,7 +196,7 @@ def _group_runs(runs: tuple[Run, ...]) -> list[tuple[bool, list[Run]]]:
     return groups
 
 
-def run_features(runs: list[Run], language: str, synth, final: bool) -> TextFeatures:
+def run_features(runs: list[Run] | tuple[Run, ...], language: str, synth, final: bool) -> TextFeatures:
     """Phone ids and BERT features of consecutive runs (overrides give their phones directly)."""
     import torch
 

@@ -46,7 +46,10 @@ class SynthesisRequest:
 
     def validate(self) -> SynthesisRequest:
         """Return self when valid; otherwise raise ConfigError naming every problem (TextError for a text
-        with nothing to speak or malformed markup)."""
+        with nothing to speak or malformed markup). A request is checked once: a valid one remembers it
+        (a changed copy, ``dataclasses.replace``, is checked again)."""
+        if self.__dict__.get("_valid"):
+            return self
         problems = []
         if not self.text or not self.text.strip():
             problems.append("The text to speak is empty.")
@@ -74,11 +77,24 @@ class SynthesisRequest:
         from gpt_sovits.text.frontend import require_words
 
         require_words(self.text)  # TextError: only punctuation, symbols or emoji
+        object.__setattr__(self, "_valid", True)
         return self
 
     def with_seed(self) -> SynthesisRequest:
         """This request with its seed drawn when it is -1 (the one place a random seed is chosen)."""
-        return self if self.seed >= 0 else replace(self, seed=random_seed())
+        if self.seed >= 0:
+            return self
+        drawn = replace(self, seed=random_seed())
+        if self.__dict__.get("_valid"):
+            object.__setattr__(drawn, "_valid", True)  # only the seed changed, to a valid one
+        return drawn
+
+    @property
+    def sampling(self):
+        """The four sampling knobs as one SamplingOptions, carried whole to the GPT's sampler."""
+        from gpt_sovits.models.t2s.sampling import SamplingOptions
+
+        return SamplingOptions(self.top_k, self.top_p, self.temperature, self.repetition_penalty)
 
 
 def random_seed() -> int:
@@ -108,6 +124,7 @@ class AudioChunk:
     part: int = 0  # streaming: the n-th part of piece ``index``
     final: bool = True  # streaming: False while more parts of this piece follow
     pieces: int = 0  # how many pieces (sentences and pauses) the request has; 0: unknown
+    cut: bool = False  # the runaway guard cut this piece (the model did not stop by itself)
 
     @property
     def duration_s(self) -> float:

@@ -262,83 +262,109 @@ class Synthesizer:
         it and with ``batch``, up to ``batch_pieces`` consecutive plain pieces share one GPT batch
         (about twice the throughput for long texts, but the first piece comes when the batch is done;
         each piece keeps its own seed and gets the same tokens, up to rounding in the batched products).
+        Pieces are planned (:meth:`plan`) as they come, so the first audio does not wait for the last piece.
         """
-        from gpt_sovits.inference.plan import plan_request
+        from gpt_sovits.inference.plan import piece_seed, plan_piece, plan_request
 
         request = request.validate().with_seed()
-        seed = request.seed
-        reference = self.prepare_reference(request.ref_audio, request.ref_text, request.ref_language,
-                                           request.aux_ref_audio)
+        reference = self.reference_for(request)
         items = plan_request(request, self.symbol_version)
-        for chunk in self._render_items(items, request, reference, seed, stream, batch):
-            chunk.pieces = len(items)
-            yield chunk
+        index = 0
+        while index < len(items):
+            start = time.perf_counter()
+            self.last_cut_pieces = []
+            count = len(self._plain_run(items, index)) if batch and not stream else 1
+            pieces = [plan_piece(items[i], i, piece_seed(request.seed, i), request, self)
+                      for i in range(index, index + max(count, 1))]
+            if stream and pieces[0].plain:
+                chunks = self._stream_planned(pieces[0], request, reference)
+            else:
+                chunks = self.render_planned(pieces, request, reference, start)
+            for chunk in chunks:
+                chunk.pieces = len(items)
+                yield chunk
+            index += len(pieces)
+
+    def plan(self, request: SynthesisRequest) -> list:
+        """Every piece of ``request`` with its model inputs (``PlannedPiece``: text, language, phone ids,
+        BERT features, seeds, token limits): what :meth:`synthesize` will render, as plain data."""
+        from gpt_sovits.inference.plan import piece_seed, plan_piece, plan_request
+
+        request = request.validate()
+        return [plan_piece(item, i, piece_seed(request.seed, i), request, self)
+                for i, item in enumerate(plan_request(request, self.symbol_version))]
 
     def synthesize_piece(self, request: SynthesisRequest, index: int, seed: int) -> AudioChunk:
         """Piece ``index`` of ``request`` alone, drawn from piece seed ``seed`` (the studio's "regenerate",
         the audiobook's re-roll): with the seed the whole request gave that piece, the same audio."""
-        from gpt_sovits.inference.plan import plan_request
+        from gpt_sovits.inference.plan import plan_piece, plan_request
 
         request = request.validate()
         items = plan_request(request, self.symbol_version)
         if not 0 <= index < len(items):
             raise ConfigError(f"There is no piece {index + 1}; the text has {len(items)}.")
-        reference = self.prepare_reference(request.ref_audio, request.ref_text, request.ref_language,
-                                           request.aux_ref_audio)
-        start = time.perf_counter()
-        self.last_cut_pieces = []
-        audio, tokens = items[index].render(self, request, reference, seed)
-        chunk = self._chunk(index, items[index].text, audio, tokens, time.perf_counter() - start, reference,
-                            self.last_cut_pieces)
+        piece = plan_piece(items[index], index, seed, request, self)
+        chunk = self.render_planned([piece], request, self.reference_for(request))[0]
         chunk.pieces = len(items)
         return chunk
 
-    def _render_items(self, items: list, request: SynthesisRequest, reference: ReferencePrompt, seed: int,
-                      stream: bool, batch: bool) -> Iterator[AudioChunk]:
-        from gpt_sovits.inference.plan import SpeechItem, render_plain_batch
+    def reference_for(self, request: SynthesisRequest) -> ReferencePrompt:
+        """The analysed reference of ``request`` (from the cache when it was analysed before)."""
+        return self.prepare_reference(request.ref_audio, request.ref_text, request.ref_language,
+                                      request.aux_ref_audio)
 
-        index = 0
-        while index < len(items):
-            item = items[index]
-            start = time.perf_counter()
-            self.last_cut_pieces = []
-            if stream and isinstance(item, SpeechItem) and item.streamable:
-                yield from self._stream_item(item, index, request, reference, seed + index)
-                index += 1
-                continue
-            group = self._plain_run(items, index) if batch and not stream else []
-            if len(group) > 1:
-                rendered = render_plain_batch([items[i] for i in group], self, request, reference,
-                                              [seed + i for i in group])
-                share = (time.perf_counter() - start) / len(group)
-                for i, (audio, tokens, cut) in zip(group, rendered, strict=True):
-                    yield self._chunk(i, items[i].text, audio, tokens, share, reference, [items[i].text] if cut else [])
-                index += len(group)
-                continue
-            audio, tokens = item.render(self, request, reference, seed + index)
-            yield self._chunk(index, item.text, audio, tokens, time.perf_counter() - start, reference,
-                              self.last_cut_pieces)
-            index += 1
+    def render_planned(self, pieces: list, request: SynthesisRequest, reference: ReferencePrompt,
+                       start: float | None = None) -> list[AudioChunk]:
+        """The AudioChunks of planned pieces (:meth:`plan`, ``plan.plan_piece``): one piece of any kind, or
+        several plain ones, which the GPT decodes as one batch (each with its own seed: the audio it would
+        get alone, up to rounding). ``chunk.cut`` tells that the runaway guard cut a piece."""
+        start = time.perf_counter() if start is None else start
+        self.last_cut_pieces = []
+        if len(pieces) == 1:
+            return [self._render_one(pieces[0], request, reference, start)]
+        if not all(p.plain for p in pieces):
+            raise ValueError("only plain pieces (no emphasis, no pause) can be rendered in a batch")
+        return self._render_batch(pieces, request, reference, start)
+
+    def _render_one(self, piece, request: SynthesisRequest, reference: ReferencePrompt, start: float) -> AudioChunk:
+        from gpt_sovits.inference.plan import assemble
+
+        audio, tokens = [], 0
+        for run in piece.runs:
+            run_audio, n = self.render_piece(run.features, reference, request, run.seed, speed=run.speed)
+            audio.append(run_audio)
+            tokens += n
+        return self._chunk(piece.index, piece.text, assemble(piece, audio, request), tokens,
+                           time.perf_counter() - start, reference, self.last_cut_pieces)
+
+    def _render_batch(self, pieces: list, request: SynthesisRequest, reference: ReferencePrompt,
+                      start: float) -> list[AudioChunk]:
+        from gpt_sovits.inference.plan import assemble
+
+        rendered = self.render_pieces([p.runs[0].features for p in pieces], reference, request,
+                                      [p.runs[0].seed for p in pieces])
+        share = (time.perf_counter() - start) / len(pieces)
+        return [self._chunk(p.index, p.text, assemble(p, [audio], request), tokens, share, reference,
+                            [p.text] if cut else [])
+                for p, (audio, tokens, cut) in zip(pieces, rendered, strict=True)]
 
     def _plain_run(self, items: list, index: int) -> list[int]:
         """Indices of the plain pieces from ``index`` on (at most ``batch_pieces``) that can share a GPT batch."""
-        from gpt_sovits.inference.plan import SpeechItem
-
         run = []
-        while (index < len(items) and len(run) < self.batch_pieces and isinstance(items[index], SpeechItem)
-               and items[index].streamable):
+        while index < len(items) and len(run) < self.batch_pieces and items[index].streamable:
             run.append(index)
             index += 1
         return run
 
-    @staticmethod
-    def _chunk(index: int, text: str, audio: np.ndarray, tokens: int, seconds: float, reference: ReferencePrompt,
-               cut_texts: list[str]) -> AudioChunk:
-        chunk = AudioChunk(index, text, audio, tokens=tokens, seconds_to_compute=seconds)
-        if index == 0:
+    def _chunk(self, index: int, text: str, audio: np.ndarray, tokens: int, seconds: float,
+               reference: ReferencePrompt, cut_texts: list[str], **fields) -> AudioChunk:
+        chunk = AudioChunk(index, text, audio, tokens=tokens, seconds_to_compute=seconds, **fields)
+        if index == 0 and fields.get("part", 0) == 0:
             chunk.notices = list(reference.notices)
-        chunk.notices += [f"Piece {index + 1} ({t[:30]!r}) did not end naturally and was cut; try another seed."
-                          for t in cut_texts]
+        if chunk.final:
+            chunk.cut = bool(cut_texts)
+            chunk.notices += [f"Piece {index + 1} ({t[:30]!r}) did not end naturally and was cut; try another seed."
+                              for t in cut_texts]
         return chunk
 
     def synthesize_all(self, request: SynthesisRequest) -> SynthesisResult:
@@ -353,28 +379,14 @@ class Synthesizer:
             chunks.append(chunk)
         return SynthesisResult.of(chunks, request.seed, first or 0.0, time.perf_counter() - start)
 
-    def _stream_item(self, item, index: int, request: SynthesisRequest, reference: ReferencePrompt,
-                     seed: int) -> Iterator[AudioChunk]:
-        from gpt_sovits.inference.plan import run_features
+    def _stream_planned(self, piece, request: SynthesisRequest, reference: ReferencePrompt) -> Iterator[AudioChunk]:
+        from gpt_sovits.inference.plan import with_interval
 
-        features = run_features(list(item.runs), item.language, self, True)
+        run = piece.runs[0]
         start = time.perf_counter()
-        part = 0
-        tokens = 0
-        for audio, n_tokens, final in self.stream_piece(features, reference, request, seed * 31):
-            tokens = n_tokens
-            if final:
-                audio = np.concatenate([audio, np.zeros(int(OUTPUT_SAMPLE_RATE_HZ * request.fragment_interval_s),
-                                                        np.float32)])
-            chunk = AudioChunk(index, item.text, audio, tokens=tokens, seconds_to_compute=time.perf_counter() - start,
-                               part=part, final=final)
-            if index == 0 and part == 0:
-                chunk.notices = list(reference.notices)
-            if final:
-                chunk.notices += [f"Piece {index + 1} ({t[:30]!r}) did not end naturally and was cut; try another seed."
-                                  for t in self.last_cut_pieces]
-            part += 1
-            yield chunk
+        for part, (audio, tokens, final) in enumerate(self.stream_piece(run.features, reference, request, run.seed)):
+            yield self._chunk(piece.index, piece.text, with_interval(audio, request) if final else audio, tokens,
+                              time.perf_counter() - start, reference, self.last_cut_pieces, part=part, final=final)
 
     def stream_piece(self, features: TextFeatures, reference: ReferencePrompt, request: SynthesisRequest,
                      seed: int, first_tokens: int = 12, chunk_tokens: int = 25) -> Iterator[tuple[np.ndarray, int, bool]]:
@@ -397,9 +409,8 @@ class Synthesizer:
             ge = self.sovits.reference_embedding(specs, svs)
         decoder = StreamDecoder(self.sovits, target, ge, noise_scale=request.noise_scale, speed=request.speed,
                                 generator=torch.Generator().manual_seed(seed))
-        steps = self.gpt.iter_generate(
-            phone_ids, bert, prompt, top_k=request.top_k, top_p=request.top_p, temperature=request.temperature,
-            repetition_penalty=request.repetition_penalty, early_stop_num=limit, seed=seed)
+        steps = self.gpt.iter_generate(phone_ids, bert, prompt, sampling=request.sampling, early_stop_num=limit,
+                                       seed=seed)
         seen: list[int] = []
         try:
             while True:
@@ -461,11 +472,8 @@ class Synthesizer:
         """GPT + SoVITS for one piece of text: float32 audio [N] (no trailing silence), token count."""
         limit = self.token_limit(len(features.phone_ids))
         phone_ids, bert, prompt = self._gpt_inputs(features, reference)
-        tokens, idx = self.gpt.generate(
-            phone_ids, bert, prompt,
-            top_k=request.top_k, top_p=request.top_p, temperature=request.temperature,
-            repetition_penalty=request.repetition_penalty, early_stop_num=limit, seed=seed,
-        )
+        tokens, idx = self.gpt.generate(phone_ids, bert, prompt, sampling=request.sampling, early_stop_num=limit,
+                                        seed=seed)
         pred, _ = self._kept_tokens(tokens, idx, limit, prompt, features.text)
         return self._decode_tokens(pred, features, reference, request, seed, speed), int(pred.shape[-1])
 
@@ -482,9 +490,7 @@ class Synthesizer:
 
         inputs = [self._gpt_inputs(f, reference) for f in features]
         limits = [self.token_limit(len(f.phone_ids)) for f in features]
-        results = generate_batch(
-            self.gpt, inputs, top_k=request.top_k, top_p=request.top_p, temperature=request.temperature,
-            repetition_penalty=request.repetition_penalty, early_stop_num=limits, seed=seeds)
+        results = generate_batch(self.gpt, inputs, sampling=request.sampling, early_stop_num=limits, seed=seeds)
         out = []
         for f, (_, _, prompt), limit, (tokens, idx), seed in zip(features, inputs, limits, results, seeds, strict=True):
             pred, cut = self._kept_tokens(tokens, idx, limit, prompt, f.text)

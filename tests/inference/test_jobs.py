@@ -205,3 +205,29 @@ def test_the_line_is_bounded_and_a_deadline_drops_a_job_that_waited_too_long():
     gate.set()
     with pytest.raises(JobCancelled, match="deadline"):
         late.result()
+
+
+def test_batches_run_slice_by_slice_and_let_a_click_in_between():
+    from gpt_sovits.inference.engine import EngineHost
+
+    host = EngineHost(name="test-batches")
+    order = []
+    clicked = []
+
+    def lines(chunk):
+        for line in chunk:
+            order.append(line)
+            if line == 1 and not clicked:  # a click arrives while the first slice runs
+                clicked.append(host.submit(order.append, "click"))
+            yield line * 10
+
+    assert list(host.batches(lines, list(range(7)), size=3)) == [0, 10, 20, 30, 40, 50, 60]
+    clicked[0].result()
+    # the second slice was queued before the click, yet the click runs first: it is interactive
+    assert order == [0, 1, 2, "click", 3, 4, 5, 6]
+    stream = host.batches(lines, list(range(30)), size=2)
+    assert next(stream) == 0
+    stream.close()  # the slices still queued are cancelled
+    host.call(lambda: None)
+    assert host.waiting == 0 and len(order) < 8 + 30
+    host.close()

@@ -56,17 +56,19 @@ def generate_batch(
     top_p: float = 1.0,
     temperature: float = 1.0,
     repetition_penalty: float = 1.35,
+    sampling: SamplingOptions | None = None,
     early_stop_num: int | Sequence[int] = -1,
     seed: int | Sequence[int] | None = None,
     max_steps: int = MAX_STEPS,
 ) -> list[tuple[torch.Tensor, int]]:
     """items: (phone_ids, bert, prompt_semantic or None) per sentence -> [(tokens [1, Tp + n], idx)] in order.
 
-    ``early_stop_num`` and ``seed`` are one value for all sentences or one per sentence.
+    ``early_stop_num`` and ``seed`` are one value for all sentences or one per sentence; ``sampling`` as in
+    :func:`~gpt_sovits.models.t2s.decoding.iter_generate`.
     """
     device = model.ar_predict_layer.weight.device
     prepared = [prepare_inputs(p, b, pr, device) for p, b, pr in items]
-    options = SamplingOptions(top_k, top_p, temperature, repetition_penalty)
+    options = sampling or SamplingOptions(top_k, top_p, temperature, repetition_penalty)
     limits = [early_stop_num] * len(prepared) if isinstance(early_stop_num, int) else list(early_stop_num)
     if isinstance(seed, int) or seed is None:
         shared = torch.Generator(device=device).manual_seed(seed) if seed is not None else None

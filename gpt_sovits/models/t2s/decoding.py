@@ -104,6 +104,7 @@ def iter_generate(
     top_p: float = 1.0,
     temperature: float = 1.0,
     repetition_penalty: float = 1.35,
+    sampling: SamplingOptions | None = None,
     early_stop_num: int = -1,
     seed: int | None = None,
     max_steps: int = MAX_STEPS,
@@ -114,11 +115,12 @@ def iter_generate(
     The caller's thread does the work between its ``next()`` calls, so a consumer can decode audio
     between tokens without a second thread (a second thread would start a second OpenMP thread
     team, and two teams on the same cores make every matrix product about twice as slow).
-    Closing the iterator stops the decoding.
+    Closing the iterator stops the decoding. ``sampling`` gives the four sampling knobs as one
+    SamplingOptions (then ``top_k`` ... ``repetition_penalty`` are not used).
     """
     device = model.ar_predict_layer.weight.device
     phones, feats, prompt = prepare_inputs(phone_ids, bert, prompt_semantic, device)
-    options = SamplingOptions(top_k, top_p, temperature, repetition_penalty)
+    options = sampling or SamplingOptions(top_k, top_p, temperature, repetition_penalty)
     generator = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
     eos = model.config.eos
     vocab = model.config.vocab_size
