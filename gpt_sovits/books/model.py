@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 
 STATUSES = ("pending", "rendered", "flagged", "approved")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: each chapter's lines in a file of their own
 SENTENCE_PAUSE_S = 0.35  # silence after a line inside a paragraph
 PARAGRAPH_PAUSE_S = 0.8  # silence after the last line of a paragraph
 
@@ -103,18 +104,28 @@ class Book:
         raise StudioError(f"There is no line {line_id!r} in this book.")
 
     def to_dict(self) -> dict:
-        data = asdict(self)
+        """The book without its lines (each chapter's lines are saved on their own, see ``lines_data``)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("chapters", "settings")}
+        data["settings"] = asdict(self.settings)
+        data["chapters"] = [{k: v for k, v in vars(c).items() if k != "lines"} for c in self.chapters]
         data["format"] = FORMAT_VERSION
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> Book:
-        chapters = [
-            Chapter(**{**_known(Chapter, c), "lines": [Line(**_known(Line, ln)) for ln in c.get("lines", [])]})
-            for c in data.get("chapters", [])
-        ]
+    def from_dict(cls, data: dict, lines_of: Callable[[str], list[dict]] | None = None) -> Book:
+        """A book from ``to_dict``'s data; ``lines_of(chapter id)`` gives a chapter's saved lines
+        (chapters written with their lines inline, format 1, need none)."""
+        chapters = []
+        for c in data.get("chapters", []):
+            raw_lines = c["lines"] if "lines" in c or lines_of is None else lines_of(str(c["id"]))
+            chapters.append(Chapter(**{**_known(Chapter, c), "lines": [Line(**_known(Line, ln)) for ln in raw_lines]}))
         settings = RenderSettings(**_known(RenderSettings, data.get("settings") or {}))
         return cls(**{**_known(cls, data), "chapters": chapters, "settings": settings})
+
+
+def lines_data(chapter: Chapter) -> list[dict]:
+    """A chapter's lines as JSON-ready dictionaries."""
+    return [dict(vars(line)) for line in chapter.lines]
 
 
 def _known(cls, data: dict) -> dict:

@@ -1,7 +1,8 @@
 """Book projects on disk and the edits a user makes to them.
 
     workspace/books/<name>/
-        book.json             the project (model.Book), written atomically after every change
+        book.json             the project (model.Book) without its lines, written atomically after every change
+        chapters/<id>.json    each chapter's lines (a render or a line edit rewrites one chapter's file)
         pronunciations.txt    the book's pronunciation dictionary (applies to every line)
         cover.<ext>           the cover image, when the book has one
         takes/                the content-addressed take store (takes.TakeStore)
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from gpt_sovits.books.imported import ImportedBook
 from gpt_sovits.books.lines import is_speakable, normalise_line, split_lines
-from gpt_sovits.books.model import Book, Chapter, Line, RenderSettings
+from gpt_sovits.books.model import Book, Chapter, Line, RenderSettings, lines_data
 from gpt_sovits.books.takes import TakeStore
 from gpt_sovits.data.workspace import check_voice_name
 from gpt_sovits.errors import ConfigError, StudioError
@@ -29,6 +30,7 @@ from gpt_sovits.fileio import resolve_inside, write_bytes_atomic, write_text_ato
 logger = logging.getLogger(__name__)
 
 BOOK_FILE = "book.json"
+CHAPTER_FOLDER = "chapters"
 EDITABLE_METADATA = ("title", "author", "narrator", "language", "narrator_voice")
 BOOK_LANGUAGES = ("zh", "en", "auto", "all_zh")
 
@@ -70,9 +72,12 @@ class BookStore:
         if not path.is_file():
             books = ", ".join(self.list_books()) or "none yet"
             raise StudioError(f"There is no book named {name!r} (books: {books}).")
+        def lines_of(chapter_id: str) -> list[dict]:
+            return json.loads(chapter_file(folder, chapter_id).read_text(encoding="utf-8"))
+
         try:
-            book = Book.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, TypeError) as e:
+            book = Book.from_dict(json.loads(path.read_text(encoding="utf-8")), lines_of)
+        except (ValueError, TypeError, OSError, KeyError) as e:
             raise StudioError(f"The project file of book {name!r} is damaged ({e}); restore {path}.") from e
         return Project(folder, book)
 
@@ -100,10 +105,19 @@ class Project:
     def cover_path(self) -> Path | None:
         return self.root / self.book.cover if self.book.cover else None
 
-    def save(self) -> None:
+    def save(self, chapters: list[Chapter] | None = None) -> None:
+        """Write the lines of ``chapters`` (all when None, and drop files of chapters that are gone),
+        then book.json; each file atomically."""
         with self.lock:
-            data = json.dumps(self.book.to_dict(), ensure_ascii=False, indent=1)
-            write_text_atomic(self.root / BOOK_FILE, data)
+            for chapter in self.book.chapters if chapters is None else chapters:
+                write_text_atomic(chapter_file(self.root, chapter.id),
+                                  json.dumps(lines_data(chapter), ensure_ascii=False, separators=(",", ":")))
+            write_text_atomic(self.root / BOOK_FILE, json.dumps(self.book.to_dict(), ensure_ascii=False, indent=1))
+            if chapters is None:
+                kept = {f"{c.id}.json" for c in self.book.chapters}
+                for stale in (self.root / CHAPTER_FOLDER).glob("*.json"):
+                    if stale.name not in kept:
+                        stale.unlink()
 
     # ----- import ------------------------------------------------------------------------------
     def fill_from(self, imported: ImportedBook) -> list[str]:
@@ -143,7 +157,7 @@ class Project:
         with self.lock:
             for key, value in changes.items():
                 setattr(self.book, key, str(value).strip())
-            self.save()
+            self.save([])
 
     def set_cover(self, image: Path) -> None:
         suffix = Path(image).suffix.lower()
@@ -152,7 +166,7 @@ class Project:
         with self.lock:
             self.book.cover = "cover" + suffix
             shutil.copyfile(image, self.root / self.book.cover)
-            self.save()
+            self.save([])
 
     def set_settings(self, **changes) -> None:
         names = {f.name for f in fields(RenderSettings)}
@@ -160,7 +174,7 @@ class Project:
             raise StudioError(f"Unknown settings: {', '.join(sorted(set(changes) - names))}.")
         with self.lock:
             self.book.settings = replace(self.book.settings, **changes)
-            self.save()
+            self.save([])
 
     def rename_chapter(self, ref, title: str) -> None:
         if not title.strip():
@@ -179,7 +193,7 @@ class Project:
             chapter = self.book.chapter(ref)
             for key, value in changes.items():
                 setattr(chapter, key, value)
-            self.save()
+            self.save([])
 
     def merge_with_next(self, ref) -> None:
         """Append the next chapter's lines to chapter ``ref`` (the takes stay theirs)."""
@@ -212,7 +226,7 @@ class Project:
                 raise StudioError(f"The position must be from 1 to {len(self.book.chapters)}.")
             self.book.chapters.remove(chapter)
             self.book.chapters.insert(position - 1, chapter)
-            self.save()
+            self.save([])
 
     # ----- lines -------------------------------------------------------------------------------
     def edit_line(self, line_id: str, text: str) -> Line:
@@ -221,17 +235,18 @@ class Project:
         if not is_speakable(text):
             raise StudioError("The new text has nothing to speak; delete the line's words only by excluding it.")
         with self.lock:
-            _, line = self.book.find_line(line_id)
+            chapter, line = self.book.find_line(line_id)
             if text != line.text:
                 line.text = text
                 line.status, line.take, line.checks, line.flag_reason = "pending", "", {}, ""
-            self.save()
+            self.save([chapter])
             return line
 
     def set_line_voice(self, line_id: str, voice: str) -> None:
         with self.lock:
-            self.book.find_line(line_id)[1].voice = voice.strip()
-            self.save()
+            chapter, line = self.book.find_line(line_id)
+            line.voice = voice.strip()
+            self.save([chapter])
 
     def reroll(self, line_id: str, seed: int | None = None) -> Line:
         """Give a line a new seed (random unless given): the next render makes another take; the
@@ -239,18 +254,18 @@ class Project:
         import random
 
         with self.lock:
-            _, line = self.book.find_line(line_id)
+            chapter, line = self.book.find_line(line_id)
             if line.take and line.take not in line.takes:
                 line.takes.append(line.take)
             line.seed = random.randrange(2**32) if seed is None else int(seed)
             line.status, line.take = "pending", ""
-            self.save()
+            self.save([chapter])
             return line
 
     def choose_take(self, line_id: str, key: str) -> Line:
         """Make one of the line's kept takes its current take again."""
         with self.lock:
-            _, line = self.book.find_line(line_id)
+            chapter, line = self.book.find_line(line_id)
             if key not in line.takes or not self.takes.has(key):
                 raise StudioError("That take is not one of this line's takes.")
             if line.take and line.take not in line.takes:
@@ -259,16 +274,16 @@ class Project:
             line.take, line.seed, line.duration_s = key, info.seed, info.duration_s
             line.status = "flagged" if info.meta.get("flag_reason") else "rendered"
             line.flag_reason = info.meta.get("flag_reason", "")
-            self.save()
+            self.save([chapter])
             return line
 
     def approve(self, line_id: str, approved: bool = True) -> Line:
         with self.lock:
-            _, line = self.book.find_line(line_id)
+            chapter, line = self.book.find_line(line_id)
             if approved and not (line.take and self.takes.has(line.take)):
                 raise StudioError("Render the line before approving it.")
             line.status = "approved" if approved else ("flagged" if line.flag_reason else "rendered")
-            self.save()
+            self.save([chapter])
             return line
 
     # ----- reading for export ------------------------------------------------------------------
@@ -306,3 +321,8 @@ class LineAudio:
     duration_s: float
     pause_after_s: float
     status: str
+
+
+def chapter_file(root: Path, chapter_id: str) -> Path:
+    """The file of one chapter's lines (the id is kept inside the project folder)."""
+    return resolve_inside(Path(CHAPTER_FOLDER) / f"{chapter_id}.json", [root])

@@ -180,7 +180,7 @@ class RenderJob:
                     self.progress.reused += 1
                 else:
                     todo.append(p)
-            self.project.save()
+            self.project.save(list({id(p.chapter): p.chapter for p in self.planned}.values()))
         self._report()
         return todo
 
@@ -195,7 +195,7 @@ class RenderJob:
                 "checks": checks, "flag_reason": flag})
             with self.project.lock:
                 self._assign(planned.line, take.key)
-                self.project.save()
+                self.project.save([planned.chapter])
             self.progress.done += 1
             self.progress.rendered += 1
             self.progress.compute_s += take.seconds_to_compute

@@ -184,3 +184,20 @@ def test_chapter_edits_are_saved(tmp_path):
     ]
     with pytest.raises(StudioError, match="line from 2 to"):
         project.split_chapter(2, 1, "x")
+
+
+def test_a_line_edit_rewrites_one_chapter_file(tmp_path):
+    store = BookStore(tmp_path)
+    project = store.create("b")
+    project.fill_from(pasted_text("Chapter 1\nOne.\nChapter 2\nTwo.\n"))
+    files = sorted((project.root / "chapters").glob("*.json"))
+    assert len(files) == 2
+    before = {f.name: f.stat().st_mtime_ns for f in files}
+    second = project.book.chapters[1]
+    project.edit_line(second.lines[1].id, "Two, edited.")
+    after = {f.name: f.stat().st_mtime_ns for f in files}
+    assert after[f"{project.book.chapters[0].id}.json"] == before[f"{project.book.chapters[0].id}.json"]
+    assert after[f"{second.id}.json"] != before[f"{second.id}.json"]
+    assert store.open("b").book.chapters[1].lines[1].text == "Two, edited."
+    project.merge_with_next(1)
+    assert [f.name for f in (project.root / "chapters").glob("*.json")] == [f"{project.book.chapters[0].id}.json"]
