@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from gpt_sovits.books.export import BookMeta, ExportChapter, ExportLine, ExportOptions, ProgressFn, export_book
@@ -50,11 +51,29 @@ def export_input(project) -> tuple[list[ExportChapter], BookMeta]:
                               meta.get("language", ""), Path(cover) if cover else None)
 
 
+def flagged_lines(project) -> list[str]:
+    """"N. Title: k lines" for each exported chapter with lines the checks flagged (their takes are exported)."""
+    notes = []
+    for number, chapter in enumerate(project.included_chapters(), start=1):
+        flagged = sum(1 for line in project.chapter_audio(chapter.id) if line.status == "flagged")
+        if flagged:
+            notes.append(f"{number}. {chapter.title}: {flagged} line{'s' if flagged > 1 else ''}")
+    return notes
+
+
 def export_project(project, options: ExportOptions, on_progress: ProgressFn | None = None) -> DeliveryReport:
-    """Export the project into its ``export/`` folder; returns the delivery report (also written there)."""
+    """Export the project into its ``export/`` folder; returns the delivery report (also written there).
+
+    Lines the checks flagged are exported as they are, and the report's warnings say where they are.
+    """
     chapters, meta = export_input(project)
     folder = export_folder(project)
     report = export_book(chapters, meta, folder, options, on_progress)
+    flagged = flagged_lines(project)
+    if flagged:
+        note = "Flagged lines were exported as they are; listen to them first: " + "; ".join(flagged) + "."
+        report = replace(report, warnings=(*report.warnings, note))
+        report.write(folder)
     _remove_stale(folder, {row.name for row in report.files} | set(report.extra_files))
     return report
 

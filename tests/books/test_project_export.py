@@ -30,7 +30,8 @@ class FakeProject:
 
     def chapter_audio(self, ref):
         chapter = next(c for c in self.chapters if c.id == ref)
-        return [SimpleNamespace(text=f"Line {i}.", audio_path=p, pause_after_s=0.3) for i, p in enumerate(chapter.paths)]
+        return [SimpleNamespace(text=f"Line {i}.", audio_path=p, pause_after_s=0.3,
+                                status="flagged" if i == 1 else "rendered") for i, p in enumerate(chapter.paths)]
 
     def metadata(self):
         return {"title": "Fake", "author": "A", "narrator": "N", "language": "en", "cover": None}
@@ -66,7 +67,9 @@ def test_lines_without_takes_stop_the_export_with_counts(takes, tmp_path):
 def test_export_project_writes_into_its_export_folder(takes, tmp_path):
     report = export_project(FakeProject(tmp_path, [("One", takes[:2]), ("Two", takes[2:])]),
                             ExportOptions(formats=("mp3",), subtitles=False))
-    assert report.passed
+    assert report.passed and report.warnings == (
+        "Flagged lines were exported as they are; listen to them first: 1. One: 1 line.",)
+    assert "listen to them first" in (tmp_path / "export" / "report.md").read_text(encoding="utf-8")
     assert sorted(p.name for p in (tmp_path / "export").iterdir()) == [
         "01 - One.mp3", "02 - Two.mp3", "report.json", "report.md"]
     assert json.loads((tmp_path / "export" / "report.json").read_text(encoding="utf-8"))["title"] == "Fake"
