@@ -68,8 +68,11 @@ def _status_text(project, show_lines: bool = False) -> str:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from gpt_sovits.books.render import RenderJob, plan_lines
     from gpt_sovits.books.synthesis import EngineLines
+    from gpt_sovits.config import QcSettings
     from gpt_sovits.inference.engine import engine_host
 
     project = _store(args).open(args.name)
@@ -86,7 +89,8 @@ def cmd_render(args: argparse.Namespace) -> int:
             last["shown"] = progress.done
             out(progress.summary())
 
-    job = RenderJob(project, planned, backend, batch_lines=args.batch_lines, on_progress=show)
+    qc = QcSettings() if args.rerolls is None else replace(QcSettings(), rerolls=args.rerolls)
+    job = RenderJob(project, planned, backend, batch_lines=args.batch_lines, on_progress=show, qc_settings=qc)
     progress = job.run()
     out(f"Rendered {progress.rendered} of {progress.total} lines ({progress.reused} were already done).")
     return 0
@@ -117,6 +121,8 @@ def register(sub) -> None:
     p.add_argument("--chapter", action="append", help="a chapter number, id or title (repeatable; default: all)")
     p.add_argument("--voice", default="", help="set the narrator voice first")
     p.add_argument("--batch-lines", type=int, default=4, help="lines sent to the engine together (default 4)")
+    p.add_argument("--rerolls", type=int, choices=range(0, 11), metavar="N", default=None,
+                   help="new seeds tried for a take that fails its checks (0 to 10, default 3)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--precision", default=DEFAULT_PRECISION, choices=PRECISION_MODES, help=PRECISION_HELP)
     p.add_argument("--pretrained", default=str(DEFAULT_PRETRAINED), help="folder with HuBERT, BERT and the "

@@ -271,7 +271,7 @@ class Project:
             if line.take and line.take not in line.takes:
                 line.takes.append(line.take)
             info = self.takes.info(key)
-            line.take, line.seed, line.duration_s = key, info.seed, info.duration_s
+            line.take, line.seed, line.duration_s = key, int(info.meta.get("line_seed", info.seed)), info.duration_s
             line.status = "flagged" if info.meta.get("flag_reason") else "rendered"
             line.flag_reason = info.meta.get("flag_reason", "")
             self.save([chapter])

@@ -185,20 +185,24 @@ class RenderJob:
         return todo
 
     def _render_batch(self, batch: list[PlannedLine]) -> None:
+        from gpt_sovits.books.checking import check_and_reroll
+
         by_key = {p.request.key: p for p in batch}
-        for take in self.synthesize_lines([p.request for p in batch]):
-            planned = by_key[take.key]
-            checks, flag = check_line_take(take, planned.request, self.qc_settings)
-            self.project.takes.put(take.key, take.audio, take.sample_rate, {
-                "seed": take.seed, "text": planned.request.text, "voice": planned.request.voice.name,
-                "tokens": take.tokens, "seconds_to_compute": take.seconds_to_compute, "notices": take.notices,
-                "checks": checks, "flag_reason": flag})
+        for first in list(self.synthesize_lines([p.request for p in batch])):
+            planned = by_key[first.key]
+            kept = check_and_reroll(first, planned.request, self.synthesize_lines, self.qc_settings)
+            take = kept.take
+            self.project.takes.put(planned.request.key, take.audio, take.sample_rate, {
+                "seed": take.seed, "line_seed": planned.request.seed, "attempts": kept.attempts,
+                "text": planned.request.text, "voice": planned.request.voice.name, "tokens": take.tokens,
+                "seconds_to_compute": take.seconds_to_compute, "notices": take.notices, "checks": kept.checks,
+                "flag_reason": kept.flag_reason})
             with self.project.lock:
-                self._assign(planned.line, take.key)
+                self._assign(planned.line, planned.request.key)
                 self.project.save([planned.chapter])
             self.progress.done += 1
             self.progress.rendered += 1
-            self.progress.compute_s += take.seconds_to_compute
+            self.progress.compute_s += kept.compute_s
             self.progress.audio_s += len(take.audio) / take.sample_rate
             self._report()
 
@@ -214,22 +218,6 @@ class RenderJob:
     def _report(self) -> None:
         if self.on_progress is not None:
             self.on_progress(self.progress)
-
-
-def check_line_take(take: RenderedTake, request: LineRequest, settings=None) -> tuple[dict, str]:
-    """(checks as stored with the take, why the line is flagged or "") from the always-on take checks
-    of ``gpt_sovits.qc``; with checks turned off, only a take the runaway guard cut is flagged."""
-    from gpt_sovits.config import QcSettings
-    from gpt_sovits.qc import TakeContext, check_take, count_phones
-
-    settings = settings or QcSettings()
-    cut = any("did not end naturally" in n for n in take.notices)
-    if not settings.enabled:
-        return {}, "The line did not end naturally and was cut." if cut else ""
-    phones = count_phones(request.text, request.language)
-    report = check_take(take.audio, take.sample_rate, phones, take.tokens,
-                        TakeContext(speed=request.settings.speed, cut=cut), settings, seed=take.seed)
-    return report.to_dict(), "" if report.passed else report.summary()
 
 
 def start_in_background(job: RenderJob) -> threading.Thread:

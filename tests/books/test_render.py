@@ -33,8 +33,11 @@ def _project(workspace, text=CHAPTER, name="book"):
     return project
 
 
-def _render(project, workspace, tiny, backend, **kw):
-    return RenderJob(project, plan_lines(project, workspace, tiny, **kw), backend, batch_lines=4).run()
+def _render(project, workspace, tiny, backend, rerolls=0, **kw):
+    from gpt_sovits.config import QcSettings
+
+    return RenderJob(project, plan_lines(project, workspace, tiny, **kw), backend, batch_lines=4,
+                     qc_settings=QcSettings(rerolls=rerolls)).run()
 
 
 def _takes(project) -> dict[str, bytes]:
@@ -42,14 +45,15 @@ def _takes(project) -> dict[str, bytes]:
 
 
 def test_second_render_does_no_work_and_an_edit_renders_one_line(book_workspace, tiny_v2, backend, monkeypatch):
-    from gpt_sovits.inference import plan
+    from gpt_sovits.inference.synthesizer import Synthesizer
 
     batches = []
-    real_batch = plan.render_plain_batch
-    monkeypatch.setattr(plan, "render_plain_batch", lambda items, *a: batches.append(len(items)) or real_batch(items, *a))
+    real_batch = Synthesizer.render_planned
+    monkeypatch.setattr(Synthesizer, "render_planned",
+                        lambda self, pieces, *a: batches.append(len(pieces)) or real_batch(self, pieces, *a))
     project = _project(book_workspace, "Chapter 1\nOne. Two here.\n\nThree, “a quote, yes,” she said.")
     first = _render(project, book_workspace, tiny_v2, backend)
-    assert batches == [4]  # consecutive lines share one GPT batch (the fifth line of 5 is rendered alone)
+    assert batches == [4, 1]  # consecutive lines share one GPT batch (the fifth line of 5 comes alone)
     lines = project.book.chapters[0].lines
     assert first.rendered == first.total == len(lines) and first.real_time_factor > 0
     assert all(ln.status in ("rendered", "flagged") and ln.duration_s > 0 for ln in lines)
@@ -103,7 +107,7 @@ def test_killed_render_resumes_with_only_the_missing_lines(book_workspace, tiny_
     project = _project(book_workspace)
     total = len(project.book.chapters[0].lines)
     argv = [sys.executable, "-m", "gpt_sovits", "book", "render", "book", "--workspace", str(book_workspace),
-            "--pretrained", str(tiny_v2), "--device", "cpu", "--batch-lines", "1"]
+            "--pretrained", str(tiny_v2), "--device", "cpu", "--batch-lines", "1", "--rerolls", "0"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
@@ -121,3 +125,14 @@ def test_killed_render_resumes_with_only_the_missing_lines(book_workspace, tiny_
     assert all(done[name] == data for name, data in finished.items())
     missing = total - len(finished)
     assert f"Rendered {missing} of {total} lines ({len(finished)} were already done)." in result.stdout
+
+
+def test_a_failing_take_is_rerolled_and_the_best_kept(book_workspace, tiny_v2, backend):
+    project = _project(book_workspace, "Chapter 1\nA single line.")
+    line = project.book.chapters[0].lines[1]
+    progress = _render(project, book_workspace, tiny_v2, backend, rerolls=2, line_ids=[line.id])
+    info = project.takes.info(line.take)
+    assert progress.rendered == 1 and 1 <= info.meta["attempts"] <= 3
+    assert info.meta["checks"]["passed"] or info.meta["attempts"] == 3  # re-rolled until one passed, at most 2 more
+    assert info.meta["line_seed"] == line.seed and line.status == ("rendered" if info.meta["checks"]["passed"]
+                                                                   else "flagged")
