@@ -91,7 +91,8 @@ def pieces(n: int):
     from gpt_sovits.text import phonemize
 
     out = []
-    for i, (text, lang) in enumerate(SENTENCES[:n]):
+    picked = [SENTENCES[round(k * len(SENTENCES) / n)] for k in range(n)]  # spread over zh, en and mixed
+    for i, (text, lang) in enumerate(picked):
         ids = list(phonemize(text, lang, version="v2").phone_ids)
         g = torch.Generator().manual_seed(1000 + i)
         bert = torch.randn(1024, len(ids), generator=g) * (0.0 if lang == "en" else 0.3)
@@ -107,6 +108,24 @@ def decode(model, piece, greedy: bool, seed: int) -> list[int]:
     return tokens[0, prompt.shape[0]:].tolist()
 
 
+def compare_model(job: tuple) -> list[tuple[str, bool, float, int]]:
+    """(variant key, same tokens, length ratio, |length difference|) for every piece of one model."""
+    seed, size, n_sentences, names, threads = job
+    torch.set_num_threads(threads)
+    exact = build_model(seed, size)
+    others = {name: variant(exact, name) for name in names}
+    records = []
+    for i, piece in enumerate(pieces(n_sentences)):
+        for greedy in (True, False):
+            want = decode(exact, piece, greedy, seed=i)
+            for name, model in others.items():
+                got = decode(model, piece, greedy, seed=i)
+                ratio = len(got) / max(1, len(want))
+                for key in (name, f"{name} {'greedy' if greedy else 'sampled'}"):
+                    records.append((key, got == want, ratio, abs(len(got) - len(want))))
+    return records
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=int, default=20, help="random models of the small sizes")
@@ -114,35 +133,44 @@ def main() -> None:
     parser.add_argument("--sentences", type=int, default=20)
     parser.add_argument("--official-sentences", type=int, default=6)
     parser.add_argument("--variants", default="int8,int8-g64,bf16,fp16")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads per model being compared")
+    parser.add_argument("--workers", type=int, default=1, help="models compared at once (processes)")
+    parser.add_argument("--progress-tables", action="store_true", help="print the table after every model too")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
     names = args.variants.split(",")
-    all_pieces = pieces(args.sentences)
-    jobs = [(seed, SIZES[seed % len(SIZES)], all_pieces) for seed in range(args.models)]
-    jobs += [(100 + k, OFFICIAL, all_pieces[: args.official_sentences]) for k in range(args.official)]
+    jobs = [(100 + k, OFFICIAL, args.official_sentences, names, args.threads) for k in range(args.official)]
+    jobs += [(seed, SIZES[seed % len(SIZES)], args.sentences, names, args.threads) for seed in range(args.models)]
     stats = defaultdict(lambda: {"pieces": 0, "same": 0, "longer": 0, "shorter": 0, "shift": 0, "worst": 1.0})
     start = time.perf_counter()
-    for seed, size, ps in jobs:
-        exact = build_model(seed, size)
-        others = {name: variant(exact, name) for name in names}
-        for i, piece in enumerate(ps):
-            for greedy in (True, False):
-                want = decode(exact, piece, greedy, seed=i)
-                for name, model in others.items():
-                    got = decode(model, piece, greedy, seed=i)
-                    for key in (name, f"{name} {'greedy' if greedy else 'sampled'}"):
-                        s = stats[key]
-                        s["pieces"] += 1
-                        s["same"] += got == want
-                        ratio = len(got) / max(1, len(want))
-                        s["longer"] += ratio > 1.10
-                        s["shorter"] += ratio < 0.90
-                        s["shift"] += abs(len(got) - len(want))
-                        s["worst"] = max(s["worst"], ratio)
-        print(f"model seed {seed} size {size}: done ({time.perf_counter() - start:.0f} s)", flush=True)  # noqa: T201
-    print(f"\n{machine_line(args.threads)}; {len(jobs)} models "  # noqa: T201
-          f"({args.models} small of {len(SIZES)} sizes, {args.official} official); {len(all_pieces)} sentences")
+    if args.workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"))
+        results = pool.map(compare_model, jobs)
+    else:
+        pool, results = None, map(compare_model, jobs)
+    for job, records in zip(jobs, results, strict=True):
+        for key, same, ratio, shift in records:
+            s = stats[key]
+            s["pieces"] += 1
+            s["same"] += same
+            s["longer"] += ratio > 1.10
+            s["shorter"] += ratio < 0.90
+            s["shift"] += shift
+            s["worst"] = max(s["worst"], ratio)
+        print(f"model seed {job[0]} size {job[1]}: done ({time.perf_counter() - start:.0f} s)", flush=True)  # noqa: T201
+        if args.progress_tables:
+            print_table(stats, "so far")
+    if pool is not None:
+        pool.shutdown()
+    print_table(stats, f"{machine_line(args.threads)}; {args.workers} worker(s); {len(jobs)} models ({args.models} "
+                       f"small of {len(SIZES)} sizes, {args.official} official); {args.sentences} sentences "
+                       f"({args.official_sentences} for official-size models)")
+
+
+def print_table(stats: dict, header: str) -> None:
+    print(f"\n{header}", flush=True)  # noqa: T201
     print("| variant | pieces | same tokens | > 10% longer | > 10% shorter | mean EOS shift (tokens) | worst length ratio |")  # noqa: T201
     print("| --- | --- | --- | --- | --- | --- | --- |")  # noqa: T201
     for key in sorted(stats):
