@@ -45,3 +45,14 @@ def test_import_render_play_and_rerender_a_line(studio, tmp_path):
         expect_text(page, "#line-status", "Line 2:")
         shot(page, "audiobook-line-rerendered")
         assert "pending" not in page.locator("#line-status").inner_text()
+        # the whole book, then the Export panel at the end of the tab (issue 19)
+        page.locator("#book-render-all").click()
+        expect_text(page, "#book-progress", "4/4 lines", timeout=SLOW_MS)  # not the first render's "finished"
+        page.locator("#export-target").get_by_label("None (levels as rendered)").check()
+        page.locator("#export-run").click()
+        expect_text(page, "#export-report", "Delivery report: Story", timeout=SLOW_MS)
+        report = expect_text(page, "#export-report", "Story.m4b")
+        assert "01 - Dawn.mp3" in report and "result: **" not in report  # rendered as Markdown, not raw
+        assert "Flagged lines were exported as they are" in report  # the tiny models' takes are flagged
+        page.locator('#export-files [aria-label="Story.m4b"]').wait_for(timeout=30_000)  # offered for download
+        shot(page, "audiobook-exported")
