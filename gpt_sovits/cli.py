@@ -84,6 +84,8 @@ def _register_module_commands(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from gpt_sovits.text.language import LANGUAGES
+
     parser = argparse.ArgumentParser(prog="python -m gpt_sovits", description="GPT-SoVITS Studio command line.")
     parser.add_argument("--version", action="version", version=f"GPT-SoVITS Studio {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
@@ -102,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_doctor)
 
     p = sub.add_parser("phonemize", help="show the phonemes of a text as JSON")
-    p.add_argument("--lang", required=True, choices=["zh", "en", "auto"])
+    p.add_argument("--lang", required=True, choices=LANGUAGES)
     p.add_argument("--version", default="v2", choices=["v1", "v2"], help="symbol set (default v2)")
     p.add_argument("text")
     p.set_defaults(func=cmd_phonemize)

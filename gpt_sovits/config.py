@@ -19,6 +19,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_UI_PORT = 7860
 DEFAULT_API_PORT = 9880
 UI_LANGUAGES = ("en", "zh")
+# The rate every official SoVITS model (v1 to v2ProPlus) speaks at and the clips are stored at; a loaded
+# model states its own in its config (``SoVITSConfig.sampling_rate``), which inference follows.
+MODEL_SAMPLE_RATE_HZ = 32000
+# Model files by kind: upstream's GPT checkpoints and SoVITS weights, and our native format for both.
+NATIVE_MODEL_SUFFIX = ".safetensors"
+UPSTREAM_MODEL_SUFFIX = {"gpt": ".ckpt", "sovits": ".pth"}
+MODEL_SUFFIXES = {kind: (suffix, NATIVE_MODEL_SUFFIX) for kind, suffix in UPSTREAM_MODEL_SUFFIX.items()}
 
 
 

@@ -31,6 +31,15 @@ UNSUPPORTED_VERSIONS = {
 HEADER_CHECK_BYTES = 8192
 MB = 1_000_000
 
+# Folders and roles of the release; callers name them through these, never by a literal path.
+HUBERT_FOLDER = "chinese-hubert-base"
+BERT_FOLDER = "chinese-roberta-wwm-ext-large"
+G2PW_FOLDER = "G2PWModel"
+ROLE_GPT = "GPT (text to semantic tokens)"
+ROLE_SOVITS = "SoVITS generator"
+ROLE_DISCRIMINATOR = "SoVITS discriminator (fine-tuning only)"
+ROLE_SPEAKER = "speaker-verification network (ERes2NetV2)"
+
 
 @dataclass(frozen=True)
 class Asset:
@@ -52,48 +61,48 @@ class Asset:
 
 
 HUBERT = (
-    Asset("chinese-hubert-base/config.json", "HuBERT config", 2_000),
-    Asset("chinese-hubert-base/preprocessor_config.json", "HuBERT feature-extractor config", 1_000),
-    Asset("chinese-hubert-base/pytorch_model.bin", "HuBERT weights (semantic features)", 189 * MB),
+    Asset(f"{HUBERT_FOLDER}/config.json", "HuBERT config", 2_000),
+    Asset(f"{HUBERT_FOLDER}/preprocessor_config.json", "HuBERT feature-extractor config", 1_000),
+    Asset(f"{HUBERT_FOLDER}/pytorch_model.bin", "HuBERT weights (semantic features)", 189 * MB),
 )
 ROBERTA = (
-    Asset("chinese-roberta-wwm-ext-large/config.json", "Chinese BERT config", 2_000),
-    Asset("chinese-roberta-wwm-ext-large/tokenizer.json", "Chinese BERT tokenizer", 440_000),
-    Asset("chinese-roberta-wwm-ext-large/pytorch_model.bin", "Chinese BERT weights (text features)", 651 * MB),
+    Asset(f"{BERT_FOLDER}/config.json", "Chinese BERT config", 2_000),
+    Asset(f"{BERT_FOLDER}/tokenizer.json", "Chinese BERT tokenizer", 440_000),
+    Asset(f"{BERT_FOLDER}/pytorch_model.bin", "Chinese BERT weights (text features)", 651 * MB),
 )
-GPT_V3 = Asset("s1v3.ckpt", "GPT (text to semantic tokens)", 155_284_856, size_bytes=155_284_856)
-SV = Asset("sv/pretrained_eres2netv2w24s4ep4.ckpt", "speaker-verification network (ERes2NetV2)", 108 * MB)
+GPT_V3 = Asset("s1v3.ckpt", ROLE_GPT, 155_284_856, size_bytes=155_284_856)
+SV = Asset("sv/pretrained_eres2netv2w24s4ep4.ckpt", ROLE_SPEAKER, 108 * MB)
 
 REGISTRY: dict[str, tuple[Asset, ...]] = {
     "v1": HUBERT
     + ROBERTA
     + (
-        Asset("s1bert25hz-2kh-longer-epoch=68e-step=50232.ckpt", "GPT (text to semantic tokens)", 155 * MB),
-        Asset("s2G488k.pth", "SoVITS generator", 106 * MB, head_md5="dc3c97e17592963677a4a1681f30c653"),
-        Asset("s2D488k.pth", "SoVITS discriminator (fine-tuning only)", 93_500_000),
+        Asset("s1bert25hz-2kh-longer-epoch=68e-step=50232.ckpt", ROLE_GPT, 155 * MB),
+        Asset("s2G488k.pth", ROLE_SOVITS, 106 * MB, head_md5="dc3c97e17592963677a4a1681f30c653"),
+        Asset("s2D488k.pth", ROLE_DISCRIMINATOR, 93_500_000),
     ),
     "v2": HUBERT
     + ROBERTA
     + (
         Asset(
             "gsv-v2final-pretrained/s1bert25hz-5kh-longer-epoch=12-step=369668.ckpt",
-            "GPT (text to semantic tokens)",
+            ROLE_GPT,
             155 * MB,
         ),
         Asset(
             "gsv-v2final-pretrained/s2G2333k.pth",
-            "SoVITS generator",
+            ROLE_SOVITS,
             106 * MB,
             head_md5="6642b37f3dbb1f76882b69937c95a5f3",
         ),
-        Asset("gsv-v2final-pretrained/s2D2333k.pth", "SoVITS discriminator (fine-tuning only)", 93_500_000),
+        Asset("gsv-v2final-pretrained/s2D2333k.pth", ROLE_DISCRIMINATOR, 93_500_000),
     ),
     "v2Pro": HUBERT
     + ROBERTA
     + (
         GPT_V3,
-        Asset("v2Pro/s2Gv2Pro.pth", "SoVITS generator", 162 * MB, head_md5="c7e9fce2223f3db685cdfa1e6368728a"),
-        Asset("v2Pro/s2Dv2Pro.pth", "SoVITS discriminator (fine-tuning only)", 126 * MB),
+        Asset("v2Pro/s2Gv2Pro.pth", ROLE_SOVITS, 162 * MB, head_md5="c7e9fce2223f3db685cdfa1e6368728a"),
+        Asset("v2Pro/s2Dv2Pro.pth", ROLE_DISCRIMINATOR, 126 * MB),
         SV,
     ),
     "v2ProPlus": HUBERT
@@ -101,9 +110,9 @@ REGISTRY: dict[str, tuple[Asset, ...]] = {
     + (
         GPT_V3,
         Asset(
-            "v2Pro/s2Gv2ProPlus.pth", "SoVITS generator", 200 * MB, head_md5="66b313e39455b57ab1b0bc0b239c9d0a"
+            "v2Pro/s2Gv2ProPlus.pth", ROLE_SOVITS, 200 * MB, head_md5="66b313e39455b57ab1b0bc0b239c9d0a"
         ),
-        Asset("v2Pro/s2Dv2ProPlus.pth", "SoVITS discriminator (fine-tuning only)", 126 * MB),
+        Asset("v2Pro/s2Dv2ProPlus.pth", ROLE_DISCRIMINATOR, 126 * MB),
         SV,
     ),
 }
@@ -155,6 +164,26 @@ def asset_file(pretrained_dir: Path, version: str, role_prefix: str) -> Path:
                 )
             return path
     raise ModelNotFoundError(f"No pretrained '{role_prefix}' is registered for {version}.")
+
+
+def hubert_dir(pretrained_dir: Path) -> Path:
+    """The HuBERT folder (semantic features) of a pretrained folder."""
+    return Path(pretrained_dir) / HUBERT_FOLDER
+
+
+def bert_dir(pretrained_dir: Path) -> Path:
+    """The Chinese BERT folder (text features, and the g2pW tokenizer) of a pretrained folder."""
+    return Path(pretrained_dir) / BERT_FOLDER
+
+
+def g2pw_dir(pretrained_dir: Path) -> Path:
+    """Where the optional g2pW polyphone model lies in a pretrained folder."""
+    return Path(pretrained_dir) / G2PW_FOLDER
+
+
+def speaker_encoder_path(pretrained_dir: Path) -> Path:
+    """The speaker-verification network file (v2Pro and v2ProPlus), present or not."""
+    return Path(pretrained_dir) / SV.path
 
 
 def partial_path(path: Path) -> Path:
@@ -217,7 +246,7 @@ def version_status(version: str, pretrained_dir: Path) -> list[AssetStatus]:
 def is_version_ready(version: str, pretrained_dir: Path, *, for_training: bool = False) -> bool:
     """True when every file needed for synthesis (and for training, if asked) is present."""
     for status in version_status(version, pretrained_dir):
-        needed = for_training or "discriminator" not in status.asset.role
+        needed = for_training or status.asset.role != ROLE_DISCRIMINATOR
         if needed and status.state is not AssetState.PRESENT:
             return False
     return True
@@ -281,7 +310,7 @@ def download_version(
     downloaded, skipped, failed = [], [], {}
     for status in version_status(version, pretrained_dir):
         asset = status.asset
-        if not include_training and "discriminator" in asset.role:
+        if not include_training and asset.role == ROLE_DISCRIMINATOR:
             continue
         if status.state is AssetState.PRESENT:
             skipped.append(asset.path)

@@ -70,13 +70,13 @@ class ApiOptions:
 
 def default_model_paths(settings: StudioSettings, options: ApiOptions) -> tuple[Path, Path]:
     """The (GPT, SoVITS) files to load first: the ones given, else the version's pretrained defaults."""
-    from gpt_sovits.pretrained import assets_for
+    from gpt_sovits.pretrained import ROLE_GPT, ROLE_SOVITS, assets_for
 
     gpt, sovits = options.gpt_path, options.sovits_path
     for asset in assets_for(options.version):
-        if gpt is None and asset.role.startswith("GPT"):
+        if gpt is None and asset.role == ROLE_GPT:
             gpt = Path(settings.pretrained_dir) / asset.path
-        if sovits is None and asset.role == "SoVITS generator":
+        if sovits is None and asset.role == ROLE_SOVITS:
             sovits = Path(settings.pretrained_dir) / asset.path
     if gpt is None or sovits is None:
         raise ConfigError(f"Model version {options.version} has no default GPT/SoVITS files; give --gpt and --sovits.")

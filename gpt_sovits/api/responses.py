@@ -15,7 +15,7 @@ from gpt_sovits.config import QcSettings
 from gpt_sovits.errors import StudioError, plain_line
 from gpt_sovits.inference.engine import EngineHost
 from gpt_sovits.inference.jobs import Job, JobCancelled, QueueFullError
-from gpt_sovits.inference.request import OUTPUT_SAMPLE_RATE_HZ, SynthesisRequest, to_int16
+from gpt_sovits.inference.request import OUTPUT_SAMPLE_RATE_HZ, SynthesisRequest, join_audio, to_int16
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ async def whole_audio(host: EngineHost, request: SynthesisRequest, models, media
     headers = {}
     if checks is not None and checks.enabled and chunks:
         headers[CHECKS_HEADER] = await run_in_threadpool(take_checks_header, chunks, request, checks)
-    audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+    audio = join_audio(pieces)
     if audio.size == 0:
         raise ApiError("tts failed: the text produced no audio (is it only punctuation?).")
     audio, sr = await _resample_for(media_type, audio, sr, openai_pcm)

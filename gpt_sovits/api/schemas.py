@@ -16,13 +16,14 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from gpt_sovits.api.fields import Flag, Integer, Number, Paths, Text, as_text, problems, refuse
 from gpt_sovits.errors import StudioError
+from gpt_sovits.text.language import LANGUAGES
+from gpt_sovits.text.segmentation import SPLIT_METHODS
 
-LANGUAGE_MAP = {"zh": "zh", "all_zh": "all_zh", "en": "en", "auto": "auto"}
+LANGUAGE_MAP = {code: code for code in LANGUAGES}  # upstream's codes for what we speak are ours
 UNSUPPORTED_LANGUAGES = {
     "ja": "Japanese", "all_ja": "Japanese", "ko": "Korean", "all_ko": "Korean",
     "yue": "Cantonese", "all_yue": "Cantonese", "auto_yue": "Cantonese",
 }
-SPLIT_METHODS = ("cut0", "cut1", "cut2", "cut3", "cut4", "cut5", "auto")
 TTS_MEDIA_TYPES = ("wav", "raw", "ogg", "aac", "flac", "mp3")
 OPENAI_FORMATS = ("mp3", "opus", "aac", "flac", "wav", "pcm")
 LANGUAGE_HELP = "zh, en, auto or all_zh"

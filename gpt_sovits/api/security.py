@@ -18,13 +18,12 @@ from pathlib import Path
 
 from gpt_sovits.api.options import ApiOptions
 from gpt_sovits.api.schemas import ApiError
-from gpt_sovits.config import is_loopback_host
+from gpt_sovits.config import MODEL_SUFFIXES, is_loopback_host
 from gpt_sovits.errors import UnsafePathError
 from gpt_sovits.fileio import resolve_inside
 
 logger = logging.getLogger(__name__)
 
-MODEL_SUFFIXES = {"gpt": (".ckpt", ".safetensors"), "sovits": (".pth", ".safetensors")}
 MAX_PATH_CHARS = 1024  # well under every platform's limit once joined to the workspace folder
 MAX_NAME_BYTES = 255  # one file or folder name (NAME_MAX on Linux and macOS)
 

@@ -22,6 +22,7 @@ from gpt_sovits.data.workspace import Voice, Workspace
 from gpt_sovits.errors import ConfigError, StudioError, TextError
 from gpt_sovits.inference.engine import EngineHost
 from gpt_sovits.inference.request import SynthesisRequest
+from gpt_sovits.text.language import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def build_request(ctx: ApiContext, p: TtsParams) -> tuple[SynthesisRequest, tupl
     prompt_text, prompt_lang = p.prompt_text, p.prompt_lang
     if voice is not None:
         ref_audio, voice_text, voice_lang, models = _voice_parts(ctx, voice)
-        voice_lang = voice_lang if voice_lang in ("zh", "en", "auto", "all_zh") else "auto"
+        voice_lang = voice_lang if voice_lang in LANGUAGES else "auto"
         if not prompt_text.strip() or BRACKETS_RE.sub("", prompt_text).strip() == voice.name:
             prompt_text = voice_text  # SillyTavern sends the voice id as the prompt text
             prompt_lang = voice_lang

@@ -29,6 +29,18 @@ def resample(audio: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
     return soxr.resample(audio, sr_from, sr_to, quality="HQ").astype(np.float32, copy=False)
 
 
+def resample_sinc(wav, sr_from: int, sr_to: int):
+    """torchaudio's Hann-windowed sinc resampler on a tensor [..., n].
+
+    Every other path resamples with :func:`resample` (soxr). This one is kept only where upstream
+    uses torchaudio and our output must match its (SPEC-upstream: the reference's 32 kHz
+    spectrogram, the 16 kHz input of the speaker encoder); another filter changes the results.
+    """
+    import torchaudio.functional as AF  # deferred: torch is heavy
+
+    return wav if sr_from == sr_to else AF.resample(wav, sr_from, sr_to)
+
+
 def to_dbfs(amplitude: float | np.ndarray) -> float | np.ndarray:
     """Linear amplitude -> dBFS, with digital silence clamped to SILENCE_DBFS."""
     floor = 10 ** (SILENCE_DBFS / 20)

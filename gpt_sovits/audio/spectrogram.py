@@ -15,7 +15,8 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-SAMPLE_RATE_HZ = 32000
+from gpt_sovits.config import MODEL_SAMPLE_RATE_HZ as SAMPLE_RATE_HZ
+
 N_FFT = 2048
 HOP_SAMPLES = 640
 WIN_SAMPLES = 2048

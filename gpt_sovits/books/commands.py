@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gpt_sovits.cli_common import DEFAULT_PRETRAINED, DEFAULT_WORKSPACE, out
 from gpt_sovits.devices import DEFAULT_PRECISION, PRECISION_HELP, PRECISION_MODES
+from gpt_sovits.text.language import LANGUAGES
 
 # Modules that add subcommands to the ``book`` group through their own ``register_book(sub)``.
 BOOK_COMMANDS = ("gpt_sovits.books.export_commands",)
@@ -111,7 +112,7 @@ def register(sub) -> None:
     for flag in ("title", "author", "narrator", "voice"):
         p.add_argument(f"--{flag}", default="", help=f"the book's {flag}" if flag != "voice" else
                        "the workspace voice that narrates the book")
-    p.add_argument("--language", default="", choices=["", "zh", "en", "auto"])
+    p.add_argument("--language", default="", choices=["", *LANGUAGES])
     p = add("import", "import a .txt, .md or .epub file into a book (created when new)", cmd_import)
     p.add_argument("file", help="the book file")
     p.add_argument("--voice", default="", help="the workspace voice that narrates the book")

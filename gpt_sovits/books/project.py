@@ -26,13 +26,13 @@ from gpt_sovits.books.takes import TakeStore
 from gpt_sovits.data.workspace import check_voice_name
 from gpt_sovits.errors import ConfigError, StudioError
 from gpt_sovits.fileio import resolve_inside, write_bytes_atomic, write_text_atomic
+from gpt_sovits.text.language import LANGUAGES, TEXT_LANGUAGES
 
 logger = logging.getLogger(__name__)
 
 BOOK_FILE = "book.json"
 CHAPTER_FOLDER = "chapters"
 EDITABLE_METADATA = ("title", "author", "narrator", "language", "narrator_voice")
-BOOK_LANGUAGES = ("zh", "en", "auto", "all_zh")
 
 
 def check_book_name(name: str) -> str:
@@ -138,7 +138,7 @@ class Project:
             self.book.title = imported.title or self.book.title or self.book.name
             self.book.author = imported.author or self.book.author
             language = (imported.language or "").lower()[:2]
-            self.book.language = language if language in ("zh", "en") else self.book.language
+            self.book.language = language if language in TEXT_LANGUAGES else self.book.language
             if imported.cover:
                 self.book.cover = "cover" + imported.cover_suffix
                 write_bytes_atomic(self.root / self.book.cover, imported.cover)
@@ -152,8 +152,8 @@ class Project:
         unknown = set(changes) - set(EDITABLE_METADATA)
         if unknown:
             raise StudioError(f"Unknown book fields: {', '.join(sorted(unknown))}.")
-        if "language" in changes and changes["language"] not in BOOK_LANGUAGES:
-            raise StudioError(f"The language must be one of {', '.join(BOOK_LANGUAGES)}.")
+        if "language" in changes and changes["language"] not in LANGUAGES:
+            raise StudioError(f"The language must be one of {', '.join(LANGUAGES)}.")
         with self.lock:
             for key, value in changes.items():
                 setattr(self.book, key, str(value).strip())

@@ -12,12 +12,13 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from gpt_sovits import pretrained
 from gpt_sovits.data.workspace import Workspace
 from gpt_sovits.errors import ModelNotFoundError, StudioError, UnsafePathError
 from gpt_sovits.fileio import resolve_inside
+from gpt_sovits.text.language import LANGUAGES
 
 IDENTITY_HEAD_BYTES = 4 * 1024 * 1024
-REQUEST_LANGUAGES = ("zh", "en", "auto", "all_zh")
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ class ResolvedVoice:
 
     def identity(self, pretrained_dir: Path) -> dict:
         """What decides this voice's sound, for the content keys of its takes."""
-        feature_files = sorted(p for d in ("chinese-hubert-base", "chinese-roberta-wwm-ext-large")
-                               for p in (Path(pretrained_dir) / d).glob("*") if p.is_file())
+        feature_files = sorted(p for d in (pretrained.hubert_dir(pretrained_dir), pretrained.bert_dir(pretrained_dir))
+                               for p in d.glob("*") if p.is_file())
         return {"reference": file_identity(self.ref_audio, whole=True), "ref_text": self.ref_text,
                 "ref_language": self.ref_language, "gpt": file_identity(self.gpt_path),
                 "sovits": file_identity(self.sovits_path),
@@ -79,11 +80,11 @@ def resolve_voice(workspace_dir: Path, pretrained_dir: Path, name: str) -> Resol
     roots = [voice.root, Path(workspace_dir), Path(pretrained_dir)]
     ref_audio = _inside(str(ref["audio"]), roots, f"the reference clip of voice {name!r}")
     models = meta.get("models") or {}
-    gpt = _model(models.get("gpt"), roots, pretrained_dir, "GPT", name)
-    sovits = _model(models.get("sovits"), roots, pretrained_dir, "SoVITS generator", name)
+    gpt = _model(models.get("gpt"), roots, pretrained_dir, pretrained.ROLE_GPT, name)
+    sovits = _model(models.get("sovits"), roots, pretrained_dir, pretrained.ROLE_SOVITS, name)
     language = str(ref.get("language") or "auto")
     return ResolvedVoice(name, ref_audio, str(ref.get("text") or ""),
-                         language if language in REQUEST_LANGUAGES else "auto", gpt, sovits)
+                         language if language in LANGUAGES else "auto", gpt, sovits)
 
 
 def _model(raw, roots: list[Path], pretrained_dir: Path, role: str, voice: str) -> Path:

@@ -20,6 +20,7 @@ import numpy as np
 
 from gpt_sovits.audio.quality import QualityReport
 from gpt_sovits.audio.slicer import LONGEST_CLIP_S
+from gpt_sovits.config import MODEL_SAMPLE_RATE_HZ as CLIP_SAMPLE_RATE_HZ
 from gpt_sovits.data.clips import clips_of, short_stem
 from gpt_sovits.data.events import EventCallback, emit
 from gpt_sovits.data.manifest import LANGUAGE_CODES, ManifestEntry
@@ -30,7 +31,6 @@ from gpt_sovits.fileio import file_sha256
 
 logger = logging.getLogger(__name__)
 
-CLIP_SAMPLE_RATE_HZ = 32000
 LOUDNESS_TARGET_DBFS = -20.0
 PREVIEW_MAX_S = 30.0
 NOISE_MARGIN_DB = 6.0  # the silence threshold stays this far above the measured noise floor

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gpt_sovits.audio.slicer import LONGEST_CLIP_S, SHORTEST_CLIP_S
+from gpt_sovits.config import MODEL_SAMPLE_RATE_HZ
 from gpt_sovits.data.manifest import ManifestEntry, clean_field_text, normalize_language
 from gpt_sovits.data.transcripts import read_transcripts, write_transcripts
 from gpt_sovits.data.voice import Voice
 from gpt_sovits.errors import StudioError
+from gpt_sovits.text.language import TEXT_LANGUAGES
 
 CLIP_NAME_RE = re.compile(r"^(?P<stem>.+)_(?P<start>\d{10})_(?P<end>\d{10})\.wav$")
 STEM_LIMIT = 40  # characters of a recording's name kept in its file and clip names
-TRAINING_LANGUAGES = ("zh", "en")
-REFERENCE_RATE_HZ = 32000
 # Speaking rates outside these bounds usually mean the text does not belong to the clip.
 MAX_CHARS_PER_S = {"zh": 9.0, "en": 25.0}
 MIN_CHARS_PER_S = {"zh": 0.8, "en": 2.0}
@@ -124,7 +124,7 @@ def auto_reference(voice: Voice) -> tuple[ClipInfo, str]:
         raise StudioError(f"Voice {voice.name!r} has no clips yet: add and slice a recording, or upload a "
                           "reference clip on this tab.")  # fmt: skip
     for group in ([c for c in clips if c.text], [c for c in clips if not c.text]):
-        best = pick_reference([load_audio(c.path, REFERENCE_RATE_HZ)[0] for c in group], REFERENCE_RATE_HZ)
+        best = pick_reference([load_audio(c.path, MODEL_SAMPLE_RATE_HZ)[0] for c in group], MODEL_SAMPLE_RATE_HZ)
         if best is not None:
             clip = group[best.index]
             why = "; ".join(best.reasons) or "clean, 3-10 s"
@@ -153,7 +153,7 @@ def training_problem(clip: ClipInfo) -> str | None:
     """Why training would leave this clip out (None: it will be used)."""
     if not clip.text.strip():
         return "no text"
-    if clip.language not in TRAINING_LANGUAGES:
+    if clip.language not in TEXT_LANGUAGES:
         return f"language {clip.language or '?'} cannot be trained yet (use zh or en)"
     if clip.duration_s < SHORTEST_CLIP_S:
         return f"{clip.duration_s:.1f} s is shorter than {SHORTEST_CLIP_S:g} s"

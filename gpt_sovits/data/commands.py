@@ -81,12 +81,14 @@ def _voice_arguments(p: argparse.ArgumentParser) -> None:
 
 def register(sub) -> None:
     """Add the data-preparation subcommands to the main parser's subparsers."""
+    from gpt_sovits.data.manifest import LANGUAGE_CODES
+
     p = sub.add_parser("prepare-audio", help="copy, clean and slice recordings into a voice's clips")
     p.add_argument("files", nargs="+", metavar="FILE", help="recordings: wav, flac, mp3, ogg (m4a etc. need ffmpeg)")
     _voice_arguments(p)
     p.add_argument("--denoise", type=float, default=None, metavar="STRENGTH", help="noise reduction 0-1 (default off)")
     p.add_argument("--no-slice", action="store_true", help="keep each file whole as one clip")
-    p.add_argument("--lang", default="zh", choices=["zh", "en", "ja", "ko", "yue"], help="language of the speech")
+    p.add_argument("--lang", default="zh", choices=LANGUAGE_CODES, help="language of the speech")
     p.add_argument("--consent", action="store_true",
                    help="confirm this is your voice or you have the speaker's permission to clone it")  # fmt: skip
     p.set_defaults(func=cmd_prepare_audio)

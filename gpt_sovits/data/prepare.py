@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from gpt_sovits import pretrained
 from gpt_sovits.data.events import DatasetError, EventCallback, emit
 from gpt_sovits.data.feature_files import DatasetLayout, save_json, write_phones_table, write_semantic_table
 from gpt_sovits.data.manifest import ManifestError, resolve_audio_path
@@ -30,12 +31,12 @@ from gpt_sovits.data.transcripts import TRANSCRIPTS_FILE, missing_text, read_tra
 from gpt_sovits.data.workspace import Voice
 from gpt_sovits.errors import ModelNotFoundError, UnsafePathError
 from gpt_sovits.fileio import resolve_inside
+from gpt_sovits.models.sovits.config import PRO_VERSIONS
 from gpt_sovits.pretrained import asset_file
+from gpt_sovits.text.language import TEXT_LANGUAGES
 
 logger = logging.getLogger(__name__)
 
-PRO_VERSIONS = ("v2Pro", "v2ProPlus")
-SUPPORTED_TEXT_LANGUAGES = ("zh", "en")
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def dataset_items(voice: Voice, on_event: EventCallback | None = None) -> list[D
     for entry in entries:
         if entry.name in untranscribed:
             continue
-        if entry.language not in SUPPORTED_TEXT_LANGUAGES:
+        if entry.language not in TEXT_LANGUAGES:
             problems.append(f"{entry.name}: language {entry.language!r} is not supported yet; use zh or en")
             continue
         try:
@@ -90,13 +91,13 @@ def dataset_items(voice: Voice, on_event: EventCallback | None = None) -> list[D
 
 
 def _check_models(pretrained_dir: Path, version: str) -> dict[str, Path]:
-    paths = {"sovits": asset_file(pretrained_dir, version, "SoVITS generator")}
-    for folder in ("chinese-hubert-base", "chinese-roberta-wwm-ext-large"):
-        if not (Path(pretrained_dir) / folder / "config.json").is_file():
-            raise ModelNotFoundError(f"{folder} is missing from {pretrained_dir}. Download the pretrained "
+    paths = {"sovits": asset_file(pretrained_dir, version, pretrained.ROLE_SOVITS)}
+    for folder in (pretrained.hubert_dir(pretrained_dir), pretrained.bert_dir(pretrained_dir)):
+        if not (folder / "config.json").is_file():
+            raise ModelNotFoundError(f"{folder.name} is missing from {pretrained_dir}. Download the pretrained "
                                      f"models with `python -m gpt_sovits download --version {version}`.")  # fmt: skip
     if version in PRO_VERSIONS:
-        paths["sv"] = asset_file(pretrained_dir, version, "speaker")
+        paths["sv"] = asset_file(pretrained_dir, version, pretrained.ROLE_SPEAKER)
     return paths
 
 

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from gpt_sovits import pretrained
+from gpt_sovits.data.audio_import import CLIP_SAMPLE_RATE_HZ
 from gpt_sovits.data.events import DatasetError, EventCallback, emit
 from gpt_sovits.data.feature_files import DatasetLayout, PhoneRow, load_json, load_tensor, save_json, save_tensor
 from gpt_sovits.errors import AudioError, StudioError
@@ -27,7 +29,6 @@ from gpt_sovits.fileio import file_sha256
 
 logger = logging.getLogger(__name__)
 
-WAV32K_RATE_HZ = 32000
 HUBERT_RATE_HZ = 16000
 HUBERT_HOP_16K = 320
 MAX_PEAK = 2.2  # upstream skips louder input: it is not audio in [-1, 1]
@@ -158,7 +159,7 @@ class TextStage:
     def _bert(self):
         from gpt_sovits.features.bert import BertFeatureExtractor
 
-        folder = self.ctx.pretrained_dir / "chinese-roberta-wwm-ext-large"
+        folder = pretrained.bert_dir(self.ctx.pretrained_dir)
         return BertFeatureExtractor.load(folder, self.ctx.device, half=self.ctx.half)
 
     def make(self, item: DatasetItem) -> None:
@@ -206,12 +207,12 @@ class AudioStage:
         except (sf.LibsndfileError, RuntimeError):
             return "the 32 kHz wav cannot be read"
         hubert = load_tensor(feats)
-        if info.samplerate != WAV32K_RATE_HZ or info.frames <= 0:
+        if info.samplerate != CLIP_SAMPLE_RATE_HZ or info.frames <= 0:
             return f"the 32 kHz wav has {info.frames} samples at {info.samplerate} Hz"
         if hubert is None or hubert.dim() != 3 or hubert.shape[:2] != (1, 768) or hubert.shape[2] == 0:
             return f"HuBERT features of shape {None if hubert is None else tuple(hubert.shape)}, expected [1, 768, T]"
         if abs(hubert.shape[2] - expected_hubert_frames(info.frames)) > HUBERT_FRAME_TOLERANCE:
-            return (f"{hubert.shape[2]} HuBERT frames for {info.frames / WAV32K_RATE_HZ:.2f} s of audio "
+            return (f"{hubert.shape[2]} HuBERT frames for {info.frames / CLIP_SAMPLE_RATE_HZ:.2f} s of audio "
                     f"(expected about {expected_hubert_frames(info.frames):.0f})")  # fmt: skip
         if not torch.isfinite(hubert).all():
             return "the HuBERT features contain NaN or infinity"
@@ -220,7 +221,7 @@ class AudioStage:
     def _hubert(self, half: bool):
         from gpt_sovits.features.hubert import HubertFeatureExtractor
 
-        return HubertFeatureExtractor.load(self.ctx.pretrained_dir / "chinese-hubert-base", self.ctx.device, half)
+        return HubertFeatureExtractor.load(pretrained.hubert_dir(self.ctx.pretrained_dir), self.ctx.device, half)
 
     def _extract(self, wav16k: np.ndarray) -> torch.Tensor:
         feats = self.ctx.model("hubert", lambda: self._hubert(self.ctx.half)).extract(wav16k)
@@ -233,16 +234,16 @@ class AudioStage:
         from gpt_sovits.audio.io import load_audio, save_wav
         from gpt_sovits.audio.processing import resample
 
-        audio, _ = load_audio(item.audio, WAV32K_RATE_HZ)
+        audio, _ = load_audio(item.audio, CLIP_SAMPLE_RATE_HZ)
         peak = float(np.max(np.abs(audio)))
         if peak > MAX_PEAK:
             raise AudioError(f"its loudest sample is {peak:.2f}, far beyond full scale (1.0); re-export it as 16-bit WAV")
         level = (PEAK_BLEND * PEAK_TARGET / peak) * audio + PEAK_BLEND * audio
-        wav16k = resample(level * HUBERT_INPUT_SCALE, WAV32K_RATE_HZ, HUBERT_RATE_HZ)
+        wav16k = resample(level * HUBERT_INPUT_SCALE, CLIP_SAMPLE_RATE_HZ, HUBERT_RATE_HZ)
         if wav16k.size < HUBERT_HOP_16K * 2:
-            raise AudioError(f"the clip is only {audio.size / WAV32K_RATE_HZ:.2f} s long; too short for features")
+            raise AudioError(f"the clip is only {audio.size / CLIP_SAMPLE_RATE_HZ:.2f} s long; too short for features")
         save_tensor(self.ctx.layout.hubert(item.name), self._extract(wav16k))
-        save_wav(self.ctx.layout.wav32k(item.name), level, WAV32K_RATE_HZ)
+        save_wav(self.ctx.layout.wav32k(item.name), level, CLIP_SAMPLE_RATE_HZ)
         save_json(self.ctx.layout.audio_part(item.name), {"source": file_stamp(item.audio)})
 
 
@@ -313,12 +314,12 @@ class SpeakerStage:
 
     def make(self, item: DatasetItem) -> None:
         import soundfile as sf
-        import torchaudio
 
+        from gpt_sovits.audio.processing import resample_sinc
         from gpt_sovits.models.sv import load_speaker_encoder, speaker_embedding
 
         model = self.ctx.model("sv", lambda: load_speaker_encoder(self.encoder_path, self.ctx.device))
         audio, sr = sf.read(str(self.ctx.layout.wav32k(item.name)), dtype="float32")
-        wav16k = torchaudio.functional.resample(torch.from_numpy(audio), sr, HUBERT_RATE_HZ)
+        wav16k = resample_sinc(torch.from_numpy(audio), sr, HUBERT_RATE_HZ)  # upstream uses torchaudio here
         save_tensor(self.ctx.layout.sv(item.name), speaker_embedding(model, wav16k[None]).float())
         save_json(self.ctx.layout.sv_part(item.name), {"source": file_stamp(self.ctx.layout.wav32k(item.name))})

@@ -145,29 +145,30 @@ def write_tiny_bert(folder: Path, seed: int) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file())
 
 
-def _asset_path(version: str, role_start: str) -> str:
-    return next(a.path for a in pretrained.assets_for(version) if a.role.startswith(role_start))
+def _asset_path(version: str, role: str) -> str:
+    return next(a.path for a in pretrained.assets_for(version) if a.role == role)
 
 
 def make_tiny_pretrained(out_dir: Path, version: str = "v2", seed: int = 0) -> list[Path]:
     """Write every asset of ``version`` as a small random model under ``out_dir``; return the paths."""
     from gpt_sovits.models.checkpoint import write_random_sovits_pretrained
+    from gpt_sovits.models.sovits.config import PRO_VERSIONS
     from gpt_sovits.models.t2s.loading import write_random_gpt_pretrained
 
     version = pretrained.check_version_name(version)
     out_dir = Path(out_dir)
-    written = write_tiny_hubert(out_dir / "chinese-hubert-base", seed)
-    written += write_tiny_bert(out_dir / "chinese-roberta-wwm-ext-large", seed + 1)
-    gpt_path = out_dir / _asset_path(version, "GPT")
+    written = write_tiny_hubert(pretrained.hubert_dir(out_dir), seed)
+    written += write_tiny_bert(pretrained.bert_dir(out_dir), seed + 1)
+    gpt_path = out_dir / _asset_path(version, pretrained.ROLE_GPT)
     gpt_path.parent.mkdir(parents=True, exist_ok=True)
     write_random_gpt_pretrained(gpt_path, model_overrides=GPT_OVERRIDES, seed=seed + 2)
-    g_path = out_dir / _asset_path(version, "SoVITS generator")
-    d_path = out_dir / _asset_path(version, "SoVITS discriminator")
+    g_path = out_dir / _asset_path(version, pretrained.ROLE_SOVITS)
+    d_path = out_dir / _asset_path(version, pretrained.ROLE_DISCRIMINATOR)
     g_path.parent.mkdir(parents=True, exist_ok=True)
     write_random_sovits_pretrained(g_path, d_path, version, model_overrides=SOVITS_OVERRIDES, seed=seed + 3)
     written += [gpt_path, g_path, d_path]
-    if version in ("v2Pro", "v2ProPlus"):
-        written.append(_write_speaker_encoder(out_dir / _asset_path(version, "speaker"), seed + 4))
+    if version in PRO_VERSIONS:
+        written.append(_write_speaker_encoder(pretrained.speaker_encoder_path(out_dir), seed + 4))
     _write_marker(out_dir, version, seed, written)
     logger.info("Wrote tiny %s models to %s", version, out_dir)
     return written

@@ -51,17 +51,19 @@ def _read_text(path: Path) -> str:
 
 def register(sub) -> None:
     from gpt_sovits.cli_common import DEFAULT_PRETRAINED
+    from gpt_sovits.text.language import LANGUAGES
+    from gpt_sovits.text.segmentation import SPLIT_METHODS
 
     p = sub.add_parser("synthesize", help="speak a text in the voice of a reference clip, to a WAV file")
     p.add_argument("--gpt", required=True, help="GPT model file (.ckpt or native .safetensors)")
     p.add_argument("--sovits", required=True, help="SoVITS model file (.pth or native .safetensors)")
     p.add_argument("--ref-audio", required=True, help="reference clip, ideally 3–10 s")
     p.add_argument("--ref-text", default="", help="what the reference clip says (empty: prompt-free mode)")
-    p.add_argument("--ref-lang", default="auto", choices=["zh", "en", "auto", "all_zh"])
+    p.add_argument("--ref-lang", default="auto", choices=LANGUAGES)
     p.add_argument("--aux-ref-audio", nargs="*", default=[], help="extra clips whose timbre is averaged in")
     p.add_argument("--text", help="the text to speak (markup allowed: [emph]…[/emph], [pause:0.5], {字|zi4})")
     p.add_argument("--text-file", help="read the text from this UTF-8 file instead")
-    p.add_argument("--lang", default="auto", choices=["zh", "en", "auto", "all_zh"])
+    p.add_argument("--lang", default="auto", choices=LANGUAGES)
     p.add_argument("--out", required=True, help="output WAV file")
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--top-k", type=int, default=15)
@@ -70,7 +72,7 @@ def register(sub) -> None:
     p.add_argument("--speed", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=-1, help="-1 for a random seed (printed)")
     p.add_argument("--noise-scale", type=float, default=0.5)
-    p.add_argument("--cut", default="auto", choices=["auto", "cut0", "cut1", "cut2", "cut3", "cut4", "cut5"])
+    p.add_argument("--cut", default="auto", choices=SPLIT_METHODS)
     p.add_argument("--fragment-interval", type=float, default=0.3, help="seconds of silence between pieces")
     p.add_argument("--emphasis-strength", type=float, default=1.0)
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")

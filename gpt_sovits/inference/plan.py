@@ -112,18 +112,20 @@ def plan_piece(item: SpeechItem | PauseItem, index: int, seed: int, request: Syn
     return PlannedPiece(index, item.text, item.language, seed, tuple(runs))
 
 
-def assemble(piece: PlannedPiece, run_audio: list[np.ndarray], request: SynthesisRequest) -> np.ndarray:
-    """A piece's audio from its runs' audio: emphasis applied, runs cross-faded, the fragment interval after."""
+def assemble(piece: PlannedPiece, run_audio: list[np.ndarray], request: SynthesisRequest,
+             sample_rate: int = OUTPUT_SAMPLE_RATE_HZ) -> np.ndarray:
+    """A piece's audio from its runs' audio (at the model's ``sample_rate``): emphasis applied, runs
+    cross-faded, the fragment interval after."""
     if piece.pause_s is not None:
-        return np.zeros(int(round(OUTPUT_SAMPLE_RATE_HZ * piece.pause_s)), np.float32)
-    parts = [emphasize(audio, OUTPUT_SAMPLE_RATE_HZ, request.emphasis_strength) if run.emphasis else audio
+        return np.zeros(int(round(sample_rate * piece.pause_s)), np.float32)
+    parts = [emphasize(audio, sample_rate, request.emphasis_strength) if run.emphasis else audio
              for run, audio in zip(piece.runs, run_audio, strict=True)]
-    return with_interval(crossfade_join(parts, OUTPUT_SAMPLE_RATE_HZ), request)
+    return with_interval(crossfade_join(parts, sample_rate), request, sample_rate)
 
 
-def with_interval(audio: np.ndarray, request: SynthesisRequest) -> np.ndarray:
+def with_interval(audio: np.ndarray, request: SynthesisRequest, sample_rate: int = OUTPUT_SAMPLE_RATE_HZ) -> np.ndarray:
     """``audio`` followed by the request's fragment interval of silence."""
-    silence = np.zeros(int(OUTPUT_SAMPLE_RATE_HZ * request.fragment_interval_s), np.float32)
+    silence = np.zeros(int(sample_rate * request.fragment_interval_s), np.float32)
     return np.concatenate([audio.astype(np.float32), silence])
 
 

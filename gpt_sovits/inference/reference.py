@@ -25,8 +25,7 @@ from gpt_sovits.errors import AudioError
 logger = logging.getLogger(__name__)
 
 HUBERT_RATE_HZ = 16000
-SOVITS_RATE_HZ = 32000
-PROMPT_PAD_SAMPLES = int(SOVITS_RATE_HZ * 0.3)  # upstream computes it at 32 kHz and appends it at 16 kHz
+PROMPT_PAD_SAMPLES = 9600  # upstream: 0.3 s counted at 32 kHz, appended to the 16 kHz HuBERT input
 MIN_REF_S, MAX_REF_S = 3.0, 10.0
 SHORTEST_USABLE_REF_S = 1.0
 MEMORY_CACHE_ENTRIES = 16
@@ -63,21 +62,17 @@ def load_reference_audio(path: Path) -> tuple[np.ndarray, int]:
 
 
 def to_16k(audio: np.ndarray, sr: int) -> np.ndarray:
-    """Resample as upstream's librosa.load(sr=16000) does (soxr_hq)."""
-    import librosa
+    """Resample as upstream's librosa.load(sr=16000) does (soxr, high quality)."""
+    from gpt_sovits.audio.processing import resample
 
-    if sr == HUBERT_RATE_HZ:
-        return audio.astype(np.float32)
-    return librosa.resample(audio, orig_sr=sr, target_sr=HUBERT_RATE_HZ, res_type="soxr_hq").astype(np.float32)
+    return resample(audio, sr, HUBERT_RATE_HZ)
 
 
-def to_32k_peak_limited(audio: np.ndarray, sr: int) -> torch.Tensor:
-    """Resample with torchaudio's sinc resampler to 32 kHz and limit the peak as upstream: [1, N]."""
-    import torchaudio.functional as AF
+def to_model_rate_peak_limited(audio: np.ndarray, sr: int, model_rate: int) -> torch.Tensor:
+    """Resample with torchaudio's sinc resampler to the model's rate and limit the peak as upstream: [1, N]."""
+    from gpt_sovits.audio.processing import resample_sinc
 
-    wav = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None]
-    if sr != SOVITS_RATE_HZ:
-        wav = AF.resample(wav, sr, SOVITS_RATE_HZ)
+    wav = resample_sinc(torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))[None], sr, model_rate)
     peak = wav.abs().max()
     if peak > 1:
         wav = wav / min(2.0, float(peak))

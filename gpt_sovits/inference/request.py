@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from gpt_sovits.config import MODEL_SAMPLE_RATE_HZ as OUTPUT_SAMPLE_RATE_HZ
 from gpt_sovits.errors import ConfigError
+from gpt_sovits.text.language import LANGUAGES
+from gpt_sovits.text.segmentation import SPLIT_METHODS as CUT_METHODS
 
-OUTPUT_SAMPLE_RATE_HZ = 32000
-LANGUAGES = ("zh", "en", "auto", "all_zh")
-CUT_METHODS = ("auto", "cut0", "cut1", "cut2", "cut3", "cut4", "cut5")
 MAX_TEXT_CHARS = 20000  # one synthesis, in the studio and the HTTP API alike
 
 
@@ -129,6 +130,18 @@ class AudioChunk:
     @property
     def duration_s(self) -> float:
         return len(self.audio) / self.sample_rate
+
+
+def join_audio(parts: Iterable[np.ndarray]) -> np.ndarray:
+    """The pieces of one synthesis end to end (an empty float32 array when there are none)."""
+    parts = list(parts)
+    return np.concatenate(parts) if parts else np.zeros(0, np.float32)
+
+
+def real_time_factor(seconds_to_compute: float, n_samples: int, sample_rate: int) -> float:
+    """Compute time over speech time (below 1: faster than real time); infinite when nothing was spoken."""
+    duration = n_samples / sample_rate
+    return seconds_to_compute / duration if duration else float("inf")
 
 
 def to_int16(audio: np.ndarray) -> np.ndarray:

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from gpt_sovits import pretrained
+from gpt_sovits.audio.processing import resample_sinc
 from gpt_sovits.devices import DEFAULT_PRECISION, PrecisionPlan, precision_plan
 from gpt_sovits.errors import ConfigError, ModelNotFoundError
 from gpt_sovits.inference.reference import (
@@ -26,9 +28,15 @@ from gpt_sovits.inference.reference import (
     load_reference_audio,
     reference_key,
     to_16k,
-    to_32k_peak_limited,
+    to_model_rate_peak_limited,
 )
-from gpt_sovits.inference.request import OUTPUT_SAMPLE_RATE_HZ, AudioChunk, SynthesisRequest
+from gpt_sovits.inference.request import (
+    OUTPUT_SAMPLE_RATE_HZ,
+    AudioChunk,
+    SynthesisRequest,
+    join_audio,
+    real_time_factor,
+)
 from gpt_sovits.inference.textprep import TextFeatures, ensure_final_punctuation, text_features
 
 logger = logging.getLogger(__name__)
@@ -56,16 +64,16 @@ class SynthesisResult:
 
     @property
     def real_time_factor(self) -> float:
-        duration = len(self.audio) / self.sample_rate
-        return self.seconds_total / duration if duration else float("inf")
+        return real_time_factor(self.seconds_total, len(self.audio), self.sample_rate)
 
     @classmethod
     def of(cls, chunks: list[AudioChunk], seed: int, seconds_to_first_audio: float,
            seconds_total: float) -> SynthesisResult:
         """The result made of a request's chunks (joined in order)."""
-        audio = np.concatenate([c.audio for c in chunks]) if chunks else np.zeros(0, np.float32)
+        rate = chunks[0].sample_rate if chunks else OUTPUT_SAMPLE_RATE_HZ
         notices = [n for c in chunks for n in c.notices]
-        return cls(OUTPUT_SAMPLE_RATE_HZ, audio, chunks, seed, seconds_to_first_audio, seconds_total, notices)
+        return cls(rate, join_audio(c.audio for c in chunks), chunks, seed, seconds_to_first_audio, seconds_total,
+                   notices)
 
 
 class Synthesizer:
@@ -114,21 +122,20 @@ class Synthesizer:
         gpt, gpt_precision = _gpt_in(load_gpt(gpt_path, device=choice.device), plan.gpt, plan.cuda_graphs,
                                      fallback=chosen is None)
         sovits = _optimized(load_sovits(sovits_path, device=choice.device), plan.vocoder)
-        hubert = HubertFeatureExtractor.load(pretrained_dir / "chinese-hubert-base", choice.device, plan.features_half)
-        bert = BertFeatureExtractor.load(pretrained_dir / "chinese-roberta-wwm-ext-large", choice.device,
-                                         plan.features_half)
+        hubert = HubertFeatureExtractor.load(pretrained.hubert_dir(pretrained_dir), choice.device, plan.features_half)
+        bert = BertFeatureExtractor.load(pretrained.bert_dir(pretrained_dir), choice.device, plan.features_half)
         sv = None
         if getattr(sovits, "is_pro", False):
             from gpt_sovits.features.speaker import SpeakerEmbedder
 
-            sv = SpeakerEmbedder.load(pretrained_dir / "sv" / "pretrained_eres2netv2w24s4ep4.ckpt", choice.device)
-        ids = (_file_id(gpt_path), _file_id(sovits_path), _file_id(pretrained_dir / "chinese-hubert-base"),
-               _file_id(pretrained_dir / "chinese-roberta-wwm-ext-large"))
+            sv = SpeakerEmbedder.load(pretrained.speaker_encoder_path(pretrained_dir), choice.device)
+        ids = (_file_id(gpt_path), _file_id(sovits_path), _file_id(pretrained.hubert_dir(pretrained_dir)),
+               _file_id(pretrained.bert_dir(pretrained_dir)))
         from gpt_sovits.text.zh.g2pw import find_g2pw
 
         polyphone_model = find_g2pw(pretrained_dir)
         if polyphone_model is not None:
-            ids = (*ids, _file_id(pretrained_dir / "G2PWModel"))
+            ids = (*ids, _file_id(pretrained.g2pw_dir(pretrained_dir)))
         synth = cls(gpt, sovits, hubert, bert, sv, device=choice.device, cache_dir=cache_dir, model_ids=ids)
         synth.polyphone_model = polyphone_model
         synth.plan = dataclasses.replace(plan, gpt=gpt_precision)
@@ -182,7 +189,7 @@ class Synthesizer:
                                          "give the pretrained folder.")
             from gpt_sovits.features.speaker import SpeakerEmbedder
 
-            sv = SpeakerEmbedder.load(Path(pretrained_dir) / "sv" / "pretrained_eres2netv2w24s4ep4.ckpt", self.device)
+            sv = SpeakerEmbedder.load(pretrained.speaker_encoder_path(pretrained_dir), self.device)
         ids = list(self.model_ids) or ["", "", "", ""]
         if gpt_path is not None:
             ids[0] = _file_id(gpt_path)
@@ -197,6 +204,11 @@ class Synthesizer:
     @property
     def symbol_version(self) -> str:
         return "v1" if getattr(self.sovits, "version", "v2") == "v1" else "v2"
+
+    @property
+    def sample_rate(self) -> int:
+        """The rate the loaded SoVITS model speaks at (its checkpoint's ``data.sampling_rate``)."""
+        return self.sovits.config.sampling_rate
 
     @property
     def early_stop_num(self) -> int:
@@ -223,10 +235,10 @@ class Synthesizer:
                 notices += clip_notices
                 if prompt_text:
                     prompt_semantic = self._prompt_semantic(audio, sr)
-            wav32 = to_32k_peak_limited(audio, sr)
+            wav32 = to_model_rate_peak_limited(audio, sr, self.sample_rate)
             specs.append(self._spectrogram(wav32))
             if self.sv is not None:
-                svs.append(self.sv.embed(_resample_torch(wav32, OUTPUT_SAMPLE_RATE_HZ, SV_RATE_HZ)))
+                svs.append(self.sv.embed(resample_sinc(wav32, self.sample_rate, SV_RATE_HZ)))
         phones: tuple[int, ...] = ()
         bert = None
         norm = ""
@@ -334,7 +346,7 @@ class Synthesizer:
             run_audio, n = self.render_piece(run.features, reference, request, run.seed, speed=run.speed)
             audio.append(run_audio)
             tokens += n
-        return self._chunk(piece.index, piece.text, assemble(piece, audio, request), tokens,
+        return self._chunk(piece.index, piece.text, assemble(piece, audio, request, self.sample_rate), tokens,
                            time.perf_counter() - start, reference, self.last_cut_pieces)
 
     def _render_batch(self, pieces: list, request: SynthesisRequest, reference: ReferencePrompt,
@@ -344,7 +356,7 @@ class Synthesizer:
         rendered = self.render_pieces([p.runs[0].features for p in pieces], reference, request,
                                       [p.runs[0].seed for p in pieces])
         share = (time.perf_counter() - start) / len(pieces)
-        return [self._chunk(p.index, p.text, assemble(p, [audio], request), tokens, share, reference,
+        return [self._chunk(p.index, p.text, assemble(p, [audio], request, self.sample_rate), tokens, share, reference,
                             [p.text] if cut else [])
                 for p, (audio, tokens, cut) in zip(pieces, rendered, strict=True)]
 
@@ -358,7 +370,7 @@ class Synthesizer:
 
     def _chunk(self, index: int, text: str, audio: np.ndarray, tokens: int, seconds: float,
                reference: ReferencePrompt, cut_texts: list[str], **fields) -> AudioChunk:
-        chunk = AudioChunk(index, text, audio, tokens=tokens, seconds_to_compute=seconds, **fields)
+        chunk = AudioChunk(index, text, audio, self.sample_rate, tokens=tokens, seconds_to_compute=seconds, **fields)
         if index == 0 and fields.get("part", 0) == 0:
             chunk.notices = list(reference.notices)
         if chunk.final:
@@ -385,7 +397,7 @@ class Synthesizer:
         run = piece.runs[0]
         start = time.perf_counter()
         for part, (audio, tokens, final) in enumerate(self.stream_piece(run.features, reference, request, run.seed)):
-            yield self._chunk(piece.index, piece.text, with_interval(audio, request) if final else audio, tokens,
+            yield self._chunk(piece.index, piece.text, with_interval(audio, request, self.sample_rate) if final else audio, tokens,
                               time.perf_counter() - start, reference, self.last_cut_pieces, part=part, final=final)
 
     def stream_piece(self, features: TextFeatures, reference: ReferencePrompt, request: SynthesisRequest,
@@ -561,12 +573,6 @@ def _optimized(sovits, precision: str | None):
     from gpt_sovits.models.sovits import optimize_for_inference
 
     return optimize_for_inference(sovits, precision)
-
-
-def _resample_torch(wav: torch.Tensor, sr_from: int, sr_to: int) -> torch.Tensor:
-    import torchaudio.functional as AF
-
-    return AF.resample(wav, sr_from, sr_to)
 
 
 def _file_id(path: Path) -> str:

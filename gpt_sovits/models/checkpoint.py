@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 
+from gpt_sovits.config import NATIVE_MODEL_SUFFIX as NATIVE_SUFFIX
 from gpt_sovits.errors import CheckpointError, ConfigError, plain_line
 from gpt_sovits.models.archive import (
     UpstreamHParams,
@@ -32,7 +33,7 @@ from gpt_sovits.models.archive import (
     write_upstream_archive,
 )
 from gpt_sovits.models.fit import load_strict
-from gpt_sovits.models.native import NATIVE_SUFFIX, NativeCheckpoint, load_native, save_native
+from gpt_sovits.models.native import NativeCheckpoint, load_native, save_native
 from gpt_sovits.models.sovits.builder import build_discriminator, build_sovits
 from gpt_sovits.models.sovits.config import SoVITSConfig, make_config, to_upstream_config
 from gpt_sovits.models.sovits.detect import detect_sovits_version, infer_model_settings

@@ -23,7 +23,6 @@ logger = logging.getLogger(__name__)
 
 NATIVE_FORMAT_VERSION = 1
 METADATA_KEY = "gpt_sovits"
-NATIVE_SUFFIX = ".safetensors"
 
 
 @dataclass

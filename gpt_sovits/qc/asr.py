@@ -20,6 +20,7 @@ import numpy as np
 
 from gpt_sovits.errors import StudioError
 from gpt_sovits.qc.report import REASONS, CheckResult, not_run, within
+from gpt_sovits.text.language import TEXT_LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class AsrRoundTrip:
             return not_run("asr", self.unavailable)
         if not scoring_units(self.text):
             return not_run("asr", "the text has no words to compare")
-        language = self.language if self.language in ("zh", "en") else None
+        language = self.language if self.language in TEXT_LANGUAGES else None
         try:
             heard = self.recognizer.recognize(np.nan_to_num(np.asarray(audio, np.float32)), sample_rate, language)
         except (StudioError, OSError, RuntimeError) as e:

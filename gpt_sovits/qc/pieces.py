@@ -14,6 +14,7 @@ import numpy as np
 
 from gpt_sovits.config import QcSettings
 from gpt_sovits.errors import StudioError
+from gpt_sovits.inference.request import OUTPUT_SAMPLE_RATE_HZ
 from gpt_sovits.qc.asr import AsrRoundTrip
 from gpt_sovits.qc.checks import TakeContext, check_take, speech_loudness_db
 from gpt_sovits.qc.rate import SpeakingRate, count_phones, rate_from_clip
@@ -170,7 +171,7 @@ def check_chunks(chunks: list, request, settings: QcSettings, version: str = "v2
     takes = [(chunks[i].audio, count_phones(chunks[i].text, request.language, version), chunks[i].tokens or None)
              for i in speech]
     context = TakeContext(rate=rate, speed=request.speed, appended_silence_s=request.fragment_interval_s)
-    reports = check_takes(takes, chunks[0].sample_rate if chunks else 32000, context, settings, NEIGHBOURS,
+    reports = check_takes(takes, chunks[0].sample_rate if chunks else OUTPUT_SAMPLE_RATE_HZ, context, settings, NEIGHBOURS,
                           cut=[is_cut(chunks[i].notices) for i in speech])
     out: list[TakeReport | None] = [None] * len(chunks)
     for i, report in zip(speech, reports, strict=True):

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 
 from gpt_sovits.errors import StudioError
+from gpt_sovits.pretrained import speaker_encoder_path
 from gpt_sovits.qc.report import CheckResult, not_run, within
 
 logger = logging.getLogger(__name__)
 
 SV_RATE_HZ = 16000
-SV_CHECKPOINT = Path("sv") / "pretrained_eres2netv2w24s4ep4.ckpt"
 MIN_SPEECH_S = 0.5
 
 
@@ -56,7 +56,7 @@ class SpeakerSimilarity:
 
 def load_speaker_embedder(pretrained_dir: Path, device: str = "cpu"):
     """The v2Pro speaker encoder from ``<pretrained_dir>/sv/``, or None (with the reason logged) when absent."""
-    path = Path(pretrained_dir) / SV_CHECKPOINT
+    path = speaker_encoder_path(pretrained_dir)
     if not path.is_file():
         return None
     from gpt_sovits.features.speaker import SpeakerEmbedder

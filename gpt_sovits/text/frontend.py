@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from gpt_sovits.errors import TextError
-from gpt_sovits.text.language import EN, ZH, check_script, is_han, split_languages
+from gpt_sovits.text.language import ALL_ZH, EN, LANGUAGES, ZH, check_script, is_han, split_languages
 from gpt_sovits.text.symbols import PAD, PUNCTUATION, SPECIAL_PAUSES, UNKNOWN, phones_to_ids, symbols_for
 
-MODES = ("zh", "en", "auto", "all_zh")
 MIN_PHONES = 6  # fewer phones than this: retry with "." in front (upstream)
 MIN_EN_PHONES = 4  # fewer English phones than this get a leading "," (upstream)
 
@@ -90,7 +89,7 @@ def clean_text(text: str, language: str, version: str = "v2", *,
 
 
 def split_for_mode(text: str, mode: str) -> list[tuple[str, str]]:
-    """(language, text) segments of ``text`` for a language mode (see ``MODES``)."""
+    """(language, text) segments of ``text`` for a language mode (see ``LANGUAGES``)."""
     if mode == EN:
         check_script(text)
         han = next((i for i, ch in enumerate(text) if is_han(ch)), None)
@@ -100,9 +99,9 @@ def split_for_mode(text: str, mode: str) -> list[tuple[str, str]]:
                 "use language 'auto' or 'zh' for mixed text."
             )
         return [(EN, text)]
-    if mode not in MODES:
-        raise TextError(f"Language {mode!r} is not supported; choose one of {', '.join(MODES)}.")
-    runs = split_languages(text, default=ZH if mode == "all_zh" else None)
+    if mode not in LANGUAGES:
+        raise TextError(f"Language {mode!r} is not supported; choose one of {', '.join(LANGUAGES)}.")
+    runs = split_languages(text, default=ZH if mode == ALL_ZH else None)
     return [(r.lang, r.text) for r in runs]
 
 
@@ -138,7 +137,6 @@ def run_pipeline(text: str, mode: str, version: str = "v2", *,
     )
 
 
-LANGUAGES = ("zh", "en", "auto", "all_zh")
 NOTHING_TO_SPEAK = "Nothing to speak: the text has no words, only punctuation, symbols or emoji."
 SILENT_PHONES = frozenset({PAD, *PUNCTUATION, *SPECIAL_PAUSES})
 _WORD_RE = re.compile(r"\w")

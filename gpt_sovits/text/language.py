@@ -26,6 +26,10 @@ from dataclasses import dataclass
 from gpt_sovits.errors import TextError
 
 ZH, EN, DIGIT = "zh", "en", "digit"
+AUTO, ALL_ZH = "auto", "all_zh"
+# The language modes a request may name: one language, detection by script, or everything read as Chinese.
+LANGUAGES = (ZH, EN, AUTO, ALL_ZH)
+TEXT_LANGUAGES = (ZH, EN)  # the languages the front end turns into phones
 _HAN_RANGES = ((0x3400, 0x4DB5), (0x4E00, 0x9FFF), (0x20000, 0x2EE5D))
 _FULL_EN_RE = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9\s\u0020-\u007E\u2000-\u206F\u3000-\u303F\uFF00-\uFFEF]+$")
 _SENTENCE_MARKS = frozenset(",.!?，。！？")

@@ -97,6 +97,8 @@ def cut5(text: str) -> str:
 
 
 CUT_METHODS = {"cut0": cut0, "cut1": cut1, "cut2": cut2, "cut3": cut3, "cut4": cut4, "cut5": cut5}
+# What a request may ask for: the length-aware default, or one of upstream's cuts.
+SPLIT_METHODS = ("auto", *CUT_METHODS)
 
 
 def _protected(text: str) -> list[bool]:

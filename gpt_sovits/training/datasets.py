@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from gpt_sovits.audio.slicer import LONGEST_CLIP_S, SHORTEST_CLIP_S
 from gpt_sovits.audio.spectrogram import HOP_SAMPLES, SAMPLE_RATE_HZ, linear_spectrogram
+from gpt_sovits.models.sovits.config import PRO_VERSIONS
 from gpt_sovits.text.symbols import phones_to_ids
 from gpt_sovits.training.layout import DatasetFormatError, DatasetLayout, load_tensor, read_phones, read_semantic
 
@@ -62,7 +63,7 @@ class SoVITSDataset(torch.utils.data.Dataset):
     def __init__(self, layout: DatasetLayout, version: str, repeat_target: int = TARGET_ITEMS_PER_EPOCH):
         self.layout = layout
         self.version = version
-        self.pro = version in ("v2Pro", "v2ProPlus")
+        self.pro = version in PRO_VERSIONS
         self.items, self.skipped = self._scan(read_phones(layout.phones_tsv))
         self.repeats = repeat_count(len(self.items), repeat_target)
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from gpt_sovits.config import NATIVE_MODEL_SUFFIX, UPSTREAM_MODEL_SUFFIX
 from gpt_sovits.models.t2s.loading import export_gpt_upstream, load_gpt, save_gpt_native
 from gpt_sovits.training.checkpoints import optimizer_to
 from gpt_sovits.training.common import grad_norm
@@ -139,7 +140,9 @@ class GPTTrainer:
         config.setdefault("train", {}).update(epochs=self.options.epochs, batch_size=self.batch_size,
                                               exp_name=self.name)
         half.upstream_config = config
-        native, upstream = self.out_dir / f"{self.name}-e{epoch}.safetensors", self.out_dir / f"{self.name}-e{epoch}.ckpt"
+        stem = f"{self.name}-e{epoch}"
+        native = self.out_dir / f"{stem}{NATIVE_MODEL_SUFFIX}"
+        upstream = self.out_dir / f"{stem}{UPSTREAM_MODEL_SUFFIX['gpt']}"
         save_gpt_native(half, native, info=f"GPT-e{epoch}")
         export_gpt_upstream(half, upstream, info=f"GPT-e{epoch}")
         logger.info("saved %s and %s", native.name, upstream.name)

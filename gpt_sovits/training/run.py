@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from gpt_sovits.devices import free_vram_bytes
-from gpt_sovits.pretrained import asset_file
+from gpt_sovits.pretrained import ROLE_DISCRIMINATOR, ROLE_SOVITS, asset_file
 from gpt_sovits.training import preflight
 from gpt_sovits.training.checkpoints import list_states
 from gpt_sovits.training.common import RunFolders, log_to_voice, pick_device, voice_folders
@@ -91,8 +91,8 @@ def train_sovits_folders(folders: RunFolders, pretrained_dir: Path, options: Tra
     cancel = cancel or CancelToken(folders.cancel)
     _fresh_start(folders, options)
     dataset = SoVITSDataset(folders.dataset, version, options.repeat_target)
-    g_path = asset_file(pretrained_dir, version, "SoVITS generator")
-    d_path = asset_file(pretrained_dir, version, "SoVITS discriminator")
+    g_path = asset_file(pretrained_dir, version, ROLE_SOVITS)
+    d_path = asset_file(pretrained_dir, version, ROLE_DISCRIMINATOR)
     generator, discriminator, config = load_pretrained_pair(g_path, d_path, version)
     n_params = sum(p.numel() for p in (*generator.parameters(), *discriminator.parameters()))
     device, precision, batch = _prepare("sovits", dataset, options, folders, progress, n_params)

@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from gpt_sovits.audio.spectrogram import HOP_SAMPLES, mel_spectrogram, spectrogram_to_mel
+from gpt_sovits.config import NATIVE_MODEL_SUFFIX, UPSTREAM_MODEL_SUFFIX
 from gpt_sovits.models.checkpoint import (
     export_sovits_upstream,
     import_sovits,
@@ -206,7 +207,8 @@ class SoVITSTrainer:
         weights = {k: v.detach().cpu().half() if v.is_floating_point() else v.detach().cpu()
                    for k, v in self.g.state_dict().items() if "enc_q" not in k}
         stem = f"{self.name}_e{epoch}_s{step}"
-        native, upstream = self.out_dir / f"{stem}.safetensors", self.out_dir / f"{stem}.pth"
+        native = self.out_dir / f"{stem}{NATIVE_MODEL_SUFFIX}"
+        upstream = self.out_dir / f"{stem}{UPSTREAM_MODEL_SUFFIX['sovits']}"
         info = f"{epoch}epoch_{step}iteration"
         save_sovits_native(weights, self.config, native, info=info, version=self.g.version)
         export_sovits_upstream(weights, self.config, upstream, info=info)

@@ -17,8 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from gpt_sovits import pretrained
+from gpt_sovits.config import MODEL_SUFFIXES, NATIVE_MODEL_SUFFIX
 from gpt_sovits.errors import ModelNotFoundError, StudioError
+from gpt_sovits.inference.request import OUTPUT_SAMPLE_RATE_HZ, join_audio, real_time_factor
 from gpt_sovits.qc.pieces import is_cut
+from gpt_sovits.text.language import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +31,6 @@ BUSY_WITH = {"prepare_dataset": "the dataset preparation", "transcribe_voice": "
              "synthesize_piece": "another synthesis", "_checked": "another synthesis's checks"}
 
 AUTO_REFERENCE = "auto"
-MODEL_SUFFIXES = (".ckpt", ".pth", ".safetensors")
-REQUEST_LANGUAGES = ("zh", "en", "auto", "all_zh")
 
 
 @dataclass
@@ -63,7 +64,7 @@ class SynthesisOutput:
 
     @property
     def audio(self) -> np.ndarray:
-        return np.concatenate([p.audio for p in self.pieces]) if self.pieces else np.zeros(0, np.float32)
+        return join_audio(p.audio for p in self.pieces)
 
     @property
     def duration_s(self) -> float:
@@ -71,7 +72,7 @@ class SynthesisOutput:
 
     @property
     def real_time_factor(self) -> float:
-        return self.seconds_total / self.duration_s if self.duration_s else float("inf")
+        return real_time_factor(self.seconds_total, self.audio.size, self.sample_rate)
 
 
 class SynthesisService:
@@ -103,16 +104,16 @@ class SynthesisService:
             voice = self.services.voice(voice_name)
             for kind, out in (("gpt", gpt), ("sovits", sovits)):
                 files = sorted(voice.path("models", kind).glob("*"), key=lambda p: p.stat().st_mtime, reverse=True)
-                native_stems = {p.stem for p in files if p.suffix == ".safetensors"}
+                native_stems = {p.stem for p in files if p.suffix == NATIVE_MODEL_SUFFIX}
                 for path in files:
                     # a trained model is saved twice (native + upstream export): offer it once
-                    if path.suffix in MODEL_SUFFIXES and (path.suffix == ".safetensors" or path.stem not in native_stems):
+                    if path.suffix in MODEL_SUFFIXES[kind] and (path.suffix == NATIVE_MODEL_SUFFIX or path.stem not in native_stems):
                         out.append((f"{voice_name}: {path.stem}", str(path)))
         root = self.services.settings.pretrained_dir
         for version in pretrained.SUPPORTED_VERSIONS:
             for asset in pretrained.assets_for(version):
                 path = root / asset.path
-                target = gpt if asset.role.startswith("GPT") else sovits if asset.role == "SoVITS generator" else None
+                target = {pretrained.ROLE_GPT: gpt, pretrained.ROLE_SOVITS: sovits}.get(asset.role)
                 if target is not None and path.is_file() and str(path) not in {v for _, v in target}:
                     target.append((f"pretrained {version}: {Path(asset.path).name}", str(path)))
         return gpt, sovits
@@ -125,7 +126,7 @@ class SynthesisService:
         """(text, request language) of one clip from the transcripts."""
         for info in self.services.clips(voice_name):
             if info.name == clip:
-                return info.text, info.language if info.language in REQUEST_LANGUAGES else "auto"
+                return info.text, info.language if info.language in LANGUAGES else "auto"
         raise StudioError(f"The clip {clip} is not part of voice {voice_name!r}; refresh the list.")
 
     def pick_reference(self, voice_name: str) -> tuple[str, str]:
@@ -229,8 +230,9 @@ class SynthesisService:
         job = self.host.synthesize(request, models, delivery="pieces", cache_dir=cache_dir, on_event=on_event)
         self._remember_job(session, job)
         try:
-            pieces, first, notices = [], None, []
+            pieces, first, notices, rate = [], None, [], OUTPUT_SAMPLE_RATE_HZ
             for chunk in job:
+                rate = chunk.sample_rate
                 first = time.perf_counter() - job.started if first is None else first
                 piece = Piece(chunk.text, chunk.audio, chunk.seconds_to_compute, chunk.tokens,
                               request.seed + chunk.index, cut=is_cut(chunk.notices))
@@ -244,7 +246,7 @@ class SynthesisService:
         if self.services.settings.qc.enabled:
             pieces, flagged = self.host.call(self._checked, models, cache_dir, request, pieces, voice)
             notices += flagged
-        output = SynthesisOutput(voice.name, Path(gpt_path), Path(sovits_path), request, pieces, 32000,
+        output = SynthesisOutput(voice.name, Path(gpt_path), Path(sovits_path), request, pieces, rate,
                                  Path(), first or 0.0, time.perf_counter() - job.started, notices)
         output.wav_path = self._save(voice, output)
         voice.log("synthesize", chars=len(request.text), seconds=round(output.duration_s, 2),
@@ -299,8 +301,9 @@ class SynthesisService:
         An engine job: it runs on the engine's worker."""
         from gpt_sovits.qc.reroll import Take
 
-        checker = self._checker(self.host.engine_for(models, cache_dir), request, voice)
-        takes = [Take(p.audio, 32000, p.tokens, p.seed, p.cut) if checker.is_speech(i) else None
+        engine = self.host.engine_for(models, cache_dir)
+        checker = self._checker(engine, request, voice)
+        takes = [Take(p.audio, engine.sample_rate, p.tokens, p.seed, p.cut) if checker.is_speech(i) else None
                  for i, p in enumerate(pieces)]
         kept, notices = [], []
         for i, (piece, result) in enumerate(zip(pieces, checker.check_all(takes), strict=True)):
@@ -356,9 +359,10 @@ class SynthesisService:
 
         piece = pieces[index]
         around = [p for p in pieces[max(0, index - 2): index] + pieces[index + 1: index + 3] if p.report is not None]
-        levels = tuple(speech_loudness_db(p.audio, 32000, request.fragment_interval_s) for p in around)
-        checker = self._checker(self.host.engine_for(models, cache_dir), request, voice)
-        report = checker.check(index, Take(piece.audio, 32000, piece.tokens, piece.seed, piece.cut), levels)
+        engine = self.host.engine_for(models, cache_dir)
+        levels = tuple(speech_loudness_db(p.audio, engine.sample_rate, request.fragment_interval_s) for p in around)
+        checker = self._checker(engine, request, voice)
+        report = checker.check(index, Take(piece.audio, engine.sample_rate, piece.tokens, piece.seed, piece.cut), levels)
         return dataclasses.replace(piece, report=report)
 
     def _save(self, voice, output: SynthesisOutput) -> Path:

@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 from gpt_sovits.errors import ModelNotFoundError, TextError
+from gpt_sovits.pretrained import G2PW_FOLDER as FOLDER_NAME
 from gpt_sovits.text.zh import clean_chinese
 from gpt_sovits.text.zh import g2pw as g2pw_module
-from gpt_sovits.text.zh.g2pw import FOLDER_NAME, G2PW, MODEL_FILES, find_g2pw
+from gpt_sovits.text.zh.g2pw import G2PW, MODEL_FILES, find_g2pw
 
 POLYPHONIC = [
     ("行", "ㄒㄧㄥ2"),

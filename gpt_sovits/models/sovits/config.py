@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from gpt_sovits.config import MODEL_SAMPLE_RATE_HZ
 from gpt_sovits.errors import ConfigError
 
 SOVITS_VERSIONS = ("v1", "v2", "v2Pro", "v2ProPlus")
@@ -28,6 +29,7 @@ class SoVITSConfig:
 
     version: str = "v2"
     spec_channels: int = 1025
+    sampling_rate: int = MODEL_SAMPLE_RATE_HZ  # the checkpoint's ``data.sampling_rate``: the rate it speaks at
     segment_size: int = 32
     inter_channels: int = 192
     hidden_channels: int = 192
@@ -63,7 +65,7 @@ class SoVITSConfig:
         """Upstream's ``model`` section (JSON-friendly lists), including ``version``."""
         out = {}
         for f in dataclasses.fields(self):
-            if f.name in ("spec_channels", "segment_size", "extra"):
+            if f.name in ("spec_channels", "sampling_rate", "segment_size", "extra"):
                 continue
             value = getattr(self, f.name)
             if isinstance(value, tuple):
@@ -105,8 +107,8 @@ def make_config(version: str, overrides: dict | None = None) -> SoVITSConfig:
     """Official ``version`` config with upstream-style ``model``-section keys overridden.
 
     ``overrides`` may also be a whole upstream config (with ``model``, ``data``,
-    ``train`` sections); ``spec_channels``/``segment_size`` are then derived from
-    ``data.filter_length``, ``train.segment_size`` and ``data.hop_length``.
+    ``train`` sections); ``spec_channels``/``segment_size``/``sampling_rate`` are then derived from
+    ``data.filter_length``, ``train.segment_size``, ``data.hop_length`` and ``data.sampling_rate``.
     """
     base = default_config(version)
     if not overrides:
@@ -118,6 +120,8 @@ def make_config(version: str, overrides: dict | None = None) -> SoVITSConfig:
         data, train = full.get("data") or {}, full.get("train") or {}
         if "filter_length" in data:
             overrides.setdefault("spec_channels", int(data["filter_length"]) // 2 + 1)
+        if "sampling_rate" in data:
+            overrides.setdefault("sampling_rate", int(data["sampling_rate"]))
         if "segment_size" in train and "hop_length" in data:
             overrides.setdefault("segment_size", int(train["segment_size"]) // int(data["hop_length"]))
     overrides.pop("version", None)
@@ -132,7 +136,6 @@ def make_config(version: str, overrides: dict | None = None) -> SoVITSConfig:
 # Sections upstream's exporter stores besides ``model`` (values of s2.json; unused by inference).
 _DATA_SECTION = {
     "max_wav_value": 32768.0,
-    "sampling_rate": 32000,
     "filter_length": 2048,
     "hop_length": 640,
     "win_length": 2048,
@@ -148,7 +151,8 @@ _DATA_SECTION = {
 def to_upstream_config(config: SoVITSConfig) -> dict:
     """A whole upstream-style config (``train``/``data``/``model`` sections) describing ``config``."""
     hop = _DATA_SECTION["hop_length"]
-    data = dict(_DATA_SECTION, filter_length=(config.spec_channels - 1) * 2, win_length=(config.spec_channels - 1) * 2)
+    data = dict(_DATA_SECTION, sampling_rate=config.sampling_rate, filter_length=(config.spec_channels - 1) * 2,
+                win_length=(config.spec_channels - 1) * 2)
     model = config.to_model_dict()
     model.setdefault("n_layers_q", 3)
     model.setdefault("use_spectral_norm", False)

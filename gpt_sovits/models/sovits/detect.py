@@ -14,6 +14,7 @@ import re
 import torch
 
 from gpt_sovits.errors import CheckpointError
+from gpt_sovits.models.sovits.config import PRO_VERSIONS
 
 HEADER_CODES = {
     b"00": "v1",
@@ -62,7 +63,7 @@ def detect_sovits_version(weights: dict[str, torch.Tensor], header: bytes | None
             raise CheckpointError("inconsistent SoVITS file: a Pro model must use the 732-symbol phoneme table")
     else:
         version = SYMBOL_ROWS[rows]
-    if header_version in ("v2Pro", "v2ProPlus") and version != header_version:
+    if header_version in PRO_VERSIONS and version != header_version:
         raise CheckpointError(f"inconsistent SoVITS file: header says {header_version} but the weights are {version}")
     return version
 

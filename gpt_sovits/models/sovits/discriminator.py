@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from gpt_sovits.models.sovits.config import PRO_VERSIONS
 from gpt_sovits.models.sovits.modules import LRELU_SLOPE, WNConv1d, WNConv2d
 
 PERIODS_V2 = (2, 3, 5, 7, 11)
@@ -20,7 +21,7 @@ PERIODS_PRO = (2, 3, 5, 7, 11, 17, 23)
 
 def periods_for(version: str) -> tuple[int, ...]:
     """Discriminator periods of a SoVITS version."""
-    return PERIODS_PRO if version in ("v2Pro", "v2ProPlus") else PERIODS_V2
+    return PERIODS_PRO if version in PRO_VERSIONS else PERIODS_V2
 
 
 class ScaleDiscriminator(nn.Module):

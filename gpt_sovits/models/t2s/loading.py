@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from gpt_sovits.config import NATIVE_MODEL_SUFFIX as NATIVE_SUFFIX
 from gpt_sovits.errors import CheckpointError, ConfigError, ModelNotFoundError, plain_line
 from gpt_sovits.models.archive import (
     HPARAMS_GLOBAL,
@@ -29,7 +30,7 @@ from gpt_sovits.models.archive import (
     torch_load_checked,
 )
 from gpt_sovits.models.fit import load_strict
-from gpt_sovits.models.native import NATIVE_SUFFIX, NativeCheckpoint, load_native, save_native
+from gpt_sovits.models.native import NativeCheckpoint, load_native, save_native
 from gpt_sovits.models.t2s.config import UPSTREAM_V2_CONFIG, GPTConfig
 from gpt_sovits.models.t2s.model import Text2SemanticModel
 

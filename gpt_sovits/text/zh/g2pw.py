@@ -26,11 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from gpt_sovits.errors import ModelNotFoundError, TextError
+from gpt_sovits.pretrained import G2PW_FOLDER, bert_dir, g2pw_dir
 
 logger = logging.getLogger(__name__)
 
-FOLDER_NAME = "G2PWModel"
-TOKENIZER_FOLDER = "chinese-roberta-wwm-ext-large"
 MODEL_FILES = (
     "g2pW.onnx",
     "config.py",
@@ -61,7 +60,7 @@ def _import(name: str) -> Any:
     except ImportError as e:
         raise TextError(
             f"The g2pW polyphone model needs the Python package '{name}', which is not installed; "
-            f"run {_INSTALL_HINT}, or remove the {FOLDER_NAME} folder to read Chinese without it."
+            f"run {_INSTALL_HINT}, or remove the {G2PW_FOLDER} folder to read Chinese without it."
         ) from e
 
 
@@ -318,8 +317,8 @@ def find_g2pw(pretrained_dir: Path, tokenizer_dir: Path | None = None) -> G2PW |
 
     ``tokenizer_dir`` defaults to ``pretrained_dir/chinese-roberta-wwm-ext-large``.
     """
-    folder = Path(pretrained_dir) / FOLDER_NAME
+    folder = g2pw_dir(pretrained_dir)
     if not folder.is_dir():
         return None
-    tokenizer_dir = Path(tokenizer_dir) if tokenizer_dir is not None else Path(pretrained_dir) / TOKENIZER_FOLDER
+    tokenizer_dir = Path(tokenizer_dir) if tokenizer_dir is not None else bert_dir(pretrained_dir)
     return _load_cached(str(folder.resolve()), str(tokenizer_dir.resolve()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gpt_sovits.config import MODEL_SUFFIXES
 from gpt_sovits.errors import StudioError
 from gpt_sovits.inference.jobs import TASK
 
@@ -26,7 +27,7 @@ class TrainingServices:
         rows = []
         for kind in ("sovits", "gpt"):
             for path in sorted(self.voice(name).path("models", kind).glob("*")):
-                if path.is_file() and path.suffix in (".pth", ".ckpt", ".safetensors"):
+                if path.is_file() and path.suffix in MODEL_SUFFIXES[kind]:
                     stat = path.stat()
                     rows.append([kind.upper() if kind == "gpt" else "SoVITS", path.name, f"{stat.st_size / 1e6:.1f}",
                                  time.strftime("%Y-%m-%d %H:%M", time.localtime(stat.st_mtime))])

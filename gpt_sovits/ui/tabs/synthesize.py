@@ -9,12 +9,14 @@ import gradio as gr
 
 from gpt_sovits.inference.jobs import JobCancelled
 from gpt_sovits.inference.request import CUT_METHODS, SynthesisRequest
+from gpt_sovits.text.language import LANGUAGES as TEXT_LANGUAGE_MODES
 from gpt_sovits.ui.common import audio_value, guarded, markdown_list
 from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.services import StudioServices
 from gpt_sovits.ui.synthesis import AUTO_REFERENCE, SynthesisOutput, check_label
 
-LANGUAGES = [("Chinese (and English words)", "zh"), ("English", "en"), ("Detect", "auto"), ("Chinese only", "all_zh")]
+_LANGUAGE_LABELS = {"zh": "Chinese (and English words)", "en": "English", "auto": "Detect", "all_zh": "Chinese only"}
+LANGUAGES = [(_LANGUAGE_LABELS[code], code) for code in TEXT_LANGUAGE_MODES]
 CHECK_HEADERS = ["Check", "Result", "Measured", "Accepted", "Note"]
 MARKUP_HELP = """\
 - `[emph]word[/emph]` or `**word**`: say it with emphasis (louder, slower, higher).
