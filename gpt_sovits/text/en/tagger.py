@@ -119,9 +119,11 @@ def _nltk_data_dirs(explicit: Path | None) -> list[Path]:
     return dirs
 
 
-def find_perceptron_model(nltk_data: Path | None = None) -> Path | None:
-    """Folder holding NLTK's English perceptron JSON files, or None when none is found."""
-    for root in _nltk_data_dirs(nltk_data):
+def find_perceptron_model(nltk_data: Path | None = None, search_defaults: bool = True) -> Path | None:
+    """Folder holding NLTK's English perceptron JSON files, or None when none is found (only ``nltk_data``
+    is looked at unless ``search_defaults``)."""
+    roots = _nltk_data_dirs(nltk_data) if search_defaults else [nltk_data] if nltk_data is not None else []
+    for root in roots:
         folder = root / PERCEPTRON_DIR
         if all((folder / f).is_file() for f in PERCEPTRON_FILES):
             return folder
