@@ -8,9 +8,16 @@ sha256, or the MD5 of its first 8 KiB, whichever is known; the hub's
 files) and only then renamed over the destination, so a half-written file never
 carries the final name.
 
-We use the standard library rather than huggingface_hub's downloader because we
-need arbitrary mirrors (any base URL with the hub's ``/resolve/main/`` layout),
-a byte-level progress callback for the UI and a local test server.
+Why not ``huggingface_hub.hf_hub_download`` (tried with huggingface_hub 2.4.0 against a local
+server): mirrors (``endpoint``) and progress (``tqdm_class``) would work, but it cannot resume
+across runs. It writes to a temporary file named per process and deletes it on any failure
+(``file_download._download_to_tmp_and_move``), so a studio closed halfway through the 650 MB
+BERT starts that file again from zero; within one call it resumes only from the last whole
+10 MiB block. It also retries an unreachable server for about 24 s (1+2+4+8+8 s) before a
+generic ``LocalEntryNotFoundError`` (a 404 gives the same error), leaves ``.cache/huggingface/``
+lock and metadata files inside the target folder, and obeys ``HF_HUB_OFFLINE`` through a
+process-wide constant. Our own downloader keeps the ``.partial`` file between runs (the Models
+tab shows it as incomplete) and says which of 404, unreachable or a broken transfer happened.
 """
 
 from __future__ import annotations
