@@ -71,7 +71,11 @@ def test_translator_relabels_every_registered_widget():
                choices=[("precision_fast", "fast")])
     assert tr.updates("en")[-1] == gr.update(label=STRINGS["precision"][0],
                                             choices=[(STRINGS["precision_fast"][0], "fast")])
+    with gr.Blocks():
+        tr.reg(gr.Dataframe(headers=tr.headers("h_transcripts")), None, headers="h_transcripts")
+    assert tr.updates("zh")[-1] == gr.update(headers=["片段", "语言", "文本", "训练"])
     assert all(len(pair) == 2 and all(pair) for pair in STRINGS.values())
+    assert all(len(en.split("|")) == len(zh.split("|")) for key, (en, zh) in STRINGS.items() if key.startswith("h_"))
 
 
 def test_small_conversions(tmp_path):

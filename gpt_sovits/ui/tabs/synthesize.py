@@ -130,8 +130,8 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     widgets = [text, language, top_k, top_p, temperature, repetition, speed, seed, cut, emphasis]
 
     @guarded
-    def do_synthesize(name, gpt_path, sovits_path, ref, upload, rtext, rlang, *values,
-                      request: gr.Request = None, progress=gr.Progress()):  # noqa: B008
+    def do_synthesize(request: gr.Request, name, gpt_path, sovits_path, ref, upload, rtext, rlang, *values,
+                      progress=gr.Progress()):  # noqa: B008 - the request comes first: Gradio fills only that place
         job_request = request_from(dict(zip(names, values, strict=True))).validate()
         synth.check_ready(name, gpt_path, sovits_path)
         ref_path, rtext, rlang, why = synth.resolve_reference(name, ref, upload, rtext or "", rlang)
@@ -195,9 +195,10 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
             synth.choose_reference(name, choice, words or "", lang)
 
     outs = [status, output, download, pieces, piece, last]
-    running = run.click(do_synthesize, [voice, gpt, sovits, reference, ref_upload, ref_text, ref_language, *widgets],
-                        [*outs, ref_text], show_progress_on=[output])
-    stop.click(do_stop, None, status, cancels=[running], concurrency_limit=None)
+    run.click(do_synthesize, [voice, gpt, sovits, reference, ref_upload, ref_text, ref_language, *widgets],
+              [*outs, ref_text], show_progress_on=[output])
+    # The running handler is not cancelled: it ends by itself after the sentence in progress and says so.
+    stop.click(do_stop, None, status, concurrency_limit=None)
     regenerate.click(do_regenerate, [last, piece], outs)
     piece.change(do_piece, [last, piece], [piece_player, piece_checks])
     show.click(do_phonemes, [text, language], phonemes)
