@@ -27,21 +27,24 @@ class RunPlan:
     resumed_at: int  # the checkpoint's step when continuing, else 0
     first_step_s: float | None = None
 
+    @property
+    def origin(self) -> str:
+        """Where the run starts from, said on every status line."""
+        return f"from its checkpoint at step {self.resumed_at}" if self.resumed_at else "from the pretrained model"
+
     def opening(self) -> str:
         limit = f", stopping after step {self.max_steps}" if self.max_steps else ""
-        if self.resumed_at:
-            return (f"Continuing {self.label} training from its checkpoint at step {self.resumed_at} "
-                    f"({self.epochs} epochs{limit}).")  # fmt: skip
-        return f"Starting {self.label} training from the pretrained model ({self.epochs} epochs{limit})."
+        verb = "Continuing" if self.resumed_at else "Starting"
+        return f"{verb} {self.label} training {self.origin} ({self.epochs} epochs{limit})."
 
     def describe(self, event: dict, elapsed_s: float) -> tuple[float | None, str | None]:
         """(progress fraction, status line) for one progress event; (None, None) when it changes nothing."""
         kind = event.get("event")
         if kind == "resume":
-            return None, f"Continuing {self.label} training from step {event.get('step')} (checkpoint loaded)."
+            return None, f"{self.label} training {self.origin}: checkpoint loaded."
         if kind in ("tick", "start") and self.first_step_s is None:
-            return None, (f"{self.label} start-up: loading the models and the training data "
-                          f"({elapsed_s:.0f} s so far); the first step follows.")  # fmt: skip
+            return None, (f"{self.label} training {self.origin}: start-up, loading the models and the training "
+                          f"data ({elapsed_s:.0f} s so far); the first step follows.")  # fmt: skip
         if kind != "step":
             return None, None
         step, total = int(event.get("step", 0)), int(event.get("total_steps") or 0)
@@ -49,7 +52,8 @@ class RunPlan:
             total = min(total, self.max_steps) if total else self.max_steps
         where = f"epoch {event.get('epoch')} of {self.epochs}, step {step} of {total}"
         start_up = f"; start-up took {self.first_step_s:.0f} s" if self.first_step_s else ""
-        return (step / total if total else None), f"Training {self.label}: {where} — {_eta(event.get('eta_s'))}{start_up}"
+        line = f"Training {self.label} {self.origin}: {where} — {_eta(event.get('eta_s'))}{start_up}"
+        return (step / total if total else None), line
 
 
 def _eta(seconds: float | None) -> str:
