@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import math
 import sys
 import time
 from collections import defaultdict
@@ -73,7 +74,8 @@ def _fake_group_int8(model, group: int):
             for w in (layer.self_attn.in_proj_weight, layer.self_attn.out_proj.weight, layer.linear1.weight,
                       layer.linear2.weight):
                 rows, cols = w.shape
-                g = w.view(rows, cols // group, group)
+                size = math.gcd(cols, group)  # 64 where the row length allows it
+                g = w.view(rows, cols // size, size)
                 scale = (g.abs().amax(-1, keepdim=True) / 127.0).clamp_min(1e-12)
                 w.copy_((torch.round(g / scale).clamp(-127, 127) * scale).view(rows, cols))
     return out
