@@ -75,11 +75,13 @@ def _register_module_commands(sub) -> None:
     command functions and imports ``cli_common``, never this module."""
     from gpt_sovits.api import commands as api_commands
     from gpt_sovits.books import commands as book_commands
+    from gpt_sovits.cluster import commands as cluster_commands
     from gpt_sovits.data import commands as data_commands
     from gpt_sovits.inference import commands as inference_commands
     from gpt_sovits.training import commands as training_commands
 
-    for module in (inference_commands, data_commands, training_commands, api_commands, book_commands):
+    for module in (inference_commands, data_commands, training_commands, api_commands, book_commands,
+                   cluster_commands):  # last: it adds Ray options to `serve` and `book render`
         module.register(sub)
 
 

@@ -24,18 +24,25 @@ def build_options(args: argparse.Namespace):
     ).validate()
 
 
+def build_settings(args: argparse.Namespace):
+    """The StudioSettings of the command line (the workspace folder made when missing)."""
+    from gpt_sovits.config import StudioSettings
+
+    settings = StudioSettings(pretrained_dir=Path(args.pretrained).resolve(),
+                              workspace_dir=Path(args.workspace).resolve(), host=args.host, port=args.port,
+                              precision=args.precision).validate()
+    settings.workspace_dir.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gpt_sovits.api.app import create_app
     from gpt_sovits.api.server import server_config
-    from gpt_sovits.config import StudioSettings
 
     options = build_options(args)
-    settings = StudioSettings(pretrained_dir=Path(args.pretrained).resolve(),
-                              workspace_dir=Path(args.workspace).resolve(), host=args.host, port=args.port,
-                              precision=args.precision).validate()
-    settings.workspace_dir.mkdir(parents=True, exist_ok=True)
+    settings = build_settings(args)
     holder: dict = {}
 
     def shutdown() -> None:

@@ -69,11 +69,8 @@ def _status_text(project, show_lines: bool = False) -> str:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from gpt_sovits.books.render import RenderJob, plan_lines
     from gpt_sovits.books.synthesis import EngineLines
-    from gpt_sovits.config import QcSettings
     from gpt_sovits.inference.engine import engine_host
 
     project = _store(args).open(args.name)
@@ -83,6 +80,24 @@ def cmd_render(args: argparse.Namespace) -> int:
     host = engine_host()
     host.configure(pretrained_dir=Path(args.pretrained), device=args.device, precision=args.precision)
     backend = EngineLines(host, cache_dir=project.root / "cache" / "references")
+    job = RenderJob(project, planned, backend, batch_lines=args.batch_lines, on_progress=progress_printer(),
+                    qc_settings=qc_settings(args))
+    progress = job.run()
+    out(f"Rendered {progress.rendered} of {progress.total} lines ({progress.reused} were already done).")
+    return 0
+
+
+def qc_settings(args: argparse.Namespace):
+    """The take checks of ``book render`` (``--rerolls`` changes how many new seeds a failing line gets)."""
+    from dataclasses import replace
+
+    from gpt_sovits.config import QcSettings
+
+    return QcSettings() if args.rerolls is None else replace(QcSettings(), rerolls=args.rerolls)
+
+
+def progress_printer():
+    """An on_progress callback that prints the summary each time another line is done."""
     last = {"shown": -1}
 
     def show(progress) -> None:
@@ -90,11 +105,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             last["shown"] = progress.done
             out(progress.summary())
 
-    qc = QcSettings() if args.rerolls is None else replace(QcSettings(), rerolls=args.rerolls)
-    job = RenderJob(project, planned, backend, batch_lines=args.batch_lines, on_progress=show, qc_settings=qc)
-    progress = job.run()
-    out(f"Rendered {progress.rendered} of {progress.total} lines ({progress.reused} were already done).")
-    return 0
+    return show
 
 
 def register(sub) -> None:

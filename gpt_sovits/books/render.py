@@ -154,12 +154,7 @@ class RenderJob:
 
     def run(self) -> RenderProgress:
         try:
-            todo = self._adopt_stored()
-            for start in range(0, len(todo), self.batch_lines):
-                self._running.wait()
-                if self._cancelled.is_set():
-                    break
-                self._render_batch(todo[start:start + self.batch_lines])
+            self._render_todo(self._adopt_stored())
             self.progress.state = "cancelled" if self._cancelled.is_set() else "finished"
         except Exception as e:
             self.progress.state = "failed"
@@ -184,27 +179,40 @@ class RenderJob:
         self._report()
         return todo
 
-    def _render_batch(self, batch: list[PlannedLine]) -> None:
-        from gpt_sovits.books.checking import check_and_reroll
+    def _render_todo(self, todo: list[PlannedLine]) -> None:
+        """Render the lines without a take, ``batch_lines`` at a time (``gpt_sovits.cluster`` sends the
+        same batches to Ray actors instead)."""
+        for start in range(0, len(todo), self.batch_lines):
+            self._running.wait()
+            if self._cancelled.is_set():
+                break
+            self._render_batch(todo[start:start + self.batch_lines])
 
+    def _render_batch(self, batch: list[PlannedLine]) -> None:
         by_key = {p.request.key: p for p in batch}
         for first in list(self.synthesize_lines([p.request for p in batch])):
-            planned = by_key[first.key]
-            kept = check_and_reroll(first, planned.request, self.synthesize_lines, self.qc_settings)
-            take = kept.take
-            self.project.takes.put(planned.request.key, take.audio, take.sample_rate, {
-                "seed": take.seed, "line_seed": planned.request.seed, "attempts": kept.attempts,
-                "text": planned.request.text, "voice": planned.request.voice.name, "tokens": take.tokens,
-                "seconds_to_compute": take.seconds_to_compute, "notices": take.notices, "checks": kept.checks,
-                "flag_reason": kept.flag_reason})
-            with self.project.lock:
-                self._assign(planned.line, planned.request.key)
-                self.project.save([planned.chapter])
-            self.progress.done += 1
-            self.progress.rendered += 1
-            self.progress.compute_s += kept.compute_s
-            self.progress.audio_s += len(take.audio) / take.sample_rate
-            self._report()
+            self._keep_take(first, by_key[first.key])
+
+    def _keep_take(self, first: RenderedTake, planned: PlannedLine) -> None:
+        """Check a finished take (re-rolled through ``synthesize_lines`` when it fails and the checks allow),
+        write the kept take into the store under the line's key and give it to its line."""
+        from gpt_sovits.books.checking import check_and_reroll
+
+        kept = check_and_reroll(first, planned.request, self.synthesize_lines, self.qc_settings)
+        take = kept.take
+        self.project.takes.put(planned.request.key, take.audio, take.sample_rate, {
+            "seed": take.seed, "line_seed": planned.request.seed, "attempts": kept.attempts,
+            "text": planned.request.text, "voice": planned.request.voice.name, "tokens": take.tokens,
+            "seconds_to_compute": take.seconds_to_compute, "notices": take.notices, "checks": kept.checks,
+            "flag_reason": kept.flag_reason})
+        with self.project.lock:
+            self._assign(planned.line, planned.request.key)
+            self.project.save([planned.chapter])
+        self.progress.done += 1
+        self.progress.rendered += 1
+        self.progress.compute_s += kept.compute_s
+        self.progress.audio_s += len(take.audio) / take.sample_rate
+        self._report()
 
     def _assign(self, line: Line, key: str) -> None:
         if line.take == key and line.status in ("approved", "flagged"):
