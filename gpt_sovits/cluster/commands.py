@@ -31,7 +31,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     settings = WorkerSettings(Path(args.pretrained).resolve(), args.device, args.precision, args.ray_threads)
     options = RayOptions(args.ray, args.ray_actors, args.ray_threads, shared_files=args.ray_shared_files)
     progress = render_book_on_ray(project, planned, settings, options, args.batch_lines,
-                                  on_progress=book_commands.progress_printer())
+                                  on_progress=book_commands.progress_printer(),
+                                  qc_settings=book_commands.qc_settings(args))
     out(f"Rendered {progress.rendered} of {progress.total} lines ({progress.reused} were already done) on Ray.")
     return 0
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,7 +112,7 @@ class RayRenderJob(RenderJob):
 
     def __init__(self, project, planned, actors: list, depth: int = 2, batch_lines: int = DEFAULT_BATCH_LINES,
                  **kw):
-        super().__init__(project, planned, synthesize_lines=None, batch_lines=batch_lines, **kw)
+        super().__init__(project, planned, synthesize_lines=self._reroll_lines, batch_lines=batch_lines, **kw)
         self.actors = actors
         self.depth = max(1, depth)
         self.sent = 0  # batches sent, retries included
@@ -119,6 +120,14 @@ class RayRenderJob(RenderJob):
         self._load = [0] * len(actors)  # batches queued at each actor
         self._probes: dict = {}  # probe ref -> actor index (actors being restarted)
         self._gone: set[int] = set()  # actors Ray will not restart
+
+    def _reroll_lines(self, requests: list) -> Iterator:
+        """Re-rolls of a failing take (``RenderJob._keep_take``): rendered at once by the least busy actor."""
+        import ray
+
+        alive = [i for i in range(len(self.actors)) if i not in self._gone] or [0]
+        index = min(alive, key=lambda i: self._load[i])
+        return iter(ray.get(self.actors[index].render.remote(requests)))
 
     def _usable(self) -> list[int]:
         down = set(self._probes.values()) | self._gone
@@ -183,14 +192,15 @@ class RayRenderJob(RenderJob):
 
 
 def render_book_on_ray(project, planned: list[PlannedLine], settings: WorkerSettings, options: RayOptions,
-                       batch_lines: int = DEFAULT_BATCH_LINES, on_progress=None):
+                       batch_lines: int = DEFAULT_BATCH_LINES, on_progress=None, qc_settings=None):
     """Connect, start the actors, render, and let the actors go; returns the RenderProgress."""
     connect(options.address)
     started = time.perf_counter()
     files = {} if options.shared_files else voice_files(planned)
     pool = start_actors(settings, options, files)
     try:
-        job = RayRenderJob(project, planned, pool.actors, options.depth, batch_lines, on_progress=on_progress)
+        job = RayRenderJob(project, planned, pool.actors, options.depth, batch_lines, on_progress=on_progress,
+                           qc_settings=qc_settings)
         progress = job.run()
     finally:
         pool.close()

@@ -47,22 +47,15 @@ def deployment(settings, options, serve_options: ServeOptions):
     return api.bind(settings, options)
 
 
-def run_api(settings, options, serve_options: ServeOptions, address: str = "auto", blocking: bool = True):
-    """Deploy the API on the Ray cluster at ``address`` and serve it on options.host:options.port."""
+def run_api(settings, options, serve_options: ServeOptions, address: str = "auto", blocking: bool = True) -> None:
+    """Deploy the API on the Ray cluster at ``address``, answering on options.host:options.port
+    (``blocking``: until Ctrl+C)."""
     from ray import serve
 
     from gpt_sovits.cluster.render import connect
 
     connect(address)
     serve.start(http_options={"host": options.host, "port": options.port})
-    serve.run(deployment(settings, options, serve_options), name=APP_NAME, route_prefix="/", blocking=False)
     logger.info("Serving the API with %d Ray Serve replicas on http://%s:%d (token %s)", serve_options.replicas,
                 options.host, options.port, "required" if options.token else "off: loopback only")
-    if blocking:
-        import time
-
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            serve.shutdown()
+    serve.run(deployment(settings, options, serve_options), name=APP_NAME, route_prefix="/", blocking=blocking)

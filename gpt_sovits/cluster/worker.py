@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from gpt_sovits.devices import DEFAULT_PRECISION
 from gpt_sovits.fileio import write_bytes_atomic
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ class WorkerSettings:
 
     pretrained_dir: Path
     device: str = "auto"
-    precision: str = "fast"
+    precision: str = DEFAULT_PRECISION
     threads: int = 1
     batch_pieces: int = 4
 

@@ -14,8 +14,10 @@ from gpt_sovits.books.project import BookStore  # noqa: E402
 from gpt_sovits.books.render import RenderJob, plan_lines  # noqa: E402
 from gpt_sovits.cluster.render import RayOptions, RayRenderJob, start_actors, voice_files  # noqa: E402
 from gpt_sovits.cluster.worker import WorkerSettings  # noqa: E402
+from gpt_sovits.config import QcSettings  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
+REROLL_ONCE = QcSettings(rerolls=1)  # a failing take gets one more seed, on the cluster as locally
 TEXT = "\n\n".join(f"Chapter {c}\nLine {c} here." for c in (1, 2, 3))
 
 
@@ -57,12 +59,13 @@ def test_ray_render_equals_local_render_byte_for_byte(actors, tiny_v2, book_engi
     on_ray = _project(workspace, "on-ray")
     planned = plan_lines(on_ray, workspace, tiny_v2)
     assert len({p.chapter.id for p in planned}) == 3
-    job = RayRenderJob(on_ray, planned, pool, batch_lines=2)
+    job = RayRenderJob(on_ray, planned, pool, batch_lines=2, qc_settings=REROLL_ONCE)
     progress = job.run()
     assert progress.state == "finished" and progress.rendered == len(planned) == progress.total
-    assert job.sent == (len(planned) + 1) // 2 and job.retried == 0
+    assert job.sent == (len(planned) + 1) // 2 and job.retried == 0  # re-rolls are not batches
     local = _project(workspace, "local", seeds_of=on_ray)
-    RenderJob(local, plan_lines(local, workspace, tiny_v2), book_engine, batch_lines=2).run()
+    RenderJob(local, plan_lines(local, workspace, tiny_v2), book_engine, batch_lines=2,
+              qc_settings=REROLL_ONCE).run()
     ray_takes, local_takes = _takes(on_ray), _takes(local)
     assert len(ray_takes) == len(planned) and ray_takes == local_takes
     assert [ln.take for ln in _lines(on_ray)] == [ln.take for ln in _lines(local)]
@@ -100,7 +103,7 @@ def test_a_killed_actor_loses_only_its_lines_in_flight(actors, tiny_v2, monkeypa
         return put(self, key, *a, **kw)
 
     monkeypatch.setattr(TakeStore, "put", counting_put)
-    job = KilledOnce(project, planned, pool, batch_lines=1, depth=2)
+    job = KilledOnce(project, planned, pool, batch_lines=1, depth=2, qc_settings=QcSettings(rerolls=0))
     progress = job.run()
     assert (progress.state, progress.message) == ("finished", "") and job.killed is not None
     assert job.retried >= 1 and job.sent == len(planned) + job.retried
