@@ -8,20 +8,10 @@ import torch
 
 from gpt_sovits.training import TrainingOptions, train_gpt, train_sovits
 from gpt_sovits.training.precision import choose_precision
-from gpt_sovits.training.progress import CancelToken, read_progress
-from tests.training.helpers import make_voice
+from gpt_sovits.training.progress import read_progress
+from tests.training.helpers import CancelAfter, make_voice
 
 pytestmark = pytest.mark.gpu
-
-
-class _CancelAfter(CancelToken):
-    def __init__(self, n: int):
-        super().__init__()
-        self.n = n
-
-    def requested(self) -> bool:
-        self.n -= 1
-        return self.n < 0
 
 
 @pytest.fixture()
@@ -53,7 +43,7 @@ def test_finetune_on_cuda_with_autocast_then_resume(workspace, tiny_v2, kind):
                "device": "cuda", "precision": "auto"}
     if kind == "gpt":
         options["accumulate"] = 1
-    cancelled = train("gpu", workspace, tiny_v2, TrainingOptions(epochs=2, **options), cancel=_CancelAfter(3))
+    cancelled = train("gpu", workspace, tiny_v2, TrainingOptions(epochs=2, **options), cancel=CancelAfter(3))
     assert cancelled.cancelled and cancelled.checkpoint is not None
     resumed = train("gpu", workspace, tiny_v2, TrainingOptions(epochs=2, resume=True, **options))
     assert not resumed.cancelled and resumed.epochs_done == 2 and resumed.files

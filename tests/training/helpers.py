@@ -10,6 +10,7 @@ import soundfile as sf
 import torch
 
 from gpt_sovits.text.symbols import symbols_for
+from gpt_sovits.training.progress import CancelToken
 from tests.fixtures.synthetic_speech import make_recording
 
 SR = 32000
@@ -75,3 +76,15 @@ def make_voice(workspace: Path, name: str = "alice", **dataset_kwargs) -> Path:
     voice.give_consent(True)
     write_prepared_dataset(voice.path("features"), **dataset_kwargs)
     return voice.root
+
+
+class CancelAfter(CancelToken):
+    """Requests a cancel once asked ``n`` times (i.e. before step n+1)."""
+
+    def __init__(self, n: int):
+        super().__init__()
+        self.n = n
+
+    def requested(self) -> bool:
+        self.n -= 1
+        return self.n < 0

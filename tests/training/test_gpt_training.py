@@ -9,7 +9,8 @@ from gpt_sovits.models.t2s.loading import load_gpt
 from gpt_sovits.training import TrainingOptions, train_gpt
 from gpt_sovits.training.checkpoints import list_states
 from gpt_sovits.training.options import TrainingError
-from gpt_sovits.training.progress import CancelToken, read_progress
+from gpt_sovits.training.progress import read_progress
+from tests.training.helpers import CancelAfter
 
 # ScaledAdam's steps are relative to each tensor's RMS; the tiny random GPT on random tokens needs a larger
 # relative step than upstream's 0.002 to show a clear fall within 12 updates.
@@ -46,25 +47,13 @@ def test_gpt_loss_falls_and_exports_load_back(voice_workspace, tiny_v2):
     assert {"epoch", "step", "losses", "it_s", "eta_s", "vram_bytes", "lr"} <= set(step)
 
 
-class _CancelAfter(CancelToken):
-    """Requests a cancel once asked ``n`` times (i.e. before step n+1)."""
-
-    def __init__(self, n: int):
-        super().__init__()
-        self.n = n
-
-    def requested(self) -> bool:
-        self.n -= 1
-        return self.n < 0
-
-
 def test_gpt_cancel_leaves_a_checkpoint_and_resume_matches_an_uninterrupted_run(voice_workspace, tiny_v2):
     options = TrainingOptions(epochs=2, save_every=1, seed=7, **FAST)
     full = train_gpt("alice", voice_workspace, tiny_v2, options)
     reference = load_gpt(full.files[0])
 
     # steps per epoch: 6 items (3 clips x 2) / 2 = 3; cancel after the first step of epoch 2
-    cancelled = train_gpt("alice", voice_workspace, tiny_v2, options, cancel=_CancelAfter(4))
+    cancelled = train_gpt("alice", voice_workspace, tiny_v2, options, cancel=CancelAfter(4))
     assert cancelled.cancelled and cancelled.files == [] and cancelled.epochs_done == 1
     assert cancelled.checkpoint.name == "state-e0001-s000000004.pt"
     resumed = train_gpt("alice", voice_workspace, tiny_v2, TrainingOptions(epochs=2, save_every=1, seed=7,
