@@ -19,6 +19,12 @@ def test_bad_names_are_refused_with_what_is_allowed(name):
         check_voice_name(name)
 
 
+@pytest.mark.parametrize("name", ["books", "Books"])
+def test_the_audiobook_folder_is_not_a_voice_name(name):
+    with pytest.raises(ConfigError, match="audiobook folder"):
+        check_voice_name(name)
+
+
 def test_create_makes_the_layout_and_refuses_duplicates(tmp_path):
     ws = Workspace(tmp_path)
     voice = ws.create_voice("alice")

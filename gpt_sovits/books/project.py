@@ -23,7 +23,7 @@ from gpt_sovits.books.imported import ImportedBook
 from gpt_sovits.books.lines import is_speakable, normalise_line, split_lines
 from gpt_sovits.books.model import Book, Chapter, Line, RenderSettings, lines_data
 from gpt_sovits.books.takes import TakeStore
-from gpt_sovits.data.workspace import check_voice_name
+from gpt_sovits.data.workspace import RESERVED_NAMES, check_voice_name
 from gpt_sovits.errors import ConfigError, StudioError
 from gpt_sovits.fileio import resolve_inside, write_bytes_atomic, write_text_atomic
 from gpt_sovits.text.language import LANGUAGES, TEXT_LANGUAGES
@@ -47,7 +47,7 @@ class BookStore:
 
     def __init__(self, workspace_dir: Path):
         self.workspace_dir = Path(workspace_dir)
-        self.root = self.workspace_dir / "books"
+        self.root = self.workspace_dir / RESERVED_NAMES[0]
 
     def list_books(self) -> list[str]:
         if not self.root.is_dir():

@@ -31,7 +31,9 @@ from gpt_sovits.fileio import resolve_inside
 VOICE_NAME_RE = re.compile(r"^[\w][\w .\-]{0,63}$", re.UNICODE)
 SUBFOLDERS = ("recordings", "clips", "references", "features", "models/gpt", "models/sovits",
               "cache/references", "outputs")
-__all__ = ["CONSENT_STATEMENT", "SUBFOLDERS", "Voice", "Workspace", "check_voice_name"]
+# Folders of the workspace that are not voices (audiobook projects live in workspace/books).
+RESERVED_NAMES = ("books",)
+__all__ = ["CONSENT_STATEMENT", "RESERVED_NAMES", "SUBFOLDERS", "Voice", "Workspace", "check_voice_name"]
 
 
 def check_voice_name(name: str) -> str:
@@ -42,6 +44,8 @@ def check_voice_name(name: str) -> str:
             f"{name!r} is not a usable voice name: use 1–64 letters, digits, spaces, '-', '_' or '.', "
             "starting with a letter or digit."
         )
+    if name.casefold() in RESERVED_NAMES:
+        raise ConfigError(f"{name!r} is the name of the studio's audiobook folder; choose another voice name.")
     return name
 
 
