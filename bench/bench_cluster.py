@@ -6,8 +6,8 @@ cost per line (run by hand).
 Renders a one-chapter book of ``--lines`` short lines with the tiny random models (tests/conftest.py)
 through ``gpt_sovits.cluster`` with 1, then 2 CPU actors (one torch thread each), each into a fresh
 project. The scheduling cost is measured apart: the same driver loop with actors that answer each
-batch at once with a short silent take, so what remains is Ray's round trip, the transfer of the take
-and its check and write into the store, per line.
+batch at once with a short quiet take (take checks off), so what remains is Ray's round trip, the
+transfer of the take and its write into the store, per line; and the round trip of an empty batch.
 """
 
 from __future__ import annotations
@@ -66,6 +66,9 @@ def make_book(workspace: Path, name: str, lines: int):
     project = BookStore(workspace).create(name)
     project.fill_from(pasted_text("Chapter 1\n" + "\n".join(f"Line number {i} is here." for i in range(lines))))
     project.set_metadata(narrator_voice="narrator", language="en")
+    for seed, line in enumerate(ln for chapter in project.book.chapters for ln in chapter.lines):
+        line.seed = seed  # the same seeds in every run: the same tokens to generate
+    project.save()
     return project
 
 
@@ -75,6 +78,7 @@ def render(workspace, tiny, name, lines, actors, batch_lines, instant=False) -> 
     from gpt_sovits.books.render import plan_lines
     from gpt_sovits.cluster.render import RayOptions, RayRenderJob, start_actors, voice_files
     from gpt_sovits.cluster.worker import WorkerSettings
+    from gpt_sovits.config import QcSettings
 
     project = make_book(workspace, name, lines)
     planned = plan_lines(project, workspace, tiny)
@@ -87,11 +91,25 @@ def render(workspace, tiny, name, lines, actors, batch_lines, instant=False) -> 
         pool_actors = pool.actors  # load the models first: the bench measures rendering, not loading
         ray.get([actor.render.remote([planned[0].request]) for actor in pool_actors])
     started = time.perf_counter()
-    progress = RayRenderJob(project, planned, pool_actors, batch_lines=batch_lines).run()
+    qc = QcSettings(enabled=False) if instant else QcSettings(rerolls=0)  # no re-rolls: the same work each run
+    progress = RayRenderJob(project, planned, pool_actors, batch_lines=batch_lines, qc_settings=qc).run()
     seconds = time.perf_counter() - started
     for actor in pool_actors:
         ray.kill(actor, no_restart=True)
     return seconds, progress.rendered
+
+
+def round_trip_ms(calls: int = 50) -> float:
+    import ray
+
+    actor = ray.remote(InstantWorker).options(num_cpus=0).remote()
+    ray.get(actor.render.remote([]))
+    started = time.perf_counter()
+    for _ in range(calls):
+        ray.get(actor.render.remote([]))
+    ms = (time.perf_counter() - started) * 1000 / calls
+    ray.kill(actor)
+    return ms
 
 
 def main() -> int:
@@ -128,8 +146,9 @@ def main() -> int:
         lines = max(args.lines, 40)
         for actors in (1, 2):
             seconds, rendered = render(workspace, tiny, f"instant-{actors}", lines, actors, args.batch_lines, True)
-            print(f"scheduling with {actors} instant actor(s): {seconds * 1000 / rendered:.1f} ms per line "
-                  f"({rendered} lines: Ray round trip, transfer, take check and write)")
+            print(f"driver with {actors} instant actor(s): {seconds * 1000 / rendered:.1f} ms per line "
+                  f"({rendered} lines, {args.batch_lines} per batch: Ray round trip, transfer, take written)")
+        print(f"Ray round trip of an empty batch: {round_trip_ms():.1f} ms")
     finally:
         ray.shutdown()
         shutil.rmtree(folder, ignore_errors=True)
