@@ -18,7 +18,7 @@ import numpy as np
 
 from gpt_sovits import pretrained
 from gpt_sovits.config import MODEL_SUFFIXES, NATIVE_MODEL_SUFFIX
-from gpt_sovits.errors import ModelNotFoundError, StudioError
+from gpt_sovits.errors import ModelNotFoundError, StudioError, TextError
 from gpt_sovits.inference.request import OUTPUT_SAMPLE_RATE_HZ, join_audio, real_time_factor
 from gpt_sovits.qc.pieces import is_cut
 from gpt_sovits.text.language import LANGUAGES
@@ -378,18 +378,57 @@ class SynthesisService:
         return path
 
     # ----- text --------------------------------------------------------------------------------
-    def phonemes(self, text: str, language: str) -> list[list[str]]:
-        """Rows (language, text, phones) per segment, and a final row listing pauses and emphasis."""
+    def phonemes(self, text: str, language: str, cut_method: str = "auto") -> list[list[str]]:
+        """The pieces the text will be spoken in (the synthesis plan, with its cut method and the loaded model's
+        phone set): per piece, rows (k · language, text, phones), then its emphasised phones and the pauses."""
+        from gpt_sovits.inference import SynthesisRequest
+        from gpt_sovits.inference.plan import PauseItem, plan_request
         from gpt_sovits.text import phonemize
 
-        result = phonemize(text, language, version="v2")
-        rows = [[s.lang, s.norm_text, " ".join(s.phones)] for s in result.segments]
-        emphasised = [p for p, e in zip(result.phones, result.emphasis, strict=True) if e]
-        if emphasised:
-            rows.append(["emphasis", "", " ".join(emphasised)])
-        for pause in result.pauses:
-            rows.append(["pause", f"before phone {pause.at}", "break" if pause.seconds is None else f"{pause.seconds:g} s"])
+        engine = self.host.engine
+        version = getattr(engine, "symbol_version", None) or "v2"
+        request = SynthesisRequest(text=text, ref_audio=Path(), language=language, cut_method=cut_method)
+        rows: list[list[str]] = []
+        for k, item in enumerate(plan_request(request, version), start=1):
+            if isinstance(item, PauseItem):
+                rows.append(["pause", "", f"{item.seconds:g} s"])
+                continue
+            try:
+                result = phonemize(_markup_of(item.runs), item.language, version=version)
+            except TextError:  # a pronunciation written back in a form the parser reads differently
+                result = phonemize(_markup_of(item.runs, overrides=False), item.language, version=version)
+                rows += [["override", r.text, " ".join(r.override)] for r in item.runs if r.override]
+            rows += [[f"{k} · {s.lang}", s.norm_text, " ".join(s.phones)] for s in result.segments]
+            emphasised = [p for p, e in zip(result.phones, result.emphasis, strict=True) if e]
+            if emphasised:
+                rows.append(["emphasis", "", " ".join(emphasised)])
+            for pause in result.pauses:
+                rows.append(["pause", f"before phone {pause.at}", "break" if pause.seconds is None else f"{pause.seconds:g} s"])
         return rows
+
+
+def _markup_of(runs, overrides: bool = True) -> str:
+    """A planned piece's runs written back as markup (emphasis, pronunciations) for the phoneme preview."""
+    parts = []
+    for run in runs:
+        if run.override is None or not overrides:
+            piece = run.text
+        else:  # ARPAbet as written; pinyin from the syllables' initial + final phones
+            reading = " ".join(run.override) if run.override_lang == "en" else _pinyin_of(run.override)
+            piece = "{" + run.text + "|" + reading + "}"
+        parts.append(f"[emph]{piece}[/emph]" if run.emphasis else piece)
+    return "".join(parts)
+
+
+def _pinyin_of(phones: tuple[str, ...]) -> str:
+    """'h', 'ang2', 'r', 'en2' -> 'hang2 ren2' (a final carries the tone digit and ends a syllable)."""
+    syllables, current = [], ""
+    for phone in phones:
+        current += phone
+        if phone[-1:].isdigit():
+            syllables.append(current)
+            current = ""
+    return " ".join(syllables + ([current] if current else []))
 
 
 def check_label(piece: Piece) -> str:

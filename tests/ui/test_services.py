@@ -184,9 +184,20 @@ def test_missing_models_and_consent_are_explained(services, speech_wav):
 
 def test_phoneme_rows_show_emphasis_and_pauses(services):
     rows = services.synthesis.phonemes("你好[emph]世界[/emph][pause:0.5]", "zh")
-    assert rows[0] == ["zh", "你好", "n i2 h ao3"]
+    assert rows[0] == ["1 · zh", "你好", "n i2 h ao3"]
     assert ["emphasis", "", "sh ir4 j ie4"] in rows
-    assert rows[-1][0] == "pause" and rows[-1][2] == "0.5 s"
+    assert rows[-1] == ["pause", "", "0.5 s"]
+
+
+def test_phoneme_rows_follow_the_plans_pieces_and_pronunciations(services):
+    """The preview shows the pieces the synthesis will speak (its cut method), with inline pronunciations."""
+    whole = services.synthesis.phonemes("今天天气很好。我们去公园散步吧！", "zh", "cut0")
+    cut = services.synthesis.phonemes("今天天气很好。我们去公园散步吧！", "zh", "cut5")
+    assert {row[0].split(" · ")[0] for row in whole} == {"1"}
+    assert {row[0].split(" · ")[0] for row in cut} == {"1", "2"}
+    rows = services.synthesis.phonemes("{行|hang2}人。{record|R EH1 K ER0 D} it.", "auto", "cut0")
+    phones = " ".join(row[2] for row in rows)
+    assert "h ang2 r en2" in phones and "R EH1 K ER0 D" in phones
 
 
 class FakeJob:

@@ -182,8 +182,8 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
         return audio_value(chosen.audio, out.sample_rate), checks
 
     @guarded
-    def do_phonemes(value, lang):
-        return gr.update(value=synth.phonemes(value or "", lang), visible=True)
+    def do_phonemes(value, lang, cut_method):
+        return gr.update(value=synth.phonemes(value or "", lang, cut_method or "auto"), visible=True)
 
     @guarded
     def do_reference(name, choice):
@@ -201,7 +201,7 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     stop.click(do_stop, None, status, concurrency_limit=None)
     regenerate.click(do_regenerate, [last, piece], outs)
     piece.change(do_piece, [last, piece], [piece_player, piece_checks])
-    show.click(do_phonemes, [text, language], phonemes)
+    show.click(do_phonemes, [text, language, cut], phonemes)
     reference.input(do_reference, [voice, reference], [ref_text, ref_language])
     ref_text.blur(do_reference_text, [voice, reference, ref_text, ref_language], None)
     ref_language.input(do_reference_text, [voice, reference, ref_text, ref_language], None)
