@@ -151,7 +151,7 @@ def main() -> None:
         audio_s = len(result.audio) / result.sample_rate
         rows = [
             ("device / threads / mode / GPT precision",
-             f"{args.device} / {args.threads} / {args.precision} / {synth.plan.gpt}"),
+             f"{args.device} / {args.threads} / {args.precision} / {synth.precisions.gpt}"),
             ("SoVITS vocoder precision", str(getattr(synth.sovits, "inference_dtype", "fp32"))),
             ("build random official models (s)", f"{build_s:.1f}"),
             ("load all models (s)", f"{load_s:.1f}"),

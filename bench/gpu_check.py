@@ -105,7 +105,7 @@ def inference_rows(folder: Path, precision: str, tokens: int) -> list[Row]:
         synth.batch_pieces = batch
         batch_rtf[batch] = synth.synthesize_all(long_request).real_time_factor
     audio_s = len(result.audio) / result.sample_rate
-    p = f"{precision} ({synth.plan.gpt} GPT, {synth.plan.vocoder} vocoder)"
+    p = f"{precision} ({synth.precisions.gpt} GPT, {synth.precisions.vocoder} vocoder)"
     return [(f"{p}: load + warm-up", f"{load_s:.1f} s, {loaded_gib:.2f} GiB of weights on the GPU"),
             (f"{p}: {audio_s:.1f} s of audio end to end", f"{result.seconds_total:.2f} s (RTF {result.real_time_factor:.3f})"),
             (f"{p}: GPT tokens/s (batch 1)", f"{n_tok / gpt_s:.0f}"),

@@ -94,7 +94,7 @@ class Synthesizer:
         self.reference_analyses = 0  # how many times a reference was analysed (not served from cache)
         self.last_cut_pieces: list[str] = []  # pieces stopped by the runaway guard in the current call
         self.polyphone_model = None  # optional g2pW model for Chinese polyphones (from_files finds it)
-        self.plan: PrecisionPlan | None = None  # the precisions from_files loaded the models in
+        self.precisions: PrecisionPlan | None = None  # the precisions from_files loaded the models in
 
     # ----- construction ---------------------------------------------------------------------
     @classmethod
@@ -138,7 +138,7 @@ class Synthesizer:
             ids = (*ids, _file_id(pretrained.g2pw_dir(pretrained_dir)))
         synth = cls(gpt, sovits, hubert, bert, sv, device=choice.device, cache_dir=cache_dir, model_ids=ids)
         synth.polyphone_model = polyphone_model
-        synth.plan = dataclasses.replace(plan, gpt=gpt_precision)
+        synth.precisions = dataclasses.replace(plan, gpt=gpt_precision)
         if warm_up:
             synth.warm_up()
         return synth
@@ -177,7 +177,7 @@ class Synthesizer:
         """
         from gpt_sovits.models import load_gpt, load_sovits
 
-        plan = self.plan or precision_plan("exact", str(self.device))
+        plan = self.precisions or precision_plan("exact", str(self.device))
         gpt = (_gpt_in(load_gpt(gpt_path, device=self.device), plan.gpt, plan.cuda_graphs)[0] if gpt_path is not None
                else self.gpt)
         sovits = (_optimized(load_sovits(sovits_path, device=self.device), plan.vocoder) if sovits_path
@@ -197,7 +197,7 @@ class Synthesizer:
             ids[1] = _file_id(sovits_path)
         new = Synthesizer(gpt, sovits, self.hubert, self.bert, sv, device=self.device, model_ids=tuple(ids))
         new.polyphone_model = self.polyphone_model
-        new.plan = self.plan
+        new.precisions = self.precisions
         new.cache = self.cache if sovits_path is None else ReferenceCache(self.cache.folder)
         return new
 

@@ -48,7 +48,7 @@ def test_cuda_keeps_the_tokens_of_the_exact_mode(tiny_v2, speech_wav, cpu_result
     """exact on the GPU: float32; fast on the GPU: float32 GPT (CUDA graphs) and a float16 vocoder. Both
     must say the same tokens as the CPU's exact mode, piece by piece, with audio close to it."""
     synth = _load(tiny_v2, "cuda", precision)
-    assert synth.plan.gpt == "fp32" and synth.plan.vocoder == ("fp32" if precision == "exact" else "fp16")
+    assert synth.precisions.gpt == "fp32" and synth.precisions.vocoder == ("fp32" if precision == "exact" else "fp16")
     assert synth.gpt.static_steps is not None  # CUDA graphs in both modes
     for case, (text, lang) in sorted(TEXTS.items()):
         result = synth.synthesize_all(_request(speech_wav, text, lang))

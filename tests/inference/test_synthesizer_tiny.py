@@ -217,12 +217,12 @@ def test_precision_modes(tiny_v2):
     exact = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu", warm_up=False)
     fast = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu",
                                   precision="fast", warm_up=False)
-    assert exact.plan == precision_plan("exact", "cpu") and fast.plan == precision_plan("fast", "cpu")
+    assert exact.precisions == precision_plan("exact", "cpu") and fast.precisions == precision_plan("fast", "cpu")
     assert exact.sovits.inference_dtype == torch.float32 and exact.gpt.static_steps is None
-    if fast.plan.gpt == "int8":
+    if fast.precisions.gpt == "int8":
         assert fast.gpt.cache_dtype == torch.bfloat16 and exact.gpt.cache_dtype is None
     switched = fast.with_models(gpt_path=tiny_v2 / TINY_GPT)
-    assert switched.plan == fast.plan and type(switched.gpt.step_linear) is type(fast.gpt.step_linear)
+    assert switched.precisions == fast.precisions and type(switched.gpt.step_linear) is type(fast.gpt.step_linear)
 
 
 def test_plain_pieces_share_a_gpt_batch_with_the_same_result(synth, speech_wav):
@@ -288,7 +288,7 @@ def test_fast_mode_falls_back_to_float32_where_int8_cannot_run(tiny_v2, monkeypa
     with caplog.at_level("WARNING"):
         synth = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu",
                                        precision="fast", warm_up=False)
-    assert synth.plan.gpt == "fp32" and "using float32" in caplog.text
+    assert synth.precisions.gpt == "fp32" and "using float32" in caplog.text
     from gpt_sovits.devices import PrecisionPlan
 
     with pytest.raises(ConfigError, match="int8 decoding does not run here"):  # asked for by name: an error

@@ -308,7 +308,7 @@ def test_opening_the_synthesize_tab_preloads_the_models(services, tiny_v2):
     assert synthesis.waiting_for() is None
     loaded = host.engine
     assert loaded is not before and host.loaded_models == (Path(gpt), Path(sovits))
-    assert (loaded.plan.gpt, loaded.plan.vocoder) == ("fp32", "fp32")
+    assert (loaded.precisions.gpt, loaded.precisions.vocoder) == ("fp32", "fp32")
     assert host.call(host.engine_for, (Path(gpt), Path(sovits))) is loaded
 
 
