@@ -10,7 +10,7 @@ it waits, ``job.cancel()`` it, and pass ``on_event`` to get a :class:`Progress` 
 Typical use (the process shares one host, :func:`engine_host`)::
 
     host = engine_host()
-    host.configure(pretrained_dir=settings.pretrained_dir, precision="fast")
+    host.configure(pretrained_dir=settings.pretrained_dir, precision=settings.precision)
     for chunk in host.synthesize(request, (gpt_path, sovits_path), on_event=print):
         ...
 """
