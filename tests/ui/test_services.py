@@ -294,7 +294,7 @@ def test_opening_the_synthesize_tab_preloads_the_models(services, tiny_v2):
     services.create_voice("Anna")
     gpt, sovits = str(tiny_v2 / TINY_GPT), str(tiny_v2 / TINY_SOVITS)
     synthesis = services.synthesis
-    services.save_settings(precision="exact")  # load settings no earlier test used: nothing loaded for them yet
+    services.save_settings(precision="fast")  # settings no earlier test used (exact is the default): nothing loaded yet
     host = synthesis.host
     before = host.engine
     assert not synthesis.preload("Anna", gpt, None)  # incomplete choices: nothing to load
@@ -308,7 +308,9 @@ def test_opening_the_synthesize_tab_preloads_the_models(services, tiny_v2):
     assert synthesis.waiting_for() is None
     loaded = host.engine
     assert loaded is not before and host.loaded_models == (Path(gpt), Path(sovits))
-    assert (loaded.precisions.gpt, loaded.precisions.vocoder) == ("fp32", "fp32")
+    from gpt_sovits.devices import precision_plan
+
+    assert loaded.precisions.mode == "fast" and loaded.precisions.vocoder == precision_plan("fast", "cpu").vocoder
     assert host.call(host.engine_for, (Path(gpt), Path(sovits))) is loaded
 
 
