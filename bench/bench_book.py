@@ -14,7 +14,6 @@ real-time factor of each.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,18 +24,6 @@ import torch
 
 SENTENCES = ("今天天气很好，我们一起去公园散步。", "明天也许会下雨，记得带伞出门。", "他说这本书非常有意思，值得一读。",
              "我们下周一起去海边旅行好不好？", "晚上的月亮又大又圆，照亮了小路。", "妈妈做的饭菜总是那么香。")
-
-
-def build_models(folder: Path) -> tuple[Path, Path]:
-    if not (folder / "s2G.pth").is_file():
-        import subprocess
-
-        folder.mkdir(parents=True, exist_ok=True)
-        code = ("import sys; from pathlib import Path; sys.path.insert(0, '.'); "
-                "from bench.bench_inference import build_official_pretrained; "
-                f"build_official_pretrained(Path({str(folder)!r}))")
-        subprocess.run([sys.executable, "-c", code], check=True)
-    return folder / "gpt.ckpt", folder / "s2G.pth"
 
 
 def make_book(workspace: Path, models: tuple[Path, Path], lines: int):
@@ -59,6 +46,7 @@ def make_book(workspace: Path, models: tuple[Path, Path], lines: int):
 
 
 def main() -> None:
+    from bench.bench_inference import ensure_official_pretrained
     from bench.machine import machine_line
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -78,7 +66,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.models or Path(tmp) / "models"
-        models = build_models(folder)
+        models = ensure_official_pretrained(folder)
         workspace = Path(tmp) / "workspace"
         project = make_book(workspace, models, args.lines)
         host = EngineHost(settings=LoadSettings(pretrained_dir=folder, device=args.device, precision=args.precision))

@@ -49,6 +49,20 @@ def build_official_pretrained(folder: Path, seed: int = 0) -> tuple[Path, Path]:
     return gpt, sovits
 
 
+def ensure_official_pretrained(folder: Path) -> tuple[Path, Path]:
+    """(gpt_path, sovits_path) of the random official-size models in ``folder``, built there first if missing,
+    in a child process so that building does not count in this process's peak memory."""
+    if not (folder / "s2G.pth").is_file():
+        import subprocess
+
+        folder.mkdir(parents=True, exist_ok=True)
+        code = ("import sys; from pathlib import Path; sys.path.insert(0, '.'); "
+                "from bench.bench_inference import build_official_pretrained; "
+                f"build_official_pretrained(Path({str(folder)!r}))")
+        subprocess.run([sys.executable, "-c", code], check=True)
+    return folder / "gpt.ckpt", folder / "s2G.pth"
+
+
 def peak_rss_gib() -> float:
     scale = 1 if sys.platform == "darwin" else 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**30
@@ -76,16 +90,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.models or Path(tmp)
         t0 = time.perf_counter()
-        if not (folder / "s2G.pth").is_file():
-            # built in a child process so that its memory does not count in this process's peak
-            import subprocess
-
-            folder.mkdir(parents=True, exist_ok=True)
-            code = ("import sys; from pathlib import Path; sys.path.insert(0, '.'); "
-                    "from bench.bench_inference import build_official_pretrained; "
-                    f"build_official_pretrained(Path({str(folder)!r}))")
-            subprocess.run([sys.executable, "-c", code], check=True)
-        gpt, sovits = folder / "gpt.ckpt", folder / "s2G.pth"
+        gpt, sovits = ensure_official_pretrained(folder)
         build_s = time.perf_counter() - t0
         ref = folder / "ref.wav"
         t = np.arange((6 if args.upstream_work else 5) * 32000) / 32000
