@@ -119,7 +119,7 @@ def cpu_has_fast_bf16() -> bool:
 PRECISION_MODES = ("exact", "fast")
 DEFAULT_PRECISION = "exact"
 PRECISION_HELP = ("exact (default): float32 everywhere, upstream's numbers; fast: int8 GPT weights on a CPU "
-                  "(about 1.5x the tokens/s, but other tokens than exact on many pieces of test models: see README), "
+                  "(the GPT 1.6-2.4x as fast, but other tokens than exact on many pieces of test models: see README), "
                   "a float16 vocoder on CUDA")
 GPT_PRECISIONS = ("fp32", "bf16", "fp16", "int8")
 VOCODER_PRECISIONS = ("fp32", "bf16", "fp16")
