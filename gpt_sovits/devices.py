@@ -104,6 +104,19 @@ def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
     return set()
 
 
+def cpu_vendor(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's vendor string ("GenuineIntel", "AuthenticAMD", ...), or "" where it cannot be read."""
+    try:
+        for line in cpuinfo.read_text(encoding="ascii", errors="replace").splitlines():
+            if line.startswith("vendor_id"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    import platform  # Windows: "AMD64 Family 25 Model 97 Stepping 2, AuthenticAMD"
+
+    return platform.processor().rpartition(",")[2].strip()
+
+
 def cpu_has_fast_bf16() -> bool:
     """True when this CPU runs bfloat16 convolutions natively (AMX or AVX512-BF16) and oneDNN is on."""
     import torch

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from gpt_sovits.errors import ModelNotFoundError
+from gpt_sovits.models.cpu_matmul import pack_linears, packing_wanted
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,11 @@ class HubertFeatureExtractor:
         self.dtype = dtype
 
     @classmethod
-    def load(cls, folder: Path, device: str | torch.device = "cpu", half: bool = False) -> HubertFeatureExtractor:
-        """Load ``folder`` (config.json + weights) as float32, or float16 when ``half``."""
+    def load(cls, folder: Path, device: str | torch.device = "cpu", half: bool = False,
+             matmul: str = "auto") -> HubertFeatureExtractor:
+        """Load ``folder`` (config.json + weights) as float32, or float16 when ``half``.
+
+        ``matmul``: how float32 products run on a CPU (models/cpu_matmul.py: "auto", "onednn" or "mkl")."""
         from transformers import HubertModel
 
         folder = Path(folder)
@@ -43,7 +47,10 @@ class HubertFeatureExtractor:
         dtype = torch.float16 if half else torch.float32
         model = HubertModel.from_pretrained(str(folder), local_files_only=True, dtype=dtype)
         device = torch.device(device)
-        return cls(model.to(device).eval(), device, dtype)
+        model = model.to(device).eval()
+        if packing_wanted(device, dtype, matmul):
+            pack_linears(model)
+        return cls(model, device, dtype)
 
     @torch.inference_mode()
     def extract(self, wav16k: np.ndarray | torch.Tensor) -> torch.Tensor:

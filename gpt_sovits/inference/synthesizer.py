@@ -552,20 +552,22 @@ def _gpt_in(gpt, precision: str, cuda_graphs: bool, fallback: bool = False):
     """(``gpt`` or its decoding copy in ``precision``, the precision used). With ``fallback``, a
     precision this machine cannot run gives float32 and a warning instead of an error. With
     ``cuda_graphs`` (on a GPU) it decodes with CUDA graphs of its step (models/t2s/static_step.py)."""
+    from gpt_sovits.models.cpu_matmul import packing_wanted
+    from gpt_sovits.models.t2s.quantize import pack_float32, to_reduced_precision
     from gpt_sovits.models.t2s.static_step import use_static_steps
 
-    on_gpu = cuda_graphs and gpt.ar_predict_layer.weight.device.type == "cuda"
-    if precision == "fp32":
-        return use_static_steps(gpt, on_gpu), precision
-    from gpt_sovits.models.t2s.quantize import to_reduced_precision
-
-    try:
-        return use_static_steps(to_reduced_precision(gpt, precision), on_gpu), precision
-    except ConfigError as e:
-        if not fallback:
-            raise
-        logger.warning("The %s GPT cannot run here (%s); using float32.", precision, e)
-        return use_static_steps(gpt, on_gpu), "fp32"
+    device = gpt.ar_predict_layer.weight.device
+    on_gpu = cuda_graphs and device.type == "cuda"
+    if precision != "fp32":
+        try:
+            return use_static_steps(to_reduced_precision(gpt, precision), on_gpu), precision
+        except ConfigError as e:
+            if not fallback:
+                raise
+            logger.warning("The %s GPT cannot run here (%s); using float32.", precision, e)
+    if packing_wanted(device):
+        pack_float32(gpt)  # the loaded model is ours alone, so it is packed in place
+    return use_static_steps(gpt, on_gpu), "fp32"
 
 
 def _optimized(sovits, precision: str | None):

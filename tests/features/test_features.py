@@ -79,6 +79,10 @@ def test_bert_matches_direct_transformers_call(e2e):
     with torch.no_grad():
         hidden = model(**tokenizer(PROMPT_NORM, return_tensors="pt"), output_hidden_states=True).hidden_states
     direct = hidden[-3][0, 1:-1].repeat_interleave(torch.tensor(PROMPT_WORD2PH), dim=0).T
-    ours = BertFeatureExtractor.load(folder)
+    ours = BertFeatureExtractor.load(folder, matmul="mkl")  # PyTorch's own products, as transformers runs them
     assert len(ours.model.encoder.layer) == len(hidden) - 3
     torch.testing.assert_close(ours.phone_features(PROMPT_NORM, PROMPT_WORD2PH), direct, atol=0, rtol=0)
+    # oneDNN's packed products (the default on non-Intel CPUs) agree to float32 rounding
+    packed = BertFeatureExtractor.load(folder, matmul="onednn")
+    assert sum(type(m).__name__ == "PackedLinear" for m in packed.model.modules()) > 0
+    torch.testing.assert_close(packed.phone_features(PROMPT_NORM, PROMPT_WORD2PH), direct, atol=1e-5, rtol=1e-4)

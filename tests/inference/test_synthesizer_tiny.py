@@ -220,7 +220,12 @@ def test_precision_modes(tiny_v2):
     assert exact.precisions == precision_plan("exact", "cpu") and fast.precisions == precision_plan("fast", "cpu")
     assert exact.sovits.inference_dtype == torch.float32 and exact.gpt.static_steps is None
     if fast.precisions.gpt == "int8":
-        assert fast.gpt.cache_dtype == torch.bfloat16 and exact.gpt.cache_dtype is None
+        assert fast.gpt.step_linear.__name__ == "_int8_linear"
+    assert fast.gpt.cache_dtype is None and exact.gpt.cache_dtype is None  # the KV cache stays float32
+    from gpt_sovits.models.cpu_matmul import packed_linear, packing_wanted
+
+    # float32 on a CPU where MKL is slow decodes through oneDNN-packed weights (models/cpu_matmul.py)
+    assert (exact.gpt.step_linear is packed_linear) == packing_wanted("cpu")
     switched = fast.with_models(gpt_path=tiny_v2 / TINY_GPT)
     assert switched.precisions == fast.precisions and type(switched.gpt.step_linear) is type(fast.gpt.step_linear)
 

@@ -8,29 +8,16 @@ import copy
 import pytest
 import torch
 
-from gpt_sovits.models.t2s.config import UPSTREAM_V2_CONFIG
-from gpt_sovits.models.t2s.loading import build_gpt
 from gpt_sovits.models.t2s.quantize import to_reduced_precision
 from gpt_sovits.models.t2s.static_step import MAX_GRAPHS, capacity_bucket, static_step_for, use_static_steps
+from tests.models.tiny_gpt import gpt_inputs, random_gpt
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
 def gpt():
-    config = copy.deepcopy(UPSTREAM_V2_CONFIG)
-    config["model"].update({"embedding_dim": 64, "hidden_dim": 64, "head": 4, "n_layer": 3, "linear_units": 128})
-    torch.manual_seed(11)
-    model = build_gpt(config).eval()
-    with torch.no_grad():  # sharper logits than the random init's, so sampling follows the model
-        model.ar_predict_layer.weight.mul_(8.0)
-    return model
-
-
-def _inputs(seed: int, n_text: int, n_prompt: int):
-    g = torch.Generator().manual_seed(seed)
-    return (torch.randint(0, 700, (n_text,), generator=g), torch.randn(1024, n_text, generator=g) * 0.1,
-            torch.randint(0, 1024, (n_prompt,), generator=g))
+    return random_gpt(11, dim=64, layers=3, heads=4)
 
 
 def _static(model):
@@ -41,7 +28,7 @@ def _static(model):
 def test_static_step_gives_the_tokens_of_the_dynamic_step(gpt, top_k, seed):
     static = _static(gpt)
     for case in range(3):
-        phones, bert, prompt = _inputs(case, 9 + 4 * case, 20 + 7 * case)
+        phones, bert, prompt = gpt_inputs(case, 9 + 4 * case, 20 + 7 * case)
         kw = {"top_k": top_k, "seed": seed, "early_stop_num": 60}
         want, want_idx = gpt.generate(phones, bert, prompt, **kw)
         got, got_idx = static.generate(phones, bert, prompt, **kw)
@@ -51,7 +38,7 @@ def test_static_step_gives_the_tokens_of_the_dynamic_step(gpt, top_k, seed):
 
 def test_static_step_in_batches_keeps_each_sequences_tokens(gpt):
     static = _static(gpt)
-    items = [_inputs(10 + i, 8 + 5 * i, 15 + 9 * i) for i in range(3)]
+    items = [gpt_inputs(10 + i, 8 + 5 * i, 15 + 9 * i) for i in range(3)]
     kw = {"top_k": 5, "seed": [1, 2, 3], "early_stop_num": 40}
     from gpt_sovits.models.t2s.batch_decoding import generate_batch
 
@@ -62,7 +49,7 @@ def test_static_step_in_batches_keeps_each_sequences_tokens(gpt):
 
 
 def test_static_step_hidden_state_matches_the_dynamic_step(gpt):
-    phones, bert, prompt = _inputs(3, 12, 30)
+    phones, bert, prompt = gpt_inputs(3, 12, 30)
     x = torch.cat([gpt.embed_text(phones[None], bert[None]), gpt.embed_audio(prompt[None])], dim=1)
     from gpt_sovits.models.t2s.layers import prefill_mask
 
@@ -87,7 +74,7 @@ def test_static_step_hidden_state_matches_the_dynamic_step(gpt):
 def test_reduced_precision_copy_uses_static_steps_too(gpt):
     fp16 = use_static_steps(to_reduced_precision(gpt, "fp16"))
     plain = to_reduced_precision(gpt, "fp16")
-    phones, bert, prompt = _inputs(7, 10, 25)
+    phones, bert, prompt = gpt_inputs(7, 10, 25)
     assert torch.equal(fp16.generate(phones, bert, prompt, top_k=1, early_stop_num=40)[0],
                        plain.generate(phones, bert, prompt, top_k=1, early_stop_num=40)[0])
 

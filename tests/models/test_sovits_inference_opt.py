@@ -14,6 +14,7 @@ import torch
 from gpt_sovits.models.checkpoint import load_sovits
 from gpt_sovits.models.sovits import build_sovits
 from gpt_sovits.models.sovits.inference_opt import (
+    VOCODER_BUCKET_FRAMES,
     FastVocoder,
     cpu_flags,
     default_vocoder_dtype,
@@ -183,11 +184,11 @@ def test_fused_resblocks_match_unfused(fast32, golden, dtype):
         FastVocoder(model.dec, torch.float16).set_fused(True)
 
 
-@pytest.mark.parametrize("pad_short", [True, False])
+@pytest.mark.parametrize("bucket", ["window", 4, None])
 @pytest.mark.parametrize("fused", [True, False])
-def test_fixed_windows_equal_one_shot(golden, fused, pad_short):
-    """Fixed-size windows (the last one zero-padded and masked) join into the one-shot output, at lengths
-    around the window's edges: shorter, exactly one, one more, and several windows."""
+def test_fixed_windows_equal_one_shot(golden, fused, bucket):
+    """Fixed-size windows and bucketed passes (zero-padded and masked) join into the one-shot output, at
+    lengths around the window's and the bucket's edges: shorter, exactly one, one more, and several."""
     model, _ = golden
     vocoder = FastVocoder(model.dec, torch.float32)
     if fused and not fused_conv_available("cpu", torch.float32):
@@ -195,27 +196,49 @@ def test_fixed_windows_equal_one_shot(golden, fused, pad_short):
     vocoder.set_fused(fused)
     ctx = vocoder.context_frames
     window = 2 * ctx + 3
-    for frames in (1, 3, window - 1, window, window + 1, 2 * window - ctx, 2 * window - ctx + 1, 4 * window + 5):
+    bucket = window if bucket == "window" else bucket
+    for frames in (1, 3, 4, 5, window - 1, window, window + 1, 2 * window - ctx, 2 * window - ctx + 1,
+                   4 * window + 5):
         gen = torch.Generator().manual_seed(frames)
         z = torch.randn(1, model.config.inter_channels, frames, generator=gen)
         g = torch.randn(1, model.config.gin_channels, 1, generator=gen)
         with torch.inference_mode():
             whole = vocoder.set_window(None)(z, g)
-            windowed = vocoder.set_window(window, pad_short=pad_short)(z, g)
-        assert windowed.shape == whole.shape, frames
-        np.testing.assert_allclose(windowed.numpy(), whole.numpy(), atol=1e-5 * float(whole.abs().max()), rtol=0,
-                                   err_msg=f"{frames} frames")
+            windowed = vocoder.set_window(window, bucket)(z, g)
+            bucketed = vocoder.set_window(None, bucket)(z, g)
+        for got in (windowed, bucketed):
+            assert got.shape == whole.shape, frames
+            np.testing.assert_allclose(got.numpy(), whole.numpy(), atol=1e-5 * float(whole.abs().max()), rtol=0,
+                                       err_msg=f"{frames} frames")
     vocoder.context_frames = 1  # too little context shows at the seams: the comparison can fail
     with torch.inference_mode():
-        short = vocoder.set_window(window, pad_short=pad_short)(z, g)
+        short = vocoder.set_window(window, bucket)(z, g)
     assert float((short - whole).abs().max()) > 1e-3 * float(whole.abs().max())
+
+
+def test_bucketed_passes_run_at_few_shapes(golden):
+    """A float32 vocoder on a CPU pads each pass to a multiple of VOCODER_BUCKET_FRAMES, capped by a window."""
+    model, _ = golden
+    vocoder = optimize_for_inference(model, "fp32").dec
+    assert vocoder.window_frames is None and vocoder.bucket_frames == VOCODER_BUCKET_FRAMES
+    assert [vocoder.padded_length(n) for n in (1, 32, 33, 100)] == [32, 32, 64, 128]
+    seen = []
+    original = vocoder._run
+    vocoder._run = lambda x, g, valid=None: seen.append(x.shape[-1]) or original(x, g, valid)
+    with torch.inference_mode():
+        for frames in (5, 17, 31):
+            vocoder(torch.randn(1, model.config.inter_channels, frames), None)
+    assert seen == [32, 32, 32]
+    vocoder.set_window(40, bucket=32)
+    assert [vocoder.padded_length(n) for n in (1, 33, 40)] == [32, 40, 40]
 
 
 def test_window_choice_and_limits(golden):
     model, _ = golden
     exact = optimize_for_inference(model, "fp32").dec
-    assert exact.window_frames and not exact.pad_short  # fp32: only long inputs are split (memory)
+    assert exact.window_frames is None and exact.bucket_frames  # fp32: one pass, length bucketed
     fast = optimize_for_inference(model, "bf16")
-    assert fast.dec.window_frames >= max(128, 4 * fast.dec.context_frames) and fast.dec.pad_short
+    assert fast.dec.window_frames >= max(128, 4 * fast.dec.context_frames)
+    assert fast.dec.bucket_frames == fast.dec.window_frames  # bf16: one fixed shape
     with pytest.raises(ValueError, match="twice the context"):
         fast.dec.set_window(2 * fast.dec.context_frames)

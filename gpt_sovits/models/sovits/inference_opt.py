@@ -34,9 +34,12 @@ logger = logging.getLogger(__name__)
 
 # Log-mel comparisons ignore bins more than 60 dB (power) below the loudest one.
 MEL_FLOOR_RATIO = 1e-6
-# Vocoder window on CPUs (see FastVocoder): 128 frames (2.56 s) keep the overlap with the official
-# model's 14 frames of context a side at a fifth; in bf16 its kernels build in about 1.5 s (once).
+# Vocoder window in bfloat16 on CPUs (see FastVocoder.set_window): 128 frames (2.56 s) keep the overlap
+# with the official model's 14 frames of context a side at a fifth; its kernels build in about 1.5 s (once).
 VOCODER_WINDOW_FRAMES = 128
+# In float32 a pass runs at its length rounded up to 32 frames (0.64 s): at most 31 frames of padding,
+# and about 30 shapes up to a 20 s piece whose kernels are built once each.
+VOCODER_BUCKET_FRAMES = 32
 DTYPE_NAMES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -200,11 +203,9 @@ class FastVocoder(nn.Module):
     Runs in ``dtype`` inside (conditioning and input conv in float32). Leaky ReLU commutes with
     a positive scale, so each stage's average over its resblocks is folded into the next conv.
 
-    With ``window_frames`` (see :meth:`set_window`) a batch-1 call runs on windows of that many frames,
-    overlapping by the vocoder's reach, the last one zero-padded and masked (or, without ``pad_short``,
-    an input no longer than a window runs as it is). oneDNN's AMX kernels take about 9 ms per frame of
-    input width to build, once per new shape; one fixed shape means they are built once (at warm-up)
-    instead of on every new sentence length.
+    :meth:`set_window` chooses the shapes a batch-1 call runs at: windows of a fixed number of frames
+    overlapping by the vocoder's reach, and passes zero-padded (and masked) to a multiple of a bucket,
+    so that oneDNN builds its kernels for a few shapes once instead of for every new sentence length.
     """
 
     def __init__(self, dec: HiFiGANGenerator, dtype: torch.dtype = torch.float32):
@@ -222,7 +223,7 @@ class FastVocoder(nn.Module):
         self.set_fused(fused_conv_available(dec.conv_pre.weight.device, dtype))
         self.context_frames = vocoder_reach_frames(self)
         self.window_frames: int | None = None
-        self.pad_short = True
+        self.bucket_frames: int | None = None
 
     def set_fused(self, fused: bool) -> FastVocoder:
         """Use (or stop using) oneDNN's fused conv+activation/add kernels in the resblocks."""
@@ -233,25 +234,39 @@ class FastVocoder(nn.Module):
             block.fused = fused
         return self
 
-    def set_window(self, frames: int | None, pad_short: bool = True) -> FastVocoder:
-        """Run every call on fixed windows of ``frames`` latent frames (None: the whole input at once).
+    def set_window(self, frames: int | None, bucket: int | None = None) -> FastVocoder:
+        """Choose the shapes of the passes a batch-1 call runs; the samples stay those of one pass.
 
-        ``pad_short``: shorter inputs are padded to a whole window too (where building kernels for a
-        new shape is what costs, as with bf16 on AMX); without it they run at their own length and
-        only longer inputs are split (which bounds the memory a long piece needs).
+        ``frames``: an input longer than this runs in windows of exactly this many frames, overlapping
+        by the vocoder's reach (None: any length in one pass). ``bucket``: a pass shorter than that is
+        zero-padded, and masked, up to a multiple of ``bucket`` frames (at most ``frames``; None: each
+        pass runs at its own length). oneDNN builds its kernels once per input shape, and that costs:
+        about 0.1-0.3 s of a float32 decode at a length not seen before (AMD EPYC), 9 ms per frame in
+        bfloat16 with AMX. Buckets keep the shapes few, so the kernels are built once and reused.
         """
         if frames is not None and frames <= 2 * self.context_frames:
             raise ValueError(f"a vocoder window needs more than twice the context of {self.context_frames} "
                              f"frames, got {frames}")
+        if bucket is not None and bucket < 1:
+            raise ValueError(f"a bucket must be at least one frame, got {bucket}")
         self.window_frames = frames
-        self.pad_short = pad_short
+        self.bucket_frames = bucket
         return self
 
+    def padded_length(self, frames: int) -> int:
+        """The frames a pass of ``frames`` input frames runs at (see :meth:`set_window`)."""
+        if self.bucket_frames is None:
+            return frames
+        padded = -(-frames // self.bucket_frames) * self.bucket_frames
+        return padded if self.window_frames is None else min(padded, max(frames, self.window_frames))
+
     def forward(self, x: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
-        if (self.window_frames is None or x.shape[0] != 1
-                or (not self.pad_short and x.shape[-1] <= self.window_frames)):
+        size, total = self.window_frames, x.shape[-1]
+        if x.shape[0] != 1:
             return self._run(x, g)
-        size, ctx, total = self.window_frames, self.context_frames, x.shape[-1]
+        if size is None or total <= size:
+            return self._run_padded(x, g)
+        ctx = self.context_frames
         hop = math.prod(up.stride[-1] for up in self.ups)
         parts = []
         start = 0
@@ -259,14 +274,19 @@ class FastVocoder(nn.Module):
             lo = max(0, start - ctx)
             # a window reaching the end emits up to the end; others keep ``ctx`` frames of right context
             end = total if lo + size >= total else lo + size - ctx
-            window = x[..., lo : lo + size]
-            valid = window.shape[-1]
-            if valid < size:
-                window = F.pad(window, (0, size - valid))
-            wav = self._run(window, g, valid if valid < size else None)
+            wav = self._run_padded(x[..., lo : lo + size], g)
             parts.append(wav[..., (start - lo) * hop : (end - lo) * hop])
             start = end
         return torch.cat(parts, dim=-1)
+
+    def _run_padded(self, x: torch.Tensor, g: torch.Tensor | None) -> torch.Tensor:
+        """One pass over x [1, C, T] at :meth:`padded_length` (T); returns the samples of the T frames."""
+        frames = x.shape[-1]
+        padded = self.padded_length(frames)
+        if padded == frames:
+            return self._run(x, g)
+        hop = math.prod(up.stride[-1] for up in self.ups)
+        return self._run(F.pad(x, (0, padded - frames)), g, frames)[..., : frames * hop]
 
     def _run(self, x: torch.Tensor, g: torch.Tensor | None, valid: int | None = None) -> torch.Tensor:
         """One pass; with ``valid``, frames from ``valid`` on are padding, masked before every conv."""
@@ -322,9 +342,11 @@ def optimize_for_inference(model: SoVITSGenerator, dtype: torch.dtype | str | No
     fold_weight_norm(out)
     out.dec = FastVocoder(dec, vocoder_dtype).to(device).eval()
     out.dec.set_fused(fused_conv_available(device, vocoder_dtype))
-    if device.type == "cpu":  # fixed shapes for AMX kernels (bf16); bounded memory for long pieces (fp32)
-        out.dec.set_window(max(VOCODER_WINDOW_FRAMES, 4 * out.dec.context_frames),
-                           pad_short=vocoder_dtype != torch.float32)
+    if device.type == "cpu" and vocoder_dtype == torch.float32:
+        out.dec.set_window(None, bucket=VOCODER_BUCKET_FRAMES)  # the caller bounds the length (memory)
+    elif device.type == "cpu":  # one fixed shape: AMX builds its kernels at 9 ms per frame of width
+        window = max(VOCODER_WINDOW_FRAMES, 4 * out.dec.context_frames)
+        out.dec.set_window(window, bucket=window)
     out.inference_dtype = vocoder_dtype
     for p in out.parameters():
         p.requires_grad_(False)

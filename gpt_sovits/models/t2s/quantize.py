@@ -5,10 +5,10 @@
   them (LayerNorm, attention, residuals, KV cache, embeddings, output head) stays float32.
 * ``"int8"``: weight-only int8 for the transformer's linear layers (symmetric, one scale per output row),
   bfloat16 activations inside those matmuls (torch's ``_weight_int8pack_mm`` CPU kernel; a prefill of more
-  than ``INT8_KERNEL_MAX_ROWS`` positions multiplies by the dequantised weight in float32), and the KV cache
-  and attention in bfloat16; residuals, LayerNorm, embeddings and the output head stay float32. A quarter
-  of the fp32 weight bytes and half the cache bytes per token: the fastest path where memory bandwidth
-  limits, as it does for batch-1 decoding on a CPU.
+  than ``INT8_KERNEL_MAX_ROWS`` positions multiplies by the dequantised weight in float32); the KV cache,
+  attention, residuals, LayerNorm, embeddings and the output head stay float32 (attention over a bfloat16
+  cache ran at half the speed of float32 on an AMD EPYC). A quarter of the fp32 weight bytes per token:
+  the fastest path where memory bandwidth limits, as it does for batch-1 decoding on a CPU.
 
 Both change the numbers slightly, so long greedy runs can drift from fp32 after a while; the benchmark
 (bench/bench_models.py) reports the token agreement.  The returned model is for decoding only.
@@ -79,10 +79,30 @@ def to_reduced_precision(model: Text2SemanticModel, precision: str) -> Text2Sema
             raise ConfigError(f"int8 decoding does not run here: {e}") from e
         out.step_weights = packed
         out.step_linear = _int8_linear
-        out.cache_dtype = torch.bfloat16
     if out.step_weights is not None:
         _drop_float_linears(out)
     return out
+
+
+def pack_float32(model: Text2SemanticModel) -> bool:
+    """In place: decode the float32 CPU ``model`` through oneDNN-packed weights (models/cpu_matmul.py),
+    freeing its plain transformer linears, so the model is for decoding only from then on.
+
+    True when it did; False (model unchanged) when oneDNN fails its self-test here."""
+    from gpt_sovits.models.cpu_matmul import pack_weight, packed_linear, packs_correctly
+
+    if model.step_weights is not None:
+        return False  # already decoding through its own weights
+    layers = model.packed_layers()
+    if not packs_correctly(layers[0][0], layers[0][1]):
+        return False
+    packed = []
+    for wq, bq, wo, bo, w1, b1, w2, b2, *norms in layers:
+        packed.append((pack_weight(wq), bq, pack_weight(wo), bo, pack_weight(w1), b1, pack_weight(w2), b2, *norms))
+    model.step_weights = packed
+    model.step_linear = packed_linear
+    _drop_float_linears(model)
+    return True
 
 
 def _drop_float_linears(model: Text2SemanticModel) -> None:
