@@ -34,11 +34,12 @@ logger = logging.getLogger(__name__)
 
 # Log-mel comparisons ignore bins more than 60 dB (power) below the loudest one.
 MEL_FLOOR_RATIO = 1e-6
-# Vocoder window in bfloat16 on CPUs (see FastVocoder.set_window): 128 frames (2.56 s) keep the overlap
-# with the official model's 14 frames of context a side at a fifth; its kernels build in about 1.5 s (once).
+# Vocoder window in bfloat16 on CPUs with AMX (see FastVocoder.set_window): 128 frames (2.56 s) keep the
+# overlap with the official model's 14 frames of context a side at a fifth; its kernels build in about 1.5 s
+# (once). Without AMX (AVX512-BF16) building costs about what it does in float32, and buckets do better.
 VOCODER_WINDOW_FRAMES = 128
-# In float32 a pass runs at its length rounded up to 32 frames (0.64 s): at most 31 frames of padding,
-# and about 30 shapes up to a 20 s piece whose kernels are built once each.
+# Otherwise a pass runs at its length rounded up to 32 frames (0.64 s): at most 31 frames of padding, and
+# about 30 shapes up to a 20 s piece whose kernels are built once each.
 VOCODER_BUCKET_FRAMES = 32
 DTYPE_NAMES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -342,11 +343,11 @@ def optimize_for_inference(model: SoVITSGenerator, dtype: torch.dtype | str | No
     fold_weight_norm(out)
     out.dec = FastVocoder(dec, vocoder_dtype).to(device).eval()
     out.dec.set_fused(fused_conv_available(device, vocoder_dtype))
-    if device.type == "cpu" and vocoder_dtype == torch.float32:
-        out.dec.set_window(None, bucket=VOCODER_BUCKET_FRAMES)  # the caller bounds the length (memory)
-    elif device.type == "cpu":  # one fixed shape: AMX builds its kernels at 9 ms per frame of width
-        window = max(VOCODER_WINDOW_FRAMES, 4 * out.dec.context_frames)
+    if device.type == "cpu" and vocoder_dtype == torch.bfloat16 and "amx_bf16" in cpu_flags():
+        window = max(VOCODER_WINDOW_FRAMES, 4 * out.dec.context_frames)  # AMX: 9 ms per frame to build
         out.dec.set_window(window, bucket=window)
+    elif device.type == "cpu":  # the caller bounds the length (memory)
+        out.dec.set_window(None, bucket=VOCODER_BUCKET_FRAMES)
     out.inference_dtype = vocoder_dtype
     for p in out.parameters():
         p.requires_grad_(False)
