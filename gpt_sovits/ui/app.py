@@ -6,7 +6,7 @@ import gradio as gr
 
 from gpt_sovits import __version__
 from gpt_sovits.ui.common import guarded
-from gpt_sovits.ui.i18n import Translator
+from gpt_sovits.ui.i18n import LANGUAGE_CHOICES, Translator
 from gpt_sovits.ui.services import StudioServices
 from gpt_sovits.ui.tabs.audiobook import build_audiobook_tab
 from gpt_sovits.ui.tabs.clean_slice import build_clean_slice_tab
@@ -35,6 +35,9 @@ def build_app(services: StudioServices) -> gr.Blocks:
     """Build the studio UI; nothing is loaded until a handler runs."""
     tr = Translator(services.settings.ui_language)
     with gr.Blocks(title="GPT-SoVITS Studio") as app:
+        # The page's language, shown on the Settings tab and read by every handler (Translator.listen).
+        tr.control = tr.reg(gr.Radio(LANGUAGE_CHOICES, value=tr.language, label=tr.t("ui_language"),
+                                     elem_id="ui-language", render=False), "ui_language")
         tr.reg(gr.Markdown(tr.t("title")), "title", "value")
         gr.Markdown(f"<small>v{__version__}</small>")
         names = services.voice_names()
@@ -58,42 +61,51 @@ def build_app(services: StudioServices) -> gr.Blocks:
                 elif name == "Synthesize":
                     refresh, outputs, preload, preload_inputs = build_synthesize_tab(services, tr, voice)
                     # opening the tab starts loading the chosen models in the background
-                    tab.select(preload, preload_inputs, None)
+                    tr.listen(tab.select, preload, preload_inputs, None)
                 elif name == "Audiobook":
                     refresh, outputs = build_audiobook_tab(services, tr, voice)
                 elif name == "Models":
                     show_status, version, status_outputs = build_models_tab(services, tr)
                     continue
                 else:
-                    language = build_settings_tab(services, tr)
+                    build_settings_tab(services, tr)
                     continue
                 hooks.append((refresh, outputs, tab))
-        _wire(app, services, voice, reload, hooks, (show_status, version, status_outputs))
-        language.change(tr.updates, language, tr.widgets)
-        app.load(lambda: tr.updates(services.settings.ui_language), None, tr.widgets)
+        _wire(app, services, tr, voice, reload, hooks, (show_status, version, status_outputs))
     return app
 
 
-def _wire(app: gr.Blocks, services: StudioServices, voice: gr.Dropdown, reload: gr.Button, hooks: list,
-          models: tuple) -> None:
-    """Refresh every tab when the voice changes, and each tab when it is opened."""
+def _wire(app: gr.Blocks, services: StudioServices, tr: Translator, voice: gr.Dropdown, reload: gr.Button,
+          hooks: list, models: tuple) -> None:
+    """Refresh every tab when the voice changes, and each tab when it is opened; relabel the page and say its
+    statuses again when its language changes."""
 
     @guarded
     def reload_voices(current: str | None):
         names = services.voice_names()
         return gr.update(choices=names, value=current if current in names else (names[0] if names else None))
 
+    def open_page():
+        """A new page opens in the saved language (it may have changed since the app was built)."""
+        language = services.settings.ui_language
+        return [gr.update(value=language, **u) if w is tr.control else u
+                for w, u in zip(tr.widgets, tr.updates(language), strict=True)]
+
+    show_status, version, status_outputs = models
+    relabel = tr.control.change(tr.updates, tr.control, tr.widgets)
     for refresh, outputs, tab in hooks:
-        voice.change(refresh, voice, outputs)
-        tab.select(refresh, voice, outputs)
-        app.load(refresh, voice, outputs)
-    reload.click(reload_voices, voice, voice)
-    app.load(reload_voices, voice, voice)
+        tr.listen(voice.change, refresh, voice, outputs)
+        tr.listen(tab.select, refresh, voice, outputs)
+        tr.listen(app.load, refresh, voice, outputs)
+        tr.listen(relabel.then, refresh, voice, outputs)  # after the new labels: tables keep the new headers
+    tr.listen(relabel.then, show_status, version, status_outputs)
+    tr.listen(reload.click, reload_voices, voice, voice)
+    tr.listen(app.load, reload_voices, voice, voice)
+    app.load(open_page, None, tr.widgets)
 
     def end_session(request: gr.Request) -> None:
         """A closed or reloaded page: its synthesis stops after the sentence in progress."""
         services.synthesis.stop(getattr(request, "session_hash", None))
 
     app.unload(end_session)
-    show_status, version, status_outputs = models
-    app.load(show_status, version, status_outputs)
+    tr.listen(app.load, show_status, version, status_outputs)

@@ -12,8 +12,26 @@ import threading
 from pathlib import Path
 
 from gpt_sovits.errors import StudioError
+from gpt_sovits.ui.i18n import STRINGS, localize, text
 
 logger = logging.getLogger(__name__)
+
+
+def line_status(status: str) -> str:
+    """A book line's status (pending, rendered, flagged, approved) in the page language."""
+    key = f"line_status_{status}"
+    return text(key) if key in STRINGS else status
+
+
+def render_summary(progress) -> str:
+    """A books.render.RenderProgress in one line in the page language (its ``summary()`` in English)."""
+    left = progress.seconds_left
+    eta = text("ab_eta", seconds=f"{left:.0f}") if left is not None and progress.done < progress.total else ""
+    rtf = text("ab_rtf", rtf=f"{progress.real_time_factor:.2f}") if progress.audio_s else ""
+    key = f"render_state_{progress.state}"
+    state = text(key) if key in STRINGS else progress.state
+    return text("ab_render_summary", done=progress.done, total=progress.total, rendered=progress.rendered,
+                reused=progress.reused, rtf=rtf, eta=eta, state=state)
 
 
 class BookDesk:
@@ -89,7 +107,7 @@ class BookDesk:
         self.job = self.make_job(name, chapters)
         self.job_book = name
         self._thread = start_in_background(self.job)
-        return self.job.progress.summary()
+        return render_summary(self.job.progress)
 
     @property
     def running(self) -> bool:
@@ -102,7 +120,9 @@ class BookDesk:
         return self.make_job(name, None, line_ids).run()
 
     def progress_text(self) -> str:
+        """The render's progress in the page language."""
         if self.job is None:
-            return "No render yet."
-        return f"**{self.job_book}**: {self.job.progress.summary()}" + (
-            f" — {self.job.progress.message}" if self.job.progress.message else "")
+            return text("no_render")
+        message = self.job.progress.message
+        note = f" — {localize(message)}" if message else ""
+        return f"**{self.job_book}**: {render_summary(self.job.progress)}{note}"

@@ -12,27 +12,30 @@ import gradio as gr
 import numpy as np
 
 from gpt_sovits.errors import StudioError
+from gpt_sovits.ui.i18n import STRINGS, error_text, in_language, localize, page_language, text
 
 logger = logging.getLogger(__name__)
 
-UNEXPECTED = ("Something unexpected went wrong ({kind}: {message}). Nothing was lost; the details are in the "
-              "terminal where the studio runs. You can keep working.")  # fmt: skip
+UNEXPECTED = STRINGS["unexpected"][0]
 
 
 def _as_ui_error(e: Exception) -> gr.Error:
+    """``e`` as a gr.Error in the page language: a gr.Error as it is (handlers raise it translated), our own
+    errors translated, anything else as an unexpected problem."""
     if isinstance(e, gr.Error):
         return e
     if isinstance(e, StudioError):
-        return gr.Error(str(e), title="Cannot do that")
+        return gr.Error(error_text(e), title=text("cannot_do_that"))
     logger.exception("Unexpected error in a UI handler")
-    return gr.Error(UNEXPECTED.format(kind=type(e).__name__, message=str(e)[:300]), title="Unexpected problem")
+    return gr.Error(text("unexpected", kind=type(e).__name__, message=str(e)[:300]), title=text("unexpected_title"))
 
 
 def report_failure(e: Exception) -> dict:
     """Show ``e`` as ONE message that stays until closed, and leave every output as it was (gr.skip()): a
     failed action never replaces the last good result with an error badge."""
     error = _as_ui_error(e)
-    gr.Warning(str(error.message), duration=None, title=error.title or "Cannot do that")
+    title = text("error_title") if error.title in (None, "", "Error") else error.title  # gr.Error's default title
+    gr.Warning(str(error.message), duration=None, title=title)
     return gr.skip()
 
 
@@ -64,12 +67,28 @@ def guarded(fn: Callable) -> Callable:
     return wrapper
 
 
+def stage_name(stage: str) -> str:
+    """A data-preparation stage's name (text, audio, semantic, import...) in the page language."""
+    key = f"stage_{stage}"
+    return text(key) if key in STRINGS else stage
+
+
+def describe_event(event) -> str:
+    """A data.events.PrepareEvent in one line in the page language, e.g. ``[audio 3/12] a.wav: prepared``."""
+    message = localize(event.message)
+    where = f"[{stage_name(event.stage)} {event.done}/{event.total}]"
+    return f"{where} {f'{event.item}: {message}' if event.item else message}".rstrip()
+
+
 def event_progress(progress: gr.Progress) -> Callable:
-    """An ``on_event`` callback (data.events.PrepareEvent) that moves a gr.Progress bar."""
+    """An ``on_event`` callback (data.events.PrepareEvent) that moves a gr.Progress bar. The callback runs on
+    the engine's thread: the page language is taken now, in the handler."""
+    language = page_language()
 
     def on_event(event) -> None:
         fraction = event.done / event.total if event.total else None
-        progress(fraction, desc=event.describe())
+        with in_language(language):
+            progress(fraction, desc=describe_event(event))
 
     return on_event
 

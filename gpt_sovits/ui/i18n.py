@@ -1,225 +1,163 @@
-"""English and Chinese labels for the studio, switched live from the Settings tab.
+"""English and Chinese for the studio, switched live from the Settings tab, per page.
 
 Widgets are created with ``tr.t(key)`` as their label and registered with ``tr.reg``; a language
 change returns one ``gr.update`` per registered widget. The translator belongs to one app
 (built in build_app), never to the module.
+
+The language is the page's: two browser tabs may show different languages. Events are wired with
+``tr.listen``, which passes the page's language control as an extra input; while the handler runs, that
+language is the *page language* (a context variable, like Gradio's own request context), so ``tr.t``,
+:func:`text` and :func:`localize` called by the handler or the services it calls answer in it. Outside a
+page's event (building the app, tests, the CLI) the studio's saved language, or English, is used.
+
+The texts live in :mod:`gpt_sovits.ui.i18n_strings` (widgets) and :mod:`gpt_sovits.ui.i18n_messages`
+(statuses, and our own English messages from deeper layers, matched by pattern).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import gradio as gr
 
-from gpt_sovits.audio.slicer import LONGEST_CLIP_S
+from gpt_sovits.ui.i18n_messages import STATUSES, localize_error, localize_message
+from gpt_sovits.ui.i18n_strings import LABELS
+
+__all__ = ["LANGUAGE_CHOICES", "STRINGS", "Translator", "error_text", "in_language", "localize", "page_language",
+           "text"]
 
 LANGUAGE_CHOICES = (("English", "en"), ("中文", "zh"))
 
 # key -> (English, Chinese)
-STRINGS: dict[str, tuple[str, str]] = {
-    "title": ("# GPT-SoVITS Studio", "# GPT-SoVITS 工作室"),
-    "current_voice": ("Voice", "声音"),
-    "refresh": ("Refresh", "刷新"),
-    "tab_voice": ("Voice data", "声音数据"),
-    "tab_clean": ("Clean & slice", "降噪与切分"),
-    "tab_transcripts": ("Transcripts", "文本标注"),
-    "tab_finetune": ("Fine-tune", "微调训练"),
-    "tab_synth": ("Synthesize", "合成"),
-    "tab_audiobook": ("Audiobook", "有声书"),
-    "tab_models": ("Models", "模型"),
-    "tab_settings": ("Settings", "设置"),
-    # audiobook export panel
-    "export_heading": ("### Export", "### 导出"),
-    "export_formats": ("Formats", "格式"),
-    "export_target": ("Loudness target", "响度标准"),
-    "export_target_acx": ("ACX (RMS -23 to -18 dB, peak -3 dB, floor -60 dB)", "ACX（RMS -23 至 -18 dB，峰值 -3 dB，底噪 -60 dB）"),
-    "export_target_podcast": ("Podcast (-16 LUFS, peak -1 dB)", "播客（-16 LUFS，峰值 -1 dB）"),
-    "export_target_none": ("None (levels as rendered)", "不调整（保持渲染电平）"),
-    "export_long": ("Chapters over 120 minutes (ACX)", "超过 120 分钟的章节（ACX）"),
-    "export_long_split": ("Split them", "拆分"),
-    "export_long_warn": ("Keep them and warn", "保留并警告"),
-    "export_subtitles": ("Write SRT/VTT subtitles", "生成 SRT/VTT 字幕"),
-    "export_run": ("Export the book", "导出有声书"),
-    "export_files": ("Exported files", "导出的文件"),
-    # voice data
-    "new_voice": ("New voice name", "新声音名称"),
-    "create_voice": ("Create voice", "创建声音"),
-    "rename_to": ("Rename the chosen voice to", "重命名为"),
-    "rename": ("Rename", "重命名"),
-    "confirm_delete": ("Yes, delete this voice and all its files", "确认删除该声音及其全部文件"),
-    "delete_voice": ("Delete voice", "删除声音"),
-    "consent": ("This is my voice, or I have the speaker's permission to clone it.",
-                "这是我本人的声音，或我已获得说话人的克隆许可。"),
-    "upload": ("Recordings to add (WAV, FLAC, MP3, OGG…)", "要添加的录音（WAV、FLAC、MP3、OGG…）"),
-    "microphone": ("…or record with the microphone", "……或用麦克风录音"),
-    "preview": ("Preview of the first recording", "第一段录音预览"),
-    "activity_log": ("What was done with this voice", "该声音的操作记录"),
-    "delete_recordings_title": ("Remove recordings", "删除录音"),
-    "recordings_to_delete": ("Recordings to remove (their clips go too)", "要删除的录音（其片段一并删除）"),
-    "confirm_delete_recordings": ("Yes, delete these recordings and their clips", "确认删除这些录音及其片段"),
-    "delete_recordings": ("Remove the chosen recordings", "删除所选录音"),
-    # clean & slice
-    "denoise": ("Noise reduction strength (0 = off)", "降噪强度（0 = 关闭）"),
-    "clip_language": ("Language spoken in the clips", "片段中的语言"),
-    "slicer_settings": ("Slicer settings", "切分设置"),
-    "preview_clean": ("Preview cleaning", "预览降噪"),
-    "clean_slice": ("Clean & slice into clips", "降噪并切分"),
-    "before": ("Before", "处理前"),
-    "after": ("After", "处理后"),
-    "clips": ("Clips", "片段"),
-    "clip_choice": ("Clip", "片段"),
-    "delete_clip": ("Delete the chosen clips", "删除所选片段"),
-    "delete_clips_title": ("Delete clips", "删除片段"),
-    "clips_to_delete": ("Clips to delete", "要删除的片段"),
-    "confirm_delete_clips": ("Yes, delete these clips and their text", "确认删除这些片段及其文本"),
-    # transcripts
-    "save_transcripts": ("Save transcripts", "保存文本"),
-    "asr": ("Transcribe empty rows automatically", "自动识别空白行"),
-    "clip_player": ("Selected clip", "所选片段"),
-    # fine-tune
-    "model_version": ("Model version", "模型版本"),
-    "prepare": ("1. Prepare training data", "1. 准备训练数据"),
-    "sovits_epochs": ("SoVITS epochs", "SoVITS 轮数"),
-    "gpt_epochs": ("GPT epochs", "GPT 轮数"),
-    "batch_size": ("Batch size (0 = automatic)", "批大小（0 = 自动）"),
-    "max_steps": ("Stop after this many steps (0 = whole epochs)", "训练步数上限（0 = 完整轮数）"),
-    "train_sovits": ("2. Train SoVITS", "2. 训练 SoVITS"),
-    "train_gpt": ("3. Train GPT", "3. 训练 GPT"),
-    "cancel": ("Cancel training", "取消训练"),
-    "resume_choice": ("When a run was stopped before it finished", "上次训练未完成时"),
-    "resume_continue": ("Continue from its last checkpoint", "从最后的检查点继续"),
-    "resume_over": ("Start over from the pretrained model", "从预训练模型重新开始"),
-    "loss": ("Loss", "损失"),
-    "produced_models": ("Models trained for this voice", "该声音训练出的模型"),
-    # synthesize
-    "gpt_model": ("GPT model", "GPT 模型"),
-    "sovits_model": ("SoVITS model", "SoVITS 模型"),
-    "reference": ("Reference clip", "参考音频"),
-    "reference_upload": ("…or upload a reference clip (3–10 s)", "……或上传参考音频（3–10 秒）"),
-    "reference_text": ("What the reference clip says (empty: no prompt text)", "参考音频的文本（留空：无提示文本）"),
-    "reference_language": ("Reference language", "参考音频语言"),
-    "text": ("Text to speak", "要合成的文本"),
-    "language": ("Text language", "文本语言"),
-    "markup_help": ("Markup help", "标记说明"),
-    "advanced": ("Advanced settings", "高级设置"),
-    "temperature": ("Temperature", "温度"),
-    "top_k": ("Top-k", "Top-k"),
-    "top_p": ("Top-p", "Top-p"),
-    "repetition_penalty": ("Repetition penalty", "重复惩罚"),
-    "speed": ("Speed", "语速"),
-    "seed": ("Seed (-1 = random)", "随机种子（-1 = 随机）"),
-    "cut_method": ("How to split the text", "文本切分方式"),
-    "emphasis_strength": ("Emphasis strength", "强调强度"),
-    "synthesize": ("Synthesize", "合成"),
-    "show_phonemes": ("Show phonemes", "显示音素"),
-    "stop": ("Stop", "停止"),
-    "output": ("Result", "结果"),
-    "download": ("Download WAV", "下载 WAV"),
-    "pieces": ("Sentences", "分句"),
-    "piece_choice": ("Sentence to redo", "要重做的句子"),
-    "regenerate": ("Regenerate with a new seed", "换种子重新生成"),
-    # settings
-    "ui_language": ("Interface language", "界面语言"),
-    "precision": ("Synthesis precision (applies to the next synthesis)", "合成精度（下次合成时生效）"),
-    "precision_exact": ("Exact: float32, the same numbers as upstream (default)",
-                        "精确：全部 float32，与上游数值一致（默认）"),
-    "precision_fast": ("Fast: int8 GPT on the CPU (GPT 1.6-2.4x faster, but said the same tokens as Exact on only 13-30% of "
-                       "test sentences); float16 vocoder on the GPU",
-                       "快速：CPU 上 GPT 用 int8（GPT 快 1.6-2.4 倍，但在测试句子上只有 13-30% 与精确模式的 token 完全相同）；"
-                       "GPU 上声码器用 float16"),
-    "pretrained_dir": ("Pretrained models folder", "预训练模型文件夹"),
-    "workspace_dir": ("Workspace folder (voices and outputs)", "工作区文件夹（声音与输出）"),
-    "save_settings": ("Save settings", "保存设置"),
-    "take_checks": ("Take checks and re-rolls", "逐句检查与重试"),
-    "qc_enabled": ("Check every sentence (duration, silences, clipping, repeats, runaways)",
-                   "检查每一句（时长、静音、削波、重复、失控）"),
-    "qc_rerolls": ("Re-rolls of a failing sentence (new seed each)", "未通过的句子重新生成次数（每次换种子）"),
-    "qc_asr": ("Speech-recognition round trip (needs faster-whisper or FunASR)", "语音识别回读（需 faster-whisper 或 FunASR）"),
-    "qc_max_error_rate": ("Largest character/word error rate", "最大字/词错误率"),
-    "qc_speaker": ("Speaker similarity to the reference (v2Pro speaker encoder)", "与参考音色的相似度（v2Pro 说话人编码器）"),
-    "qc_min_speaker_similarity": ("Smallest speaker similarity", "最小音色相似度"),
-    # statuses
-    "no_voice": ("No voice chosen yet: type a name above and press *Create voice*.",
-                 "尚未选择声音：在上方输入名称并点 *创建声音*。"),
-    "recordings_in": ("Recordings already in {name}", "{name} 中已有的录音"),
-    "no_recordings": ("No recordings in {name} yet.", "{name} 中还没有录音。"),
-    "consent_given": ("✅ Consent given.", "✅ 已确认授权。"),
-    "consent_missing": ("⚠️ Consent not given yet: tick “{}”", "⚠️ 尚未确认授权：请勾选“{}”"),
-    # introductions, accordions and table headers
-    "intro_voice": ("A *voice* holds one speaker's recordings, clips, transcripts, models and results. About one "
-                    "minute of clear speech is enough.",
-                    "一个*声音*保存同一位说话人的录音、片段、文本、模型和合成结果。约一分钟清晰的语音即可。"),
-    "voice_next": ("Next: open **Clean & slice** to turn these recordings into clips.",
-                   "下一步：打开 **降噪与切分**，把这些录音切成片段。"),
-    "rename_delete": ("Rename or delete the chosen voice", "重命名或删除所选声音"),
-    "intro_clean": ("Cleans the recordings added on the **Voice data** tab (noise reduction, even loudness) and cuts "
-                    "them at pauses into clips of about 1–12 s, ready for transcripts. The originals are kept in "
-                    "the voice's `recordings/` folder; a recording already in the voice is sliced again, never "
-                    "imported twice.",
-                    "对 **声音数据** 页添加的录音降噪、统一响度，并在停顿处切成约 1–12 秒的片段，供标注文本。"
-                    "原始录音保存在该声音的 `recordings/` 文件夹；已导入的录音只会重新切分，不会重复导入。"),
-    "silence_below": ("Silence below (dBFS; raised above the measured noise floor when needed)",
-                      "静音阈值（dBFS；必要时自动高于实测底噪）"),
-    "shortest_pause": ("Shortest pause to cut at (ms)", "切分所需的最短停顿（毫秒）"),
-    "silence_kept": ("Silence kept around a cut (ms)", "切点两侧保留的静音（毫秒）"),
-    "shortest_clip": ("Shortest clip (s)", "最短片段（秒）"),
-    "longest_clip": (f"Longest clip (s; training accepts up to {LONGEST_CLIP_S:g})",
-                     f"最长片段（秒；训练最多接受 {LONGEST_CLIP_S:g} 秒）"),
-    "intro_transcripts": ("Type exactly what is said in each clip (click a row to hear it). Language: `zh` Chinese, "
-                          "`en` English, `ja`, `ko`, `yue`. Press **Save transcripts** when done. The *Training* "
-                          "column says which clips fine-tuning will leave out, and why.",
-                          "逐字填写每个片段说的内容（点击一行可试听）。语言：`zh` 中文、`en` 英文、`ja`、`ko`、`yue`。"
-                          "完成后点 **保存文本**。*训练* 一列说明微调会跳过哪些片段及原因。"),
-    "asr_missing": ("Automatic transcription needs a speech-recognition package (`faster-whisper` or `funasr`) and "
-                    "its model in `pretrained/asr/`; none is installed, so type the text yourself.",
-                    "自动识别需要语音识别软件包（`faster-whisper` 或 `funasr`）及其位于 `pretrained/asr/` 的模型；"
-                    "目前未安装，请手动输入文本。"),
-    "intro_finetune": ("**Optional.** Zero-shot synthesis (the Synthesize tab) already imitates a voice from one "
-                       "short clip with no training. Fine-tuning on your transcribed clips makes the likeness "
-                       "closer; it takes minutes on a GPU and much longer on a CPU. Steps: prepare the data, train "
-                       "SoVITS, then train GPT; the new models appear on the Synthesize tab. A cancelled or "
-                       "crashed run can be continued from its last checkpoint.",
-                       "**可选。** 零样本合成（合成页）无需训练，用一段短音频即可模仿声音。用已标注的片段微调可让音色更像；"
-                       "GPU 上需数分钟，CPU 上要久得多。步骤：准备数据、训练 SoVITS、再训练 GPT；新模型会出现在合成页。"
-                       "取消或中断的训练可从最后的检查点继续。"),
-    "intro_models": ("Official pretrained weights (HuggingFace `lj1995/GPT-SoVITS`). Nothing is downloaded until "
-                     "you press *Download*; files go to the pretrained folder shown on the Settings tab. Versions "
-                     "v3 and v4 are not supported yet.",
-                     "官方预训练权重（HuggingFace `lj1995/GPT-SoVITS`）。点 *下载* 之前不会下载任何文件；文件保存在"
-                     "设置页所示的预训练模型文件夹。暂不支持 v3 和 v4。"),
-    "download_source": ("Download source (or a mirror URL)", "下载源（或镜像地址）"),
-    "download_missing": ("Download missing files", "下载缺失的文件"),
-    "h_log": ("Time|Action|Details", "时间|操作|详情"),
-    "h_clips": ("Clip|Seconds|Text", "片段|秒|文本"),
-    "h_transcripts": ("Clip|Language|Text|Training", "片段|语言|文本|训练"),
-    "h_models": ("Kind|File|MB|Made", "类型|文件|MB|生成时间"),
-    "h_status": ("File|Purpose|Status|Official?|Details", "文件|用途|状态|是否官方|详情"),
-    "h_pieces": ("#|Text|Seconds|Compute s|Seed|Checks", "#|文本|秒|计算秒数|种子|检查"),
-    "h_phonemes": ("Language|Text|Phones", "语言|文本|音素"),
-}
+STRINGS: dict[str, tuple[str, str]] = {**LABELS, **STATUSES}
+
+_PAGE_LANGUAGE: ContextVar[str | None] = ContextVar("gpt_sovits_page_language", default=None)
+
+
+def page_language() -> str | None:
+    """The language of the page whose event is being handled (None outside an event wired by ``listen``)."""
+    return _PAGE_LANGUAGE.get()
+
+
+@contextmanager
+def in_language(language: str | None) -> Iterator[None]:
+    """Make ``language`` the page language inside the block (what ``Translator.listen`` does per event)."""
+    token = _PAGE_LANGUAGE.set(language)
+    try:
+        yield
+    finally:
+        _PAGE_LANGUAGE.reset(token)
+
+
+def text(key: str, language: str | None = None, **values) -> str:
+    """The text of ``key`` in ``language`` (default: the page language, else English), formatted with
+    ``values`` when given."""
+    english, chinese = STRINGS[key]
+    chosen = chinese if (language or page_language()) == "zh" else english
+    return chosen.format(**values) if values else chosen
+
+
+def localize(message: str, language: str | None = None) -> str:
+    """One of our English messages from a deeper layer (a warning, a reason) in ``language`` (default: the
+    page language); unknown messages are returned as they are."""
+    return localize_message(message, language or page_language() or "en")
+
+
+def error_text(error: Exception, language: str | None = None) -> str:
+    """An error's message for the page (default: the page language): ours are translated, keeping their
+    specifics (file names, numbers); in English it is ``str(error)``."""
+    return localize_error(error, language or page_language() or "en")
+
+
+def _with_page_language(fn: Callable) -> Callable:
+    """``fn`` taking the page's language as an extra first argument and running in it. Gradio reads the
+    signature (for gr.Request, gr.Progress and event data), so the wrapper declares the extra argument."""
+    signature = inspect.signature(fn)
+    lead = inspect.Parameter("page_language_value", inspect.Parameter.POSITIONAL_ONLY)
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen_wrapper(language, *args, **kwargs):
+            items = fn(*args, **kwargs)
+            try:
+                while True:  # each step may run on another worker thread: set the language per step
+                    with in_language(language):
+                        try:
+                            item = next(items)
+                        except StopIteration:
+                            return
+                    yield item
+            finally:
+                with in_language(language):
+                    items.close()
+
+        wrapper = gen_wrapper
+    else:
+
+        @functools.wraps(fn)
+        def wrapper(language, *args, **kwargs):
+            with in_language(language):
+                return fn(*args, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=[lead, *signature.parameters.values()])
+    return wrapper
 
 
 @dataclass
 class Translator:
-    """Labels in the chosen language, and the widgets to relabel when it changes."""
+    """Labels in the chosen language, and the widgets to relabel when it changes.
+
+    ``language`` is the studio's saved language (labels at build time, calls outside a page's event);
+    ``control`` the page's language radio, passed to every handler wired with :meth:`listen`.
+    """
 
     language: str = "en"
-    _widgets: list[tuple] = field(default_factory=list)  # (widget, key, attribute, choice keys, headers key)
+    control: gr.components.Component | None = None
+    # (widget, {attribute: key}, choice keys, headers key, format values)
+    _widgets: list[tuple] = field(default_factory=list)
 
-    def t(self, key: str, language: str | None = None) -> str:
-        english, chinese = STRINGS[key]
-        return chinese if (language or self.language) == "zh" else english
+    @property
+    def current(self) -> str:
+        """The language to answer in now: the calling page's, else the studio's."""
+        return page_language() or self.language
+
+    def t(self, key: str, language: str | None = None, **values) -> str:
+        return text(key, language or self.current, **values)
 
     def headers(self, key: str, language: str | None = None) -> list[str]:
         """Table headers: the text of ``key`` split at '|'."""
         return self.t(key, language).split("|")
 
+    def message(self, english: str) -> str:
+        """One of our English messages from a deeper layer, in the current language."""
+        return localize_message(english, self.current)
+
+    def error(self, error: Exception) -> str:
+        """An error's message in the current language (see :func:`error_text`)."""
+        return localize_error(error, self.current)
+
+    def plot_text(self, key: str, **values) -> str:
+        """Text for a matplotlib figure: Chinese only where a font with Chinese characters is installed
+        (matplotlib would draw empty boxes otherwise), else English."""
+        from gpt_sovits.ui.plots import chinese_font
+
+        language = self.current if self.current != "zh" or chinese_font() else "en"
+        return self.t(key, language, **values)
+
     def reg(self, widget, key: str | None, attr: str = "label", choices: list[tuple[str, str]] | None = None,
-            headers: str | None = None):
-        """Remember that ``widget``'s ``attr`` shows the text of ``key`` (and, with ``choices``, that its
-        choices are labelled by the given (key, value) pairs; with ``headers``, that its table headers are
-        that key's); returns the widget."""
-        self._widgets.append((widget, key, attr, choices, headers))
+            headers: str | None = None, values: dict | None = None, **more: str):
+        """Remember that ``widget``'s ``attr`` shows the text of ``key`` (formatted with ``values``; ``more``:
+        other attributes and their keys, e.g. ``info="consent_info"``; with ``choices``, that its choices are
+        labelled by the given (key, value) pairs; with ``headers``, that its table headers are that key's);
+        returns the widget."""
+        texts = ({attr: key} if key else {}) | more
+        self._widgets.append((widget, texts, choices, headers, values or {}))
         return widget
 
     def choices(self, pairs: list[tuple[str, str]], language: str | None = None) -> list[tuple[str, str]]:
@@ -232,13 +170,21 @@ class Translator:
 
     def updates(self, language: str) -> list[dict]:
         """One gr.update per registered widget, relabelled in ``language``."""
-        self.language = language
         out = []
-        for _, key, attr, pairs, headers in self._widgets:
-            changes = {attr: self.t(key, language)} if key else {}
+        for _, texts, pairs, headers, values in self._widgets:
+            changes = {attr: self.t(key, language, **values) for attr, key in texts.items()}
             if pairs:
                 changes["choices"] = self.choices(pairs, language)
             if headers:
                 changes["headers"] = self.headers(headers, language)
             out.append(gr.update(**changes))
         return out
+
+    def listen(self, trigger: Callable, fn: Callable, inputs=None, outputs=None, **kwargs):
+        """Wire ``trigger`` (e.g. ``button.click``) to ``fn`` so that it runs in the calling page's language:
+        the language control is passed as an extra input. Without a control (a panel built alone, in
+        tests) ``fn`` is wired as it is."""
+        if self.control is None:
+            return trigger(fn, inputs, outputs, **kwargs)
+        listed = [] if inputs is None else list(inputs) if isinstance(inputs, (list, tuple, set)) else [inputs]
+        return trigger(_with_page_language(fn), [self.control, *listed], outputs, **kwargs)

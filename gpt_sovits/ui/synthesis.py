@@ -22,13 +22,13 @@ from gpt_sovits.errors import ModelNotFoundError, StudioError, TextError
 from gpt_sovits.inference.request import OUTPUT_SAMPLE_RATE_HZ, join_audio, real_time_factor
 from gpt_sovits.qc.pieces import is_cut
 from gpt_sovits.text.language import LANGUAGES
+from gpt_sovits.ui import i18n, qc_text
 
 logger = logging.getLogger(__name__)
 
-# What a user waits for when the engine runs one of these jobs.
-BUSY_WITH = {"prepare_dataset": "the dataset preparation", "transcribe_voice": "the transcription",
-             "load_models": "loading the models", "synthesis": "another synthesis",
-             "synthesize_piece": "another synthesis", "_checked": "another synthesis's checks"}
+# What a user waits for when the engine runs one of these jobs (keys of the texts).
+BUSY_WITH = {"prepare_dataset": "busy_prepare", "transcribe_voice": "busy_transcribe", "load_models": "busy_load",
+             "synthesis": "busy_synthesis", "synthesize_piece": "busy_synthesis", "_checked": "busy_checks"}
 
 AUTO_REFERENCE = "auto"
 
@@ -115,11 +115,12 @@ class SynthesisService:
                 path = root / asset.path
                 target = {pretrained.ROLE_GPT: gpt, pretrained.ROLE_SOVITS: sovits}.get(asset.role)
                 if target is not None and path.is_file() and str(path) not in {v for _, v in target}:
-                    target.append((f"pretrained {version}: {Path(asset.path).name}", str(path)))
+                    target.append((i18n.text("sy_pretrained_choice", version=version, name=Path(asset.path).name),
+                                   str(path)))
         return gpt, sovits
 
     def reference_choices(self, voice_name: str | None) -> list[tuple[str, str]]:
-        choices = [("Pick the best clip automatically", AUTO_REFERENCE)]
+        choices = [(i18n.text("auto_reference"), AUTO_REFERENCE)]
         return choices + [(f"{c.name} ({c.duration_s:.1f} s)", c.name) for c in self.services.clips(voice_name)]
 
     def clip_reference(self, voice_name: str, clip: str) -> tuple[str, str]:
@@ -173,9 +174,9 @@ class SynthesisService:
                                      "pretrained models on the Models tab (or fine-tune this voice).")  # fmt: skip
 
     def waiting_for(self) -> str | None:
-        """What the engine is busy with (a synthesis asked for now waits for it), or None."""
+        """What the engine is busy with (a synthesis asked for now waits for it, in the page language), or None."""
         running = self.host.running
-        return None if running is None else BUSY_WITH.get(running, "another task")
+        return None if running is None else i18n.text(BUSY_WITH.get(running, "busy_other"))
 
     def preload(self, voice_name: str | None, gpt_path, sovits_path) -> bool:
         """Start loading the models a synthesis with these choices would use, in the background (the
@@ -198,12 +199,12 @@ class SynthesisService:
         pick always comes with its own clip's transcript, so a clip and a text never get mixed up."""
         voice = self.services.voice(voice_name)
         if upload:
-            return Path(upload), ref_text, ref_language, f"uploaded clip {Path(upload).name}"
+            return Path(upload), ref_text, ref_language, i18n.text("sy_uploaded_clip", name=Path(upload).name)
         if not choice or choice == AUTO_REFERENCE:
             choice, why = self.pick_reference(voice_name)
             ref_text, ref_language = self.clip_reference(voice_name, choice)
             return self.services.clip_path(voice.name, choice), ref_text, ref_language, why
-        return self.services.clip_path(voice.name, choice), ref_text, ref_language, f"clip {choice}"
+        return self.services.clip_path(voice.name, choice), ref_text, ref_language, i18n.text("sy_clip", name=choice)
 
     def saved_models(self, voice_name: str | None, gpts: list, sovitss: list) -> tuple[str | None, str | None]:
         """The models last used with the voice when they are still offered, else the first choices."""
@@ -391,19 +392,21 @@ class SynthesisService:
         rows: list[list[str]] = []
         for k, item in enumerate(plan_request(request, version), start=1):
             if isinstance(item, PauseItem):
-                rows.append(["pause", "", f"{item.seconds:g} s"])
+                rows.append([i18n.text("ph_pause"), "", i18n.text("ph_seconds", seconds=f"{item.seconds:g}")])
                 continue
             try:
                 result = phonemize(_markup_of(item.runs), item.language, version=version)
             except TextError:  # a pronunciation written back in a form the parser reads differently
                 result = phonemize(_markup_of(item.runs, overrides=False), item.language, version=version)
-                rows += [["override", r.text, " ".join(r.override)] for r in item.runs if r.override]
+                rows += [[i18n.text("ph_override"), r.text, " ".join(r.override)] for r in item.runs if r.override]
             rows += [[f"{k} · {s.lang}", s.norm_text, " ".join(s.phones)] for s in result.segments]
             emphasised = [p for p, e in zip(result.phones, result.emphasis, strict=True) if e]
             if emphasised:
-                rows.append(["emphasis", "", " ".join(emphasised)])
+                rows.append([i18n.text("ph_emphasis"), "", " ".join(emphasised)])
             for pause in result.pauses:
-                rows.append(["pause", f"before phone {pause.at}", "break" if pause.seconds is None else f"{pause.seconds:g} s"])
+                length = (i18n.text("ph_break") if pause.seconds is None
+                          else i18n.text("ph_seconds", seconds=f"{pause.seconds:g}"))
+                rows.append([i18n.text("ph_pause"), i18n.text("ph_before_phone", n=pause.at), length])
         return rows
 
 
@@ -432,13 +435,7 @@ def _pinyin_of(phones: tuple[str, ...]) -> str:
 
 
 def check_label(piece: Piece) -> str:
-    """The Checks column of a sentence: ok or why it is flagged, the takes made, checks that could not run."""
-    report = piece.report
-    if report is None:
-        return ""
-    label = "✅ ok" if report.passed else "⚠️ " + report.summary()
-    if piece.takes > 1:
-        label += f" ({piece.takes} takes)"
-    skipped = [f"{c.name}: {c.detail}" for c in report.not_run if c.name in ("asr", "speaker")]
-    return label + "".join(f"; not run: {s}" for s in skipped)
+    """The Checks column of a sentence in the page language: ok or why it is flagged, the takes made, checks
+    that could not run."""
+    return qc_text.check_label(piece.report, piece.takes)
 

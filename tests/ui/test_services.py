@@ -65,7 +65,7 @@ def test_translator_relabels_every_registered_widget():
     assert button.value == "Synthesize" and box.label == "Text to speak"
     updates = tr.updates("zh")
     assert updates == [gr.update(value=STRINGS["synthesize"][1]), gr.update(label=STRINGS["text"][1])]
-    assert tr.language == "zh" and tr.t("text") == "要合成的文本"
+    assert tr.language == "en" and tr.t("text", "zh") == "要合成的文本"  # the switch is the page's, not the app's
     with gr.Blocks():
         tr.reg(gr.Radio(tr.choices([("precision_fast", "fast")]), label=tr.t("precision")), "precision",
                choices=[("precision_fast", "fast")])

@@ -194,7 +194,7 @@ def test_models_and_settings(page, studio):
     page.get_by_role("radio", name="中文").check()
     page.get_by_role("tab", name="合成", exact=True).wait_for(timeout=30_000)
     page.get_by_role("button", name="保存设置").click()
-    expect_text(page, "#settings-status", "saved")
+    expect_text(page, "#settings-status", "设置已保存")  # the status in the page's language
     assert "ui_language: zh" in (studio.root / "settings.yaml").read_text(encoding="utf-8")
     shot(page, "settings-zh")
     page.get_by_role("radio", name="English").check()

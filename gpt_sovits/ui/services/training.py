@@ -7,6 +7,7 @@ from pathlib import Path
 from gpt_sovits.config import MODEL_SUFFIXES
 from gpt_sovits.errors import StudioError
 from gpt_sovits.inference.jobs import TASK
+from gpt_sovits.ui.i18n import text
 
 
 class TrainingServices:
@@ -77,15 +78,15 @@ class TrainingServices:
 
     @staticmethod
     def training_outcome(job) -> str:
-        """A readable summary of a finished job: the models made, a cancel, or the error."""
+        """A readable summary of a finished job in the page language: the models made, a cancel, or the error
+        (raised in English, like every StudioError; the page translates it)."""
         last = job.latest()
         kind = "SoVITS" if job.kind == "sovits" else "GPT"
         if last is not None and last.get("event") == "done":
             files = ", ".join(Path(f).name for f in last.get("files", []))
-            return f"✅ {kind} training finished: {files}. Choose the new model on the Synthesize tab."
+            return text("ft_finished", kind=kind, files=files)
         if last is not None and last.get("event") == "cancelled":
-            return (f"⏹ {kind} training cancelled at step {last.get('step')}; its checkpoint is kept: press Train "
-                    f"{kind} again to continue from there.")
+            return text("ft_cancelled", kind=kind, step=last.get("step"))
         if last is not None and last.get("event") == "error":
             raise StudioError(f"{kind} training stopped: {last.get('message')}")
         tail = " / ".join(job.log_text().strip().splitlines()[-3:])

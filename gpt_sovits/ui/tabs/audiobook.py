@@ -10,14 +10,15 @@ from pathlib import Path
 
 import gradio as gr
 
-from gpt_sovits.errors import StudioError
-from gpt_sovits.ui.books import BookDesk
+from gpt_sovits.ui.books import BookDesk, line_status
 from gpt_sovits.ui.common import guarded
+from gpt_sovits.ui.i18n import text
+from gpt_sovits.ui.qc_text import flag_text
 
-LINE_HEADERS = ["#", "Status", "Seconds", "Text", "Why flagged"]
-CHAPTER_HEADERS = ["#", "Chapter", "Lines", "With a take", "Flagged", "Excluded"]
-CHAPTER_ACTIONS = ("rename", "merge with next", "split at line", "exclude", "include", "move to position")
-LANGUAGES = ("auto", "en", "zh")
+# (key, value) choices
+CHAPTER_ACTIONS = [("action_rename", "rename"), ("action_merge", "merge with next"), ("action_split", "split at line"),
+                   ("action_exclude", "exclude"), ("action_include", "include"), ("action_move", "move to position")]
+LANGUAGES = [("textlang_auto", "auto"), ("textlang_en", "en"), ("textlang_zh", "zh")]
 
 
 def chapter_rows(project) -> list[list]:
@@ -25,7 +26,7 @@ def chapter_rows(project) -> list[list]:
     for number, ch in enumerate(project.book.chapters, start=1):
         done = sum(1 for ln in ch.lines if ln.take)
         flagged = sum(1 for ln in ch.lines if ln.status == "flagged")
-        rows.append([number, ch.title, len(ch.lines), done, flagged, "yes" if ch.excluded else ""])
+        rows.append([number, ch.title, len(ch.lines), done, flagged, text("yes") if ch.excluded else ""])
     return rows
 
 
@@ -33,7 +34,7 @@ def line_rows(project, chapter_id: str | None, flagged_only: bool) -> list[list]
     if not chapter_id:
         return []
     chapter = project.book.chapter(chapter_id)
-    return [[i, ln.status, round(ln.duration_s, 2), ln.text, ln.flag_reason]
+    return [[i, line_status(ln.status), round(ln.duration_s, 2), ln.text, flag_text(ln.checks, ln.flag_reason)]
             for i, ln in enumerate(chapter.lines, start=1) if not flagged_only or ln.status == "flagged"]
 
 
@@ -43,10 +44,10 @@ def chapter_choices(project) -> list[tuple[str, str]]:
 
 def _line(project, chapter_id: str | None, number) -> object:
     if not chapter_id:
-        raise StudioError("Choose a chapter first.")
+        raise gr.Error(text("ab_choose_chapter"))
     chapter = project.book.chapter(chapter_id)
     if number is None or not 1 <= int(number) <= len(chapter.lines):
-        raise StudioError(f"Choose a line from 1 to {len(chapter.lines)}.")
+        raise gr.Error(text("ab_choose_line", n=len(chapter.lines)))
     return chapter.lines[int(number) - 1]
 
 
@@ -55,57 +56,66 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
     desk = BookDesk(services)
     books = desk.store.list_books()
     with gr.Row():
-        book = gr.Dropdown(books, value=books[0] if books else None, label="Book", elem_id="book-select", scale=3)
-        new_name = gr.Textbox(label="New book name", elem_id="book-new-name", scale=2)
-    with gr.Accordion("Import a book", open=not books):
+        book = tr.reg(gr.Dropdown(books, value=books[0] if books else None, label=tr.t("book"), elem_id="book-select",
+                                  scale=3), "book")
+        new_name = tr.reg(gr.Textbox(label=tr.t("book_new_name"), elem_id="book-new-name", scale=2), "book_new_name")
+    with tr.reg(gr.Accordion(tr.t("book_import_title"), open=not books), "book_import_title"):
         with gr.Row():
-            upload = gr.File(label="Book file (.txt, .md, .epub)", file_types=[".txt", ".md", ".epub"],
-                             type="filepath", elem_id="book-file")
-            pasted = gr.Textbox(label="…or paste the text", lines=6, elem_id="book-paste")
-        import_button = gr.Button("Import", variant="primary", elem_id="book-import")
+            upload = tr.reg(gr.File(label=tr.t("book_file"), file_types=[".txt", ".md", ".epub"], type="filepath",
+                                    elem_id="book-file"), "book_file")
+            pasted = tr.reg(gr.Textbox(label=tr.t("book_paste"), lines=6, elem_id="book-paste"), "book_paste")
+        import_button = tr.reg(gr.Button(tr.t("book_import"), variant="primary", elem_id="book-import"),
+                               "book_import", "value")
     notes = gr.Markdown(elem_id="book-notes")
     with gr.Row():
-        title = gr.Textbox(label="Title", elem_id="book-title")
-        author = gr.Textbox(label="Author", elem_id="book-author")
-        narrator = gr.Textbox(label="Narrator (credit)", elem_id="book-narrator")
-        language = gr.Dropdown(list(LANGUAGES), value="auto", label="Language", elem_id="book-language")
-        narrator_voice = gr.Dropdown(services.voice_names(), label="Narrator voice", elem_id="book-voice",
-                                     allow_custom_value=True)
-        cover = gr.File(label="Cover (.jpg, .png)", file_types=[".jpg", ".jpeg", ".png"], type="filepath",
-                        elem_id="book-cover")
-        save_meta = gr.Button("Save book details", elem_id="book-save")
-    chapters = gr.Dataframe(headers=CHAPTER_HEADERS, interactive=False, label="Chapters", elem_id="book-chapters")
+        title = tr.reg(gr.Textbox(label=tr.t("book_title"), elem_id="book-title"), "book_title")
+        author = tr.reg(gr.Textbox(label=tr.t("book_author"), elem_id="book-author"), "book_author")
+        narrator = tr.reg(gr.Textbox(label=tr.t("book_narrator"), elem_id="book-narrator"), "book_narrator")
+        language = tr.reg(gr.Dropdown(tr.choices(LANGUAGES), value="auto", label=tr.t("book_language"),
+                                      elem_id="book-language"), "book_language", choices=LANGUAGES)
+        narrator_voice = tr.reg(gr.Dropdown(services.voice_names(), label=tr.t("book_voice"), elem_id="book-voice",
+                                            allow_custom_value=True), "book_voice")
+        cover = tr.reg(gr.File(label=tr.t("book_cover"), file_types=[".jpg", ".jpeg", ".png"], type="filepath",
+                               elem_id="book-cover"), "book_cover")
+        save_meta = tr.reg(gr.Button(tr.t("book_save"), elem_id="book-save"), "book_save", "value")
+    chapters = tr.reg(gr.Dataframe(headers=tr.headers("h_book_chapters"), interactive=False, label=tr.t("chapters"),
+                                   elem_id="book-chapters"), "chapters", headers="h_book_chapters")
     with gr.Row():
-        chapter = gr.Dropdown([], label="Chapter", elem_id="book-chapter", scale=3)
-        action = gr.Dropdown(list(CHAPTER_ACTIONS), value="rename", label="Change the chapter", scale=2)
-        action_arg = gr.Textbox(label="New title / line / position", scale=2)
-        quote_voice = gr.Dropdown([""] + services.voice_names(), value="", label="Voice for quoted speech",
-                                  allow_custom_value=True, scale=2)
-        apply_action = gr.Button("Apply", scale=1)
+        chapter = tr.reg(gr.Dropdown([], label=tr.t("chapter"), elem_id="book-chapter", scale=3), "chapter")
+        action = tr.reg(gr.Dropdown(tr.choices(CHAPTER_ACTIONS), value="rename", label=tr.t("chapter_action"), scale=2),
+                        "chapter_action", choices=CHAPTER_ACTIONS)
+        action_arg = tr.reg(gr.Textbox(label=tr.t("chapter_action_arg"), scale=2), "chapter_action_arg")
+        quote_voice = tr.reg(gr.Dropdown([""] + services.voice_names(), value="", label=tr.t("quote_voice"),
+                                         allow_custom_value=True, scale=2), "quote_voice")
+        apply_action = tr.reg(gr.Button(tr.t("apply"), scale=1), "apply", "value")
     with gr.Row():
-        render_chapter = gr.Button("Render this chapter", variant="primary", elem_id="book-render-chapter")
-        render_book = gr.Button("Render the whole book", elem_id="book-render-all")
-        pause = gr.Button("Pause", elem_id="book-pause")
-        resume = gr.Button("Resume", elem_id="book-resume")
-        cancel = gr.Button("Cancel", variant="stop", elem_id="book-cancel")
-    progress = gr.Markdown("No render yet.", elem_id="book-progress")
+        render_chapter = tr.reg(gr.Button(tr.t("render_chapter"), variant="primary", elem_id="book-render-chapter"),
+                                "render_chapter", "value")
+        render_book = tr.reg(gr.Button(tr.t("render_book"), elem_id="book-render-all"), "render_book", "value")
+        pause = tr.reg(gr.Button(tr.t("pause"), elem_id="book-pause"), "pause", "value")
+        resume = tr.reg(gr.Button(tr.t("resume"), elem_id="book-resume"), "resume", "value")
+        cancel = tr.reg(gr.Button(tr.t("book_cancel"), variant="stop", elem_id="book-cancel"), "book_cancel", "value")
+    progress = gr.Markdown(tr.t("no_render"), elem_id="book-progress")
     timer = gr.Timer(1.0, active=False)
-    flagged_only = gr.Checkbox(label="Only flagged lines", elem_id="book-flagged-only")
-    lines = gr.Dataframe(headers=LINE_HEADERS, interactive=False, label="Lines", elem_id="book-lines", wrap=True)
+    flagged_only = tr.reg(gr.Checkbox(label=tr.t("flagged_only"), elem_id="book-flagged-only"), "flagged_only")
+    lines = tr.reg(gr.Dataframe(headers=tr.headers("h_book_lines"), interactive=False, label=tr.t("lines"),
+                                elem_id="book-lines", wrap=True), "lines", headers="h_book_lines")
     with gr.Row():
-        line_no = gr.Number(label="Line #", precision=0, minimum=1, elem_id="line-number", scale=1)
-        line_text = gr.Textbox(label="Line text", elem_id="line-text", scale=4)
-        takes = gr.Dropdown([], label="Takes", elem_id="line-takes", scale=2)
-        line_voice = gr.Dropdown([""] + services.voice_names(), value="", label="Voice for this line",
-                                 allow_custom_value=True, elem_id="line-voice", scale=2)
+        line_no = tr.reg(gr.Number(label=tr.t("line_number"), precision=0, minimum=1, elem_id="line-number", scale=1),
+                         "line_number")
+        line_text = tr.reg(gr.Textbox(label=tr.t("line_text"), elem_id="line-text", scale=4), "line_text")
+        takes = tr.reg(gr.Dropdown([], label=tr.t("takes"), elem_id="line-takes", scale=2), "takes")
+        line_voice = tr.reg(gr.Dropdown([""] + services.voice_names(), value="", label=tr.t("line_voice"),
+                                        allow_custom_value=True, elem_id="line-voice", scale=2), "line_voice")
     with gr.Row():
-        play = gr.Button("Play", elem_id="line-play")
-        rerender = gr.Button("Save text and re-render", elem_id="line-rerender")
-        reroll = gr.Button("Re-roll (new seed)", elem_id="line-reroll")
-        keep = gr.Button("Keep this take", elem_id="line-keep")
-        approve = gr.Button("Approve", elem_id="line-approve")
-    line_audio = gr.Audio(label="Line take", type="filepath", interactive=False, elem_id="line-audio")
-    line_status = gr.Markdown(elem_id="line-status")
+        play = tr.reg(gr.Button(tr.t("play"), elem_id="line-play"), "play", "value")
+        rerender = tr.reg(gr.Button(tr.t("line_rerender"), elem_id="line-rerender"), "line_rerender", "value")
+        reroll = tr.reg(gr.Button(tr.t("line_reroll"), elem_id="line-reroll"), "line_reroll", "value")
+        keep = tr.reg(gr.Button(tr.t("line_keep"), elem_id="line-keep"), "line_keep", "value")
+        approve = tr.reg(gr.Button(tr.t("line_approve"), elem_id="line-approve"), "line_approve", "value")
+    line_audio = tr.reg(gr.Audio(label=tr.t("line_take"), type="filepath", interactive=False, elem_id="line-audio"),
+                        "line_take")
+    line_status_md = gr.Markdown(elem_id="line-status")
 
     # ----- Export panel (issue 19): formats, loudness target, report, files ---------------------
     from gpt_sovits.ui.tabs.book_export import build_export_panel
@@ -127,10 +137,10 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
                 line_rows(project, chapter_id, only_flagged)]
 
     @guarded
-    def do_import(name, file, text, chosen_voice, current_voice):
-        result = desk.import_book(name, file, text, chosen_voice or current_voice)
+    def do_import(name, file, words, chosen_voice, current_voice):
+        result = desk.import_book(name, file, words, chosen_voice or current_voice)
         names = desk.store.list_books()
-        return ["\n".join(f"- {n}" for n in result), gr.update(choices=names, value=name.strip()),
+        return ["\n".join(f"- {tr.message(n)}" for n in result), gr.update(choices=names, value=name.strip()),
                 *show(name.strip())]
 
     @guarded
@@ -139,13 +149,13 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
         project.set_metadata(title=t or "", author=a or "", narrator=n or "", language=lang, narrator_voice=v or "")
         if image:
             project.set_cover(Path(image))
-        return "Saved the book details."
+        return tr.t("ab_saved_details")
 
     @guarded
     def do_action(name, chapter_id, what, arg, quotes, only_flagged):
         project = desk.project(name)
         if not chapter_id:
-            raise StudioError("Choose a chapter first.")
+            raise gr.Error(tr.t("ab_choose_chapter"))
         arg = (arg or "").strip()
         if what == "rename":
             project.rename_chapter(chapter_id, arg)
@@ -155,7 +165,7 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
             project.exclude_chapter(chapter_id, what == "exclude")
         elif what in ("split at line", "move to position"):
             if not arg.isdigit():
-                raise StudioError("Give a line number or a position as a whole number.")
+                raise gr.Error(tr.t("ab_whole_number"))
             (project.split_chapter(chapter_id, int(arg), f"{project.book.chapter(chapter_id).title} (2)")
              if what == "split at line" else project.move_chapter(chapter_id, int(arg)))
         project.set_chapter_voices(chapter_id, quote_voice=quotes or "")
@@ -163,8 +173,8 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
 
     @guarded
     def do_render(name, chapter_id, whole):
-        text = desk.start_render(name, None if whole else [chapter_id] if chapter_id else None)
-        return text, gr.Timer(active=True)
+        started = desk.start_render(name, None if whole else [chapter_id] if chapter_id else None)
+        return started, gr.Timer(active=True)
 
     def tick(name, chapter_id, only_flagged):
         active = desk.running
@@ -175,7 +185,7 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
     @guarded
     def control(what):
         if desk.job is None:
-            raise StudioError("No render is running.")
+            raise gr.Error(tr.t("ab_no_render_running"))
         getattr(desk.job, what)()
         return desk.progress_text()
 
@@ -183,9 +193,10 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
         project = desk.project(name)
         line = _line(project, chapter_id, number)
         path = project.takes.wav_path(line.take) if line.take and project.takes.has(line.take) else None
-        options = [(f"take {i + 1} (seed {project.takes.info(k).seed})", k)
+        options = [(tr.t("ab_take", n=i + 1, seed=project.takes.info(k).seed), k)
                    for i, k in enumerate([*line.takes, *([line.take] if line.take else [])]) if project.takes.has(k)]
-        status = f"Line {int(number)}: **{line.status}**" + (f" — {line.flag_reason}" if line.flag_reason else "")
+        why = flag_text(line.checks, line.flag_reason)
+        status = tr.t("ab_line_status", n=int(number), status=line_status(line.status)) + (f" — {why}" if why else "")
         return (line.text, str(path) if path else None, gr.update(choices=options, value=line.take or None), status,
                 line.voice)
 
@@ -194,7 +205,7 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
         return line_view(name, chapter_id, number)
 
     @guarded
-    def do_rerender(name, chapter_id, number, text, only_flagged, chosen_voice="", reroll_seed=False):
+    def do_rerender(name, chapter_id, number, words, only_flagged, chosen_voice="", reroll_seed=False):
         project = desk.project(name)
         line = _line(project, chapter_id, number)
         if (chosen_voice or "") != line.voice:
@@ -202,13 +213,13 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
         if reroll_seed:
             project.reroll(line.id)
         else:
-            project.edit_line(line.id, text or "")
+            project.edit_line(line.id, words or "")
         desk.render_lines_now(name, [line.id])
         return (*line_view(name, chapter_id, number), line_rows(project, chapter_id, only_flagged))
 
     @guarded
-    def do_reroll(name, chapter_id, number, text, only_flagged, chosen_voice):
-        return do_rerender(name, chapter_id, number, text, only_flagged, chosen_voice, reroll_seed=True)
+    def do_reroll(name, chapter_id, number, words, only_flagged, chosen_voice):
+        return do_rerender(name, chapter_id, number, words, only_flagged, chosen_voice, reroll_seed=True)
 
     @guarded
     def do_keep(name, chapter_id, number, key, only_flagged):
@@ -224,28 +235,33 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
         project.approve(_line(project, chapter_id, number).id)
         return (*line_view(name, chapter_id, number), line_rows(project, chapter_id, only_flagged))
 
-    line_out = [line_text, line_audio, takes, line_status, line_voice]
-    import_button.click(do_import, [new_name, upload, pasted, narrator_voice, voice], [notes, book, *view])
-    book.change(guarded(show), [book], view)
-    chapter.change(guarded(lambda n, c, f: line_rows(desk.project(n), c, f) if n else []),
-                   [book, chapter, flagged_only], lines)
-    flagged_only.change(guarded(lambda n, c, f: line_rows(desk.project(n), c, f) if n else []),
-                        [book, chapter, flagged_only], lines)
-    save_meta.click(do_save, [book, title, author, narrator, language, narrator_voice, cover], notes)
-    apply_action.click(do_action, [book, chapter, action, action_arg, quote_voice, flagged_only], view)
-    render_chapter.click(do_render, [book, chapter, gr.State(False)], [progress, timer])
-    render_book.click(do_render, [book, chapter, gr.State(True)], [progress, timer])
-    timer.tick(guarded(tick), [book, chapter, flagged_only], [progress, lines, chapters, timer])
+    line_out = [line_text, line_audio, takes, line_status_md, line_voice]
+    @guarded
+    def show_lines(name, chapter_id, only_flagged):
+        return line_rows(desk.project(name), chapter_id, only_flagged) if name else []
+
+    tr.listen(import_button.click, do_import, [new_name, upload, pasted, narrator_voice, voice], [notes, book, *view])
+    tr.listen(book.change, guarded(show), [book], view)
+    tr.listen(chapter.change, show_lines, [book, chapter, flagged_only], lines)
+    tr.listen(flagged_only.change, show_lines, [book, chapter, flagged_only], lines)
+    tr.listen(save_meta.click, do_save, [book, title, author, narrator, language, narrator_voice, cover], notes)
+    tr.listen(apply_action.click, do_action, [book, chapter, action, action_arg, quote_voice, flagged_only], view)
+    tr.listen(render_chapter.click, do_render, [book, chapter, gr.State(False)], [progress, timer])
+    tr.listen(render_book.click, do_render, [book, chapter, gr.State(True)], [progress, timer])
+    tr.listen(timer.tick, guarded(tick), [book, chapter, flagged_only], [progress, lines, chapters, timer])
     for button, what in ((pause, "pause"), (resume, "resume"), (cancel, "cancel")):
-        button.click(control, gr.State(what), progress)
-    play.click(do_play, [book, chapter, line_no], line_out)
-    rerender.click(do_rerender, [book, chapter, line_no, line_text, flagged_only, line_voice], [*line_out, lines])
-    reroll.click(do_reroll, [book, chapter, line_no, line_text, flagged_only, line_voice], [*line_out, lines])
-    keep.click(do_keep, [book, chapter, line_no, takes, flagged_only], [*line_out, lines])
-    approve.click(do_approve, [book, chapter, line_no, flagged_only], [*line_out, lines])
+        tr.listen(button.click, control, gr.State(what), progress)
+    tr.listen(play.click, do_play, [book, chapter, line_no], line_out)
+    tr.listen(rerender.click, do_rerender, [book, chapter, line_no, line_text, flagged_only, line_voice],
+              [*line_out, lines])
+    tr.listen(reroll.click, do_reroll, [book, chapter, line_no, line_text, flagged_only, line_voice],
+              [*line_out, lines])
+    tr.listen(keep.click, do_keep, [book, chapter, line_no, takes, flagged_only], [*line_out, lines])
+    tr.listen(approve.click, do_approve, [book, chapter, line_no, flagged_only], [*line_out, lines])
 
     def refresh(_voice):
         names = services.voice_names()
-        return gr.update(choices=names), gr.update(choices=[""] + names), gr.update(choices=[""] + names)
+        return (gr.update(choices=names), gr.update(choices=[""] + names), gr.update(choices=[""] + names),
+                desk.progress_text())
 
-    return refresh, [narrator_voice, quote_voice, line_voice]
+    return refresh, [narrator_voice, quote_voice, line_voice, progress]

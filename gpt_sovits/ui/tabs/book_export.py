@@ -13,6 +13,7 @@ import gradio as gr
 
 from gpt_sovits.errors import StudioError
 from gpt_sovits.ui.common import guarded
+from gpt_sovits.ui.i18n import STRINGS, localize, page_language, text
 
 FORMAT_CHOICES = ("m4b", "mp3", "wav", "flac")
 TARGET_CHOICES = (("export_target_acx", "acx"), ("export_target_podcast", "podcast"), ("export_target_none", "none"))
@@ -36,7 +37,33 @@ def export_book_files(workspace_dir: Path, name: str | None, formats: list[str],
     folder = export_folder(project)
     written = {row.name for row in report.files} | set(report.extra_files) | {"report.json", "report.md"}
     files = [str(folder / n) for n in sorted(written) if n.endswith(DOWNLOADABLE) and (folder / n).is_file()]
-    return report.to_markdown(), files
+    return report_markdown(report), files
+
+
+def report_markdown(report) -> str:
+    """The delivery report (books.report.DeliveryReport) as the page shows it: report.md's text in English,
+    the same table in Chinese (the report.md file itself stays in English, like the other files written)."""
+    if page_language() != "zh":
+        return report.to_markdown()
+    verdict = text("rep_pass") if report.passed else text("rep_fail")
+    target = text(f"rep_target_{report.target}") if f"rep_target_{report.target}" in STRINGS else report.target
+    headers = text("h_report").split("|")
+    lines = [text("rep_title", title=report.title), "", text("rep_target", target=target, verdict=verdict), "",
+             "| " + " | ".join(headers) + " |", "| --- " * len(headers) + "|"]
+    for f in report.files:
+        mode = "CBR" if f.constant_bit_rate else text("rep_average")
+        result = text("rep_ok") if f.passed else text("rep_failed", problems=text("list_sep").join(
+            localize(problem) for problem in f.problems))
+        minutes, seconds = divmod(f.duration_s, 60)
+        hours, minutes = divmod(int(minutes), 60)
+        lines.append(f"| {f.name} | {f.part} | {hours}:{minutes:02d}:{seconds:06.3f} | {f.sample_rate} Hz | "
+                     f"{f.bit_rate_kbps:.0f} kbps {mode} | {f.rms_db:.1f} dB | {f.loudness_lufs:.1f} LUFS | "
+                     f"{f.true_peak_db:.1f} dBTP | {f.noise_floor_db:.1f} dB | {result} |")
+    if report.warnings:
+        lines += ["", text("rep_warnings"), ""] + [f"- {localize(w)}" for w in report.warnings]
+    if report.extra_files:
+        lines += ["", text("rep_also_written"), ""] + [f"- {name}" for name in report.extra_files]
+    return "\n".join(lines) + "\n"
 
 
 def build_export_panel(services, tr, book: gr.components.Component) -> None:
@@ -61,8 +88,8 @@ def build_export_panel(services, tr, book: gr.components.Component) -> None:
     @guarded
     def do_export(name, chosen, tgt, long_mode, subs, progress=gr.Progress()):  # noqa: B008
         def show(fraction: float, message: str) -> None:
-            progress(fraction, desc=message)
+            progress(fraction, desc=localize(message))
 
         return export_book_files(services.settings.workspace_dir, name, chosen, tgt, long_mode, subs, show)
 
-    run.click(do_export, [book, formats, target, long_chapters, subtitles], [report, files])
+    tr.listen(run.click, do_export, [book, formats, target, long_chapters, subtitles], [report, files])

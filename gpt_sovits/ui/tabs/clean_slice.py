@@ -10,7 +10,7 @@ from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.plots import waveform_figure
 from gpt_sovits.ui.services import PREVIEW_MAX_S, PREVIEW_SAMPLE_RATE_HZ, StudioServices
 
-CLIP_LANGUAGES = [("Chinese", "zh"), ("English", "en"), ("Japanese", "ja"), ("Korean", "ko"), ("Cantonese", "yue")]
+CLIP_LANGUAGES = [("lang_zh", "zh"), ("lang_en", "en"), ("lang_ja", "ja"), ("lang_ko", "ko"), ("lang_yue", "yue")]
 
 
 def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown, sources: tuple):
@@ -19,7 +19,8 @@ def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dr
     tr.reg(gr.Markdown(tr.t("intro_clean")), "intro_clean", "value")
     with gr.Row():
         strength = tr.reg(gr.Slider(0, 1, value=0.0, step=0.05, label=tr.t("denoise"), elem_id="denoise"), "denoise")
-        language = tr.reg(gr.Dropdown(CLIP_LANGUAGES, value="zh", label=tr.t("clip_language")), "clip_language")
+        language = tr.reg(gr.Dropdown(tr.choices(CLIP_LANGUAGES), value="zh", label=tr.t("clip_language")),
+                          "clip_language", choices=CLIP_LANGUAGES)
     defaults = SlicerSettings()
     with tr.reg(gr.Accordion(tr.t("slicer_settings"), open=False), "slicer_settings", "label"):
         threshold = tr.reg(gr.Slider(-60, -10, value=defaults.threshold_db, step=1, label=tr.t("silence_below")),
@@ -71,12 +72,12 @@ def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dr
     def do_preview(upload, take, amount, *slicer_values, progress=gr.Progress()):  # noqa: B008
         paths = uploaded_paths(upload, take)
         if not paths:
-            raise gr.Error("Add a recording on the Voice data tab first; the preview uses the first one.")
-        progress(None, desc=f"Cleaning the first {PREVIEW_MAX_S:.0f} s of {paths[0].name}")
+            raise gr.Error(tr.t("cs_preview_needs_recording"))
+        progress(None, desc=tr.t("cs_cleaning_preview", seconds=f"{PREVIEW_MAX_S:.0f}", name=paths[0].name))
         raw, cleaned, cuts = services.preview_cleaning(paths[0], float(amount), make_slicer(*slicer_values))
         sr = PREVIEW_SAMPLE_RATE_HZ
-        fig = waveform_figure([("before", raw), (f"after ({len(cuts)} clips start at the red lines)", cleaned)], sr,
-                              None)
+        fig = waveform_figure([(tr.plot_text("plot_before"), raw), (tr.plot_text("plot_after", n=len(cuts)), cleaned)],
+                              sr, None, seconds=tr.plot_text("plot_seconds"))
         fig.axes[1].vlines(cuts, -1, 1, color="#d04a4a", linewidth=0.8)
         return audio_value(raw, sr), audio_value(cleaned, sr), fig
 
@@ -88,16 +89,16 @@ def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dr
         lines = []
         for f in result.files:
             if f.ok:
-                dropped = f" ({len(f.dropped)} piece(s) too short were left out)" if f.dropped else ""
-                lines.append(f"- ✅ **{f.source.name}**: {len(f.clips)} clips{dropped}")
-                lines += [f"  - ⚠️ {w}" for w in f.warnings]
+                dropped = tr.t("cs_dropped", n=len(f.dropped)) if f.dropped else ""
+                lines.append(tr.t("cs_file_ok", name=f.source.name, n=len(f.clips), dropped=dropped))
+                lines += [f"  - ⚠️ {tr.message(w)}" for w in f.warnings]
             else:
-                lines.append(f"- ❌ **{f.source.name}**: {f.error}")
+                lines.append(f"- ❌ **{f.source.name}**: {tr.message(f.error)}")
         resliced = sum(f.resliced for f in result.files)
-        again = f" ({resliced} recording(s) already in the voice were sliced again, not imported twice)" if resliced else ""
-        summary = f"**{len(result.clips)} new clips**{again}. Next: check their text on the **Transcripts** tab.\n\n"
+        again = tr.t("cs_resliced", n=resliced) if resliced else ""
+        summary = tr.t("cs_summary", n=len(result.clips), again=again) + "\n\n"
         if result.failed and not result.clips:
-            gr.Warning("No recording could be used; see the report below.")
+            gr.Warning(tr.t("cs_nothing_usable"))
         return (summary + "\n".join(lines), *refresh(name))
 
     @guarded
@@ -107,16 +108,16 @@ def build_clean_slice_tab(services: StudioServices, tr: Translator, voice: gr.Dr
     @guarded
     def do_delete(name, chosen, confirmed):
         if not chosen:
-            raise gr.Error("Choose the clips to delete in the list first.")
+            raise gr.Error(tr.t("cs_choose_clips"))
         if not confirmed:
-            raise gr.Error(f"Tick the box to confirm that {len(chosen)} clip(s) and their text should be deleted.")
+            raise gr.Error(tr.t("cs_confirm_clips", n=len(chosen)))
         gone = services.delete_clips(name, chosen)
-        gr.Info(f"Deleted {len(gone)} clip(s).")
+        gr.Info(tr.t("cs_deleted", n=len(gone)))
         return refresh(name)
 
-    preview_btn.click(do_preview, [files, mic, strength, *slicer_inputs], [before, after, waveforms])
+    tr.listen(preview_btn.click, do_preview, [files, mic, strength, *slicer_inputs], [before, after, waveforms])
     listing = [clip_table, clip, doomed, sure]
-    run_btn.click(do_run, [voice, files, mic, strength, language, *slicer_inputs], [report, *listing])
-    clip.change(do_play, [voice, clip], player)
-    delete.click(do_delete, [voice, doomed, sure], listing)
+    tr.listen(run_btn.click, do_run, [voice, files, mic, strength, language, *slicer_inputs], [report, *listing])
+    tr.listen(clip.change, do_play, [voice, clip], player)
+    tr.listen(delete.click, do_delete, [voice, doomed, sure], listing)
     return guarded(refresh), listing

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from gpt_sovits import pretrained
-from gpt_sovits.ui.common import event_progress, guarded, markdown_list
-from gpt_sovits.ui.i18n import Translator
+from gpt_sovits.ui.common import event_progress, guarded, markdown_list, stage_name
+from gpt_sovits.ui.i18n import Translator, text
 from gpt_sovits.ui.plots import loss_figure
 from gpt_sovits.ui.services import StudioServices
 
@@ -29,38 +29,46 @@ class RunPlan:
 
     @property
     def origin(self) -> str:
-        """Where the run starts from, said on every status line."""
-        return f"from its checkpoint at step {self.resumed_at}" if self.resumed_at else "from the pretrained model"
+        """Where the run starts from, said on every status line (in the page language)."""
+        return text("ft_from_checkpoint", step=self.resumed_at) if self.resumed_at else text("ft_from_pretrained")
 
     def opening(self) -> str:
-        limit = f", stopping after step {self.max_steps}" if self.max_steps else ""
-        verb = "Continuing" if self.resumed_at else "Starting"
-        return f"{verb} {self.label} training {self.origin} ({self.epochs} epochs{limit})."
+        limit = text("ft_stop_after", step=self.max_steps) if self.max_steps else ""
+        key = "ft_continuing" if self.resumed_at else "ft_starting"
+        return text(key, label=self.label, origin=self.origin, epochs=self.epochs, limit=limit)
 
     def describe(self, event: dict, elapsed_s: float) -> tuple[float | None, str | None]:
         """(progress fraction, status line) for one progress event; (None, None) when it changes nothing."""
         kind = event.get("event")
         if kind == "resume":
-            return None, f"{self.label} training {self.origin}: checkpoint loaded."
+            return None, text("ft_checkpoint_loaded", label=self.label, origin=self.origin)
         if kind in ("tick", "start") and self.first_step_s is None:
-            return None, (f"{self.label} training {self.origin}: start-up, loading the models and the training "
-                          f"data ({elapsed_s:.0f} s so far); the first step follows.")  # fmt: skip
+            return None, text("ft_start_up", label=self.label, origin=self.origin, seconds=f"{elapsed_s:.0f}")
         if kind != "step":
             return None, None
         step, total = int(event.get("step", 0)), int(event.get("total_steps") or 0)
         if self.max_steps:
             total = min(total, self.max_steps) if total else self.max_steps
-        where = f"epoch {event.get('epoch')} of {self.epochs}, step {step} of {total}"
-        start_up = f"; start-up took {self.first_step_s:.0f} s" if self.first_step_s else ""
-        line = f"Training {self.label} {self.origin}: {where} — {_eta(event.get('eta_s'))}{start_up}"
+        where = text("ft_where", epoch=event.get("epoch"), epochs=self.epochs, step=step, total=total)
+        start_up = text("ft_start_up_took", seconds=f"{self.first_step_s:.0f}") if self.first_step_s else ""
+        line = text("ft_training_line", label=self.label, origin=self.origin, where=where,
+                    eta=_eta(event.get("eta_s")), start_up=start_up)
         return (step / total if total else None), line
 
 
 def _eta(seconds: float | None) -> str:
     if seconds is None:
-        return "estimating…"
+        return text("ft_estimating")
     minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes} min {secs:02d} s left" if minutes else f"{secs} s left"
+    return text("ft_min_left", minutes=minutes, seconds=f"{secs:02d}") if minutes else text("ft_s_left", seconds=secs)
+
+
+def prepare_summary(report) -> str:
+    """A data.prepare.DatasetReport in one line in the page language (its ``summary()`` in English)."""
+    parts = ", ".join(text("ft_stage_counts", stage=stage_name(s.stage), made=s.made, reused=s.reused)
+                      for s in report.stages)
+    return text("ft_prepare_summary", items=report.items, minutes=f"{report.audio_s / 60:.1f}", folder=report.folder,
+                parts=parts)
 
 
 def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
@@ -93,12 +101,11 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
 
     def refresh(name: str | None):
         problems = services.training_problems(name)
-        note = markdown_list(f"{len(problems)} clip(s) will be left out of training (fix them on the Transcripts "
-                             "tab):", [f"{clip}: {why}" for clip, why in problems.items()])  # fmt: skip
+        note = markdown_list(tr.t("ft_left_out", n=len(problems)),
+                             [f"{clip}: {tr.message(why)}" for clip, why in problems.items()])
         runs = [services.stopped_run(name, kind) for kind in KIND_LABELS]
-        lines = [f"⏸ {KIND_LABELS[r.kind]} training stopped at step {r.step} ({r.epoch} epoch(s) done): "
-                 f"*Train {KIND_LABELS[r.kind]}* continues from there, unless you choose to start over."
-                 for r in runs if r is not None]  # fmt: skip
+        lines = [tr.t("ft_stopped_run", label=KIND_LABELS[r.kind], step=r.step, epochs=r.epoch)
+                 for r in runs if r is not None]
         return services.trained_models(name), note, "\n\n".join(lines)
 
     @guarded
@@ -112,9 +119,9 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
 
         report = services.prepare_dataset(name, ver, on_event=on_event)
         if skipped:
-            gr.Warning(f"Left out of training, no text yet: {', '.join(skipped)}.")
-        note = f" Left out (no text yet): {', '.join(skipped)}." if skipped else ""
-        return f"✅ Training data ready: {report.summary()}.{note}"
+            gr.Warning(tr.t("ft_skipped_warning", clips=", ".join(skipped)))
+        note = tr.t("ft_skipped_note", clips=", ".join(skipped)) if skipped else ""
+        return tr.t("ft_data_ready", summary=prepare_summary(report)) + note
 
     def make_train(kind: str):
         @guarded
@@ -128,31 +135,34 @@ def build_finetune_tab(services: StudioServices, tr: Translator, voice: gr.Dropd
             yield plan.opening(), gr.update(), gr.update(), ""
             for event in services.follow_training(job, poll_s=POLL_S, ticks=True):
                 if event.get("event") == "warning":
-                    gr.Warning(str(event.get("message")))
+                    gr.Warning(tr.message(str(event.get("message"))))
                 if event.get("event") == "step":
                     for key, value in (event.get("losses") or {}).items():
                         curves.setdefault(key, []).append((event.get("step", 0), value))
                     plan.first_step_s = plan.first_step_s or time.monotonic() - started
-                frac, text = plan.describe(event, time.monotonic() - started)
-                if text is None:
+                frac, line = plan.describe(event, time.monotonic() - started)
+                if line is None:
                     continue
-                progress(frac, desc=text)
+                progress(frac, desc=line)
                 if time.monotonic() - shown >= POLL_S:  # redraw at most once per poll, not per step
                     shown = time.monotonic()
-                    yield text, loss_figure(curves) if curves else gr.update(), gr.update(), gr.update()
+                    yield line, figure(curves) if curves else gr.update(), gr.update(), gr.update()
             outcome = services.training_outcome(job)
-            yield outcome, loss_figure(curves), refresh(name)[0], refresh(name)[2]
+            yield outcome, figure(curves), refresh(name)[0], refresh(name)[2]
 
         return do_train
+
+    def figure(curves):
+        return loss_figure(curves, tr.plot_text("plot_step"), tr.plot_text("plot_loss"))
 
     @guarded
     def do_cancel(name):
         services.cancel_training(name)
-        return "Cancel requested: training stops after the current step and keeps its last checkpoint."
+        return tr.t("ft_cancel_requested")
 
-    prepare.click(do_prepare, [voice, version], status)
+    tr.listen(prepare.click, do_prepare, [voice, version], status)
     inputs = [voice, sovits_epochs, gpt_epochs, batch, max_steps, resume]
-    train_sovits.click(make_train("sovits"), inputs, [status, losses, models, stopped])
-    train_gpt.click(make_train("gpt"), inputs, [status, losses, models, stopped])
-    cancel.click(do_cancel, voice, status, concurrency_limit=None)
+    tr.listen(train_sovits.click, make_train("sovits"), inputs, [status, losses, models, stopped])
+    tr.listen(train_gpt.click, make_train("gpt"), inputs, [status, losses, models, stopped])
+    tr.listen(cancel.click, do_cancel, voice, status, concurrency_limit=None)
     return guarded(refresh), [models, left_out, stopped]

@@ -8,17 +8,20 @@ import dataclasses
 import gradio as gr
 
 from gpt_sovits.ui.common import guarded
-from gpt_sovits.ui.i18n import LANGUAGE_CHOICES, Translator
+from gpt_sovits.ui.i18n import Translator
 from gpt_sovits.ui.services import StudioServices
 
 
-def build_settings_tab(services: StudioServices, tr: Translator):
-    """Lay out the tab; returns the language radio so the app can relabel every widget on change."""
+def build_settings_tab(services: StudioServices, tr: Translator) -> None:
+    """Lay out the tab; the language radio (``tr.control``, made by the app before the tabs so that every
+    handler can read it) is placed here."""
     settings = services.settings
-    where = f"`{services.settings_path}`" if services.settings_path else "memory only (no settings file)"
-    gr.Markdown(f"Settings are saved in {where}.")
-    language = tr.reg(gr.Radio(LANGUAGE_CHOICES, value=settings.ui_language, label=tr.t("ui_language"),
-                               elem_id="ui-language"), "ui_language")
+    if services.settings_path:
+        tr.reg(gr.Markdown(tr.t("settings_saved_in", path=services.settings_path)), "settings_saved_in", "value",
+               values={"path": services.settings_path})
+    else:
+        tr.reg(gr.Markdown(tr.t("settings_in_memory")), "settings_in_memory", "value")
+    tr.control.render()
     modes = [("precision_exact", "exact"), ("precision_fast", "fast")]
     precision = tr.reg(gr.Radio(tr.choices(modes), value=settings.precision, label=tr.t("precision"),
                                 elem_id="precision"), "precision", choices=modes)
@@ -30,22 +33,20 @@ def build_settings_tab(services: StudioServices, tr: Translator):
     status = gr.Markdown(elem_id="settings-status")
 
     @guarded
-    def do_save(lang, mode, pretrained, workspace, *checks):
+    def do_save(mode, pretrained, workspace, *checks):
         if not str(pretrained).strip() or not str(workspace).strip():
-            raise gr.Error("Both folders need a path.")
+            raise gr.Error(tr.t("st_folders_need_path"))
         before = services.settings
         enabled, rerolls, asr, max_error, speaker, min_similarity = checks
         qc = dataclasses.replace(before.qc, enabled=bool(enabled), rerolls=int(rerolls), asr=bool(asr),
                                  max_error_rate=float(max_error), speaker=bool(speaker),
                                  min_speaker_similarity=float(min_similarity))
-        saved = services.save_settings(ui_language=lang, precision=mode, pretrained_dir=pretrained,
+        saved = services.save_settings(ui_language=tr.current, precision=mode, pretrained_dir=pretrained,
                                        workspace_dir=workspace, qc=qc)
         moved = (saved.pretrained_dir, saved.workspace_dir) != (before.pretrained_dir, before.workspace_dir)
-        note = " Restart the studio to use the new folders." if moved else ""
-        return f"✅ Settings saved.{note}"
+        return tr.t("st_saved") + (tr.t("st_restart") if moved else "")
 
-    save.click(do_save, [language, precision, pretrained_dir, workspace_dir, *qc], status)
-    return language
+    tr.listen(save.click, do_save, [precision, pretrained_dir, workspace_dir, *qc], status)
 
 
 def _take_check_widgets(qc, tr: Translator) -> list:

@@ -11,20 +11,13 @@ from gpt_sovits.inference.jobs import JobCancelled
 from gpt_sovits.inference.request import CUT_METHODS, SynthesisRequest
 from gpt_sovits.text.language import LANGUAGES as TEXT_LANGUAGE_MODES
 from gpt_sovits.ui.common import audio_value, guarded, markdown_list
-from gpt_sovits.ui.i18n import Translator
+from gpt_sovits.ui.i18n import Translator, text
+from gpt_sovits.ui.qc_text import check_rows
 from gpt_sovits.ui.services import StudioServices
 from gpt_sovits.ui.synthesis import AUTO_REFERENCE, SynthesisOutput, check_label
 
-_LANGUAGE_LABELS = {"zh": "Chinese (and English words)", "en": "English", "auto": "Detect", "all_zh": "Chinese only"}
-LANGUAGES = [(_LANGUAGE_LABELS[code], code) for code in TEXT_LANGUAGE_MODES]
-CHECK_HEADERS = ["Check", "Result", "Measured", "Accepted", "Note"]
-MARKUP_HELP = """\
-- `[emph]word[/emph]` or `**word**`: say it with emphasis (louder, slower, higher).
-- `[pause:0.8]`: a pause of 0.8 seconds (up to 10); `[break]`: a sentence break.
-- `{行|hang2}`: read Chinese characters with this pinyin (tone digit 1–5, one syllable per character).
-- `{record|R EH1 K ER0 D}`: read an English word with these ARPAbet phones.
-- Write `\\[`, `\\{` or `\\*` for the characters themselves.
-"""
+LANGUAGES = [(f"textlang_{code}", code) for code in TEXT_LANGUAGE_MODES]  # (key, value) choices
+CUT_CHOICES = [(f"cut_{method}", method) for method in CUT_METHODS]
 
 
 KEEP = (gr.skip(),) * 6  # every output but the status, left as it is
@@ -35,13 +28,14 @@ def progress_line(progress, index: int) -> tuple[float | None, str]:
     none yet; it arrives just after each sentence)."""
     done = index + 1
     if progress is None or not progress.total:
-        return None, f"⏳ Sentence {done} done."
+        return None, text("sy_sentence_done", n=done)
     total = progress.total
     pace = progress.seconds / progress.done if progress.done else None
     left = None if pace is None else pace * max(0, total - done)
-    eta = "" if left is None else (f"; about {left / 60:.0f} min left" if left >= 90 else f"; about {left:.0f} s left")
-    now = f"sentence {done + 1} of {total} in progress" if done < total else "saving"
-    return done / total, f"⏳ {done} of {total} sentences done, {now}{eta}."
+    eta = "" if left is None else (text("sy_min_left", minutes=f"{left / 60:.0f}") if left >= 90
+                                   else text("sy_s_left", seconds=f"{left:.0f}"))
+    now = text("sy_in_progress", n=done + 1, total=total) if done < total else text("sy_saving")
+    return done / total, text("sy_progress", done=done, total=total, now=now, eta=eta)
 
 
 def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
@@ -50,21 +44,23 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
         gpt = tr.reg(gr.Dropdown([], label=tr.t("gpt_model"), elem_id="gpt-model"), "gpt_model")
         sovits = tr.reg(gr.Dropdown([], label=tr.t("sovits_model"), elem_id="sovits-model"), "sovits_model")
     with gr.Row():
-        reference = tr.reg(gr.Dropdown([("Pick the best clip automatically", AUTO_REFERENCE)], value=AUTO_REFERENCE,
+        reference = tr.reg(gr.Dropdown([(tr.t("auto_reference"), AUTO_REFERENCE)], value=AUTO_REFERENCE,
                                        label=tr.t("reference"), scale=2, elem_id="reference-choice"), "reference")
         ref_upload = tr.reg(gr.Audio(label=tr.t("reference_upload"), type="filepath", sources=["upload"], scale=2),
                             "reference_upload")
     with gr.Row():
         ref_text = tr.reg(gr.Textbox(label=tr.t("reference_text"), scale=3, elem_id="reference-text"), "reference_text")
-        ref_language = tr.reg(gr.Dropdown(LANGUAGES, value="auto", label=tr.t("reference_language"), scale=1),
-                              "reference_language")
-    text = tr.reg(gr.Textbox(label=tr.t("text"), lines=4, elem_id="synth-text",
-                             placeholder="你好，[emph]欢迎[/emph]使用。 Hello there."), "text")
+        ref_language = tr.reg(gr.Dropdown(tr.choices(LANGUAGES), value="auto", label=tr.t("reference_language"),
+                                          scale=1), "reference_language", choices=LANGUAGES)
+    words = tr.reg(gr.Textbox(label=tr.t("text"), lines=4, elem_id="synth-text",
+                              placeholder=tr.t("text_placeholder")), "text", placeholder="text_placeholder")
     with tr.reg(gr.Accordion(tr.t("markup_help"), open=False), "markup_help"):
-        gr.Markdown(MARKUP_HELP)
+        tr.reg(gr.Markdown(tr.t("markup_help_text")), "markup_help_text", "value")
     with gr.Row():
-        language = tr.reg(gr.Dropdown(LANGUAGES, value="auto", label=tr.t("language")), "language")
-        cut = tr.reg(gr.Dropdown(list(CUT_METHODS), value="auto", label=tr.t("cut_method")), "cut_method")
+        language = tr.reg(gr.Dropdown(tr.choices(LANGUAGES), value="auto", label=tr.t("language")), "language",
+                          choices=LANGUAGES)
+        cut = tr.reg(gr.Dropdown(tr.choices(CUT_CHOICES), value="auto", label=tr.t("cut_method")), "cut_method",
+                     choices=CUT_CHOICES)
         seed = tr.reg(gr.Number(-1, precision=0, minimum=-1, label=tr.t("seed")), "seed")
     with tr.reg(gr.Accordion(tr.t("advanced"), open=False), "advanced"):
         with gr.Row():
@@ -94,8 +90,8 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
         piece = tr.reg(gr.Dropdown([], label=tr.t("piece_choice"), scale=3), "piece_choice")
         regenerate = tr.reg(gr.Button(tr.t("regenerate"), scale=1, elem_id="regenerate"), "regenerate", "value")
     piece_player = gr.Audio(interactive=False, show_label=False, buttons=["download"])
-    piece_checks = gr.Dataframe(headers=CHECK_HEADERS, interactive=False, wrap=True, visible=False,
-                                elem_id="piece-checks")
+    piece_checks = tr.reg(gr.Dataframe(headers=tr.headers("h_checks"), interactive=False, wrap=True, visible=False,
+                                       elem_id="piece-checks"), None, headers="h_checks")
     last = gr.State(None)
 
     def refresh(name: str | None):
@@ -118,16 +114,16 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     def show_output(out: SynthesisOutput, head: str):
         rows = [[i + 1, p.text, f"{p.audio.size / out.sample_rate:.2f}", f"{p.seconds_to_compute:.2f}", p.seed,
                  check_label(p)] for i, p in enumerate(out.pieces)]  # fmt: skip
-        timings = (f"{head} {out.duration_s:.2f} s of speech in {len(out.pieces)} piece(s); real-time factor "
-                   f"**{out.real_time_factor:.2f}**, first audio after **{out.seconds_to_first_audio:.2f} s**, "
-                   f"total {out.seconds_total:.2f} s, seed {out.request.seed}. Saved as `{out.wav_path.name}`.")
-        notes = markdown_list("Notes", out.notices)
+        timings = tr.t("sy_timings", head=head, duration=f"{out.duration_s:.2f}", pieces=len(out.pieces),
+                       rtf=f"{out.real_time_factor:.2f}", first=f"{out.seconds_to_first_audio:.2f}",
+                       total=f"{out.seconds_total:.2f}", seed=out.request.seed, file=out.wav_path.name)
+        notes = markdown_list(tr.t("sy_notes"), [tr.message(n) for n in out.notices])
         choices = [(f"{i + 1}: {p.text[:40]}", i) for i, p in enumerate(out.pieces)]
         return (timings + ("\n\n" + notes if notes else ""), str(out.wav_path), str(out.wav_path), rows,
                 gr.update(choices=choices, value=0), out)
 
     names = ["text", "language", "top_k", "top_p", "temperature", "repetition", "speed", "seed", "cut", "emphasis"]
-    widgets = [text, language, top_k, top_p, temperature, repetition, speed, seed, cut, emphasis]
+    widgets = [words, language, top_k, top_p, temperature, repetition, speed, seed, cut, emphasis]
 
     @guarded
     def do_synthesize(request: gr.Request, name, gpt_path, sovits_path, ref, upload, rtext, rlang, *values,
@@ -137,7 +133,7 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
         ref_path, rtext, rlang, why = synth.resolve_reference(name, ref, upload, rtext or "", rlang)
         job_request = replace(job_request, ref_audio=ref_path, ref_text=rtext, ref_language=rlang)
         busy = synth.waiting_for()
-        line = f"⏳ Waiting for {busy} to finish." if busy else "⏳ Loading the models and analysing the reference."
+        line = tr.t("sy_waiting", busy=busy) if busy else tr.t("sy_loading")
         progress(None, desc=line)
         yield line, *KEEP
         latest: list = []  # the engine's Progress after each finished sentence
@@ -145,30 +141,29 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
         try:
             for item in synth.run(name, gpt_path, sovits_path, job_request, latest.append, session):
                 if isinstance(item, SynthesisOutput):
-                    yield (*show_output(item, f"✅ Reference: {why}."), rtext)
+                    yield (*show_output(item, tr.t("sy_reference", why=why)), rtext)
                     return
                 frac, line = progress_line(latest[-1] if latest else None, item[0])
                 progress(frac, desc=line)
                 yield line, *KEEP
         except JobCancelled:
             done = latest[-1].done if latest else 0
-            yield f"⏹ Stopped after {done} sentence(s); nothing was saved. The previous result is kept.", *KEEP
+            yield tr.t("sy_stopped", n=done), *KEEP
 
     @guarded
     def do_stop(request: gr.Request = None):
         stopped = synth.stop(getattr(request, "session_hash", None))
-        return ("⏹ Stopping: the sentence in progress is finished, then the synthesis ends." if stopped
-                else "Nothing to stop.")
+        return tr.t("sy_stopping") if stopped else tr.t("sy_nothing_to_stop")
 
     @guarded
     def do_regenerate(out: SynthesisOutput | None, index, progress=gr.Progress()):  # noqa: B008
         if out is None:
-            raise gr.Error("Synthesize something first; then you can redo one sentence.")
+            raise gr.Error(tr.t("sy_nothing_to_redo"))
         if index is None:
-            raise gr.Error("Choose the sentence to redo.")
-        progress(None, desc=f"Redoing sentence {int(index) + 1}")
+            raise gr.Error(tr.t("sy_choose_sentence"))
+        progress(None, desc=tr.t("sy_redoing", n=int(index) + 1))
         new = synth.regenerate(out, int(index))
-        result = show_output(new, f"🔁 Sentence {int(index) + 1} redone with seed {new.pieces[int(index)].seed}.")
+        result = show_output(new, tr.t("sy_redone", n=int(index) + 1, seed=new.pieces[int(index)].seed))
         return (*result[:4], gr.update(value=int(index)), result[5])
 
     @guarded
@@ -178,7 +173,7 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
             return None, gr.update(visible=False)
         chosen = out.pieces[int(index)]
         report = chosen.report
-        checks = gr.update(value=report.rows(), visible=True) if report is not None else gr.update(visible=False)
+        checks = gr.update(value=check_rows(report), visible=True) if report is not None else gr.update(visible=False)
         return audio_value(chosen.audio, out.sample_rate), checks
 
     @guarded
@@ -195,20 +190,20 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
             synth.choose_reference(name, choice, words or "", lang)
 
     outs = [status, output, download, pieces, piece, last]
-    run.click(do_synthesize, [voice, gpt, sovits, reference, ref_upload, ref_text, ref_language, *widgets],
+    tr.listen(run.click, do_synthesize, [voice, gpt, sovits, reference, ref_upload, ref_text, ref_language, *widgets],
               [*outs, ref_text], show_progress_on=[output])
     # The running handler is not cancelled: it ends by itself after the sentence in progress and says so.
-    stop.click(do_stop, None, status, concurrency_limit=None)
-    regenerate.click(do_regenerate, [last, piece], outs)
-    piece.change(do_piece, [last, piece], [piece_player, piece_checks])
-    show.click(do_phonemes, [text, language, cut], phonemes)
-    reference.input(do_reference, [voice, reference], [ref_text, ref_language])
-    ref_text.blur(do_reference_text, [voice, reference, ref_text, ref_language], None)
-    ref_language.input(do_reference_text, [voice, reference, ref_text, ref_language], None)
+    tr.listen(stop.click, do_stop, None, status, concurrency_limit=None)
+    tr.listen(regenerate.click, do_regenerate, [last, piece], outs)
+    tr.listen(piece.change, do_piece, [last, piece], [piece_player, piece_checks])
+    tr.listen(show.click, do_phonemes, [words, language, cut], phonemes)
+    tr.listen(reference.input, do_reference, [voice, reference], [ref_text, ref_language])
+    tr.listen(ref_text.blur, do_reference_text, [voice, reference, ref_text, ref_language], None)
+    tr.listen(ref_language.input, do_reference_text, [voice, reference, ref_text, ref_language], None)
 
     def preload(name, gpt_path, sovits_path):
         synth.preload(name, gpt_path, sovits_path)
 
-    gpt.input(preload, [voice, gpt, sovits], None)
-    sovits.input(preload, [voice, gpt, sovits], None)
+    tr.listen(gpt.input, preload, [voice, gpt, sovits], None)
+    tr.listen(sovits.input, preload, [voice, gpt, sovits], None)
     return guarded(refresh), [gpt, sovits, reference, ref_text, ref_language], guarded(preload), [voice, gpt, sovits]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from gpt_sovits.ui.common import event_progress, guarded, markdown_list
-from gpt_sovits.ui.i18n import Translator
+from gpt_sovits.ui.i18n import Translator, localize, text
 from gpt_sovits.ui.services import StudioServices
 
 
@@ -19,8 +19,8 @@ def _rows(value) -> list[list[str]]:
 
 
 def training_note(problem: str | None) -> str:
-    """The Training column: whether fine-tuning will use the clip, and why not."""
-    return f"⚠️ left out: {problem}" if problem else "✅ used"
+    """The Training column: whether fine-tuning will use the clip, and why not (in the page language)."""
+    return text("tx_left_out", why=localize(problem)) if problem else text("tx_used")
 
 
 def build_transcripts_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
@@ -47,20 +47,21 @@ def build_transcripts_tab(services: StudioServices, tr: Translator, voice: gr.Dr
     def do_save(name, value):
         rows = _rows(value)
         if not rows:
-            raise gr.Error("There are no clips to save yet: clean and slice a recording first.")
-        warnings = services.save_transcripts(name, rows)
-        head = f"✅ Saved {len(rows)} rows."
+            raise gr.Error(tr.t("tx_no_clips"))
+        warnings = [tr.message(w) for w in services.save_transcripts(name, rows)]
+        head = tr.t("tx_saved", n=len(rows))
         if warnings:
-            gr.Warning(f"Saved, but {len(warnings)} row(s) need a look; see the list under the table.")
+            gr.Warning(tr.t("tx_need_a_look", n=len(warnings)))
         table_rows = refresh(name)[0]
-        return table_rows, markdown_list(f"{head} Please check:", warnings) or head + " Every row has text."
+        return table_rows, markdown_list(tr.t("tx_please_check", head=head), warnings) or tr.t("tx_all_have_text",
+                                                                                               head=head)
 
     @guarded
     def do_asr(name, progress=gr.Progress()):  # noqa: B008
         report = services.transcribe(name, on_event=event_progress(progress))
-        failed = [f"{clip}: {why}" for clip, why in report.failed]
-        text = f"Filled {len(report.filled)} rows; {report.kept} already had text."
-        return (*refresh(name)[:1], markdown_list(text, failed) or text)
+        failed = [f"{clip}: {tr.message(why)}" for clip, why in report.failed]
+        summary = tr.t("tx_filled", n=len(report.filled), kept=report.kept)
+        return (*refresh(name)[:1], markdown_list(summary, failed) or summary)
 
     @guarded
     def do_play(name, value, evt: gr.SelectData):
@@ -70,7 +71,7 @@ def build_transcripts_tab(services: StudioServices, tr: Translator, voice: gr.Dr
             return None
         return str(services.clip_path(name, rows[row][0]))
 
-    save.click(do_save, [voice, table], [table, status])
-    asr.click(do_asr, voice, [table, status])
-    table.select(do_play, [voice, table], player)
+    tr.listen(save.click, do_save, [voice, table], [table, status])
+    tr.listen(asr.click, do_asr, voice, [table, status])
+    tr.listen(table.select, do_play, [voice, table], player)
     return guarded(refresh), [table, status]

@@ -6,26 +6,37 @@ import gradio as gr
 
 from gpt_sovits.errors import StudioError
 from gpt_sovits.ui.common import audio_value, guarded, markdown_list, uploaded_paths
-from gpt_sovits.ui.i18n import Translator
+from gpt_sovits.ui.i18n import STRINGS, Translator
 from gpt_sovits.ui.plots import waveform_figure
 from gpt_sovits.ui.services import PREVIEW_SAMPLE_RATE_HZ, StudioServices
 
 AUDIO_TYPES = [".wav", ".flac", ".mp3", ".ogg", ".m4a", ".aac", ".webm", ".opus", ".aiff"]
 
 
-def _quality_text(name: str, report) -> str:
-    lines = [f"**{name}**: {report.duration_s:.1f} s, {report.speech_s:.0f} s of speech, "
-             f"signal-to-noise {report.snr_db:.0f} dB, speech level {report.rms_dbfs:.0f} dBFS, "
-             f"{report.sample_rate_hz} Hz, {'mono' if report.channels == 1 else f'{report.channels} channels'}."]  # fmt: skip
-    lines += [f"- ⚠️ {w}" for w in report.warnings] or ["- ✅ No problems found."]
+def _quality_text(name: str, report, tr: Translator) -> str:
+    channels = tr.t("vd_mono") if report.channels == 1 else tr.t("vd_channels", n=report.channels)
+    lines = [tr.t("vd_quality", name=name, duration=f"{report.duration_s:.1f}", speech=f"{report.speech_s:.0f}",
+                  snr=f"{report.snr_db:.0f}", level=f"{report.rms_dbfs:.0f}", rate=report.sample_rate_hz,
+                  channels=channels)]
+    lines += [f"- ⚠️ {tr.message(w)}" for w in report.warnings] or [tr.t("vd_no_problems")]
     return "\n".join(lines)
+
+
+def log_rows(rows: list[list[str]], tr: Translator) -> list[list[str]]:
+    """The activity log with its actions named in the page's language (the details are the log's own words)."""
+    named = []
+    for when, action, details in rows:
+        key = "log_" + str(action).replace("-", "_")
+        named.append([when, tr.t(key) if key in STRINGS else action, details])
+    return named
 
 
 def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dropdown):
     """Lay out the tab; returns (refresh function, outputs, upload components) for the app to wire."""
     tr.reg(gr.Markdown(tr.t("intro_voice")), "intro_voice", "value")
     with gr.Row():
-        new_name = tr.reg(gr.Textbox(label=tr.t("new_voice"), placeholder="e.g. Anna", scale=3), "new_voice")
+        new_name = tr.reg(gr.Textbox(label=tr.t("new_voice"), placeholder=tr.t("new_voice_placeholder"), scale=3),
+                          "new_voice", placeholder="new_voice_placeholder")
         create = tr.reg(gr.Button(tr.t("create_voice"), variant="primary", scale=1), "create_voice", "value")
     with tr.reg(gr.Accordion(tr.t("rename_delete"), open=False), "rename_delete"):
         with gr.Row():
@@ -35,7 +46,7 @@ def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dro
             confirm = tr.reg(gr.Checkbox(label=tr.t("confirm_delete"), value=False), "confirm_delete")
             delete = tr.reg(gr.Button(tr.t("delete_voice"), variant="stop"), "delete_voice", "value")
     consent = tr.reg(gr.Checkbox(label=tr.t("consent"), value=False, elem_id="consent",
-                                 info="Required before fine-tuning on this voice or synthesizing with it."), "consent")
+                                 info=tr.t("consent_info")), "consent", info="consent_info")
     status = gr.Markdown(elem_id="voice-status")
     with gr.Row():
         files = tr.reg(gr.File(label=tr.t("upload"), file_count="multiple", file_types=AUDIO_TYPES,
@@ -62,9 +73,9 @@ def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dro
             return False, tr.t("no_voice"), "", [], gr.update(choices=[], value=[]), False
         v = services.voice(name)
         recs = services.recordings(name)
-        text = markdown_list(tr.t("recordings_in").format(name=name), recs) or tr.t("no_recordings").format(name=name)
-        consent_md = tr.t("consent_given") if v.has_consent else tr.t("consent_missing").format(tr.t("consent"))
-        return (v.has_consent, f"**{name}** — {consent_md}", text, services.log_rows(name),
+        listing = markdown_list(tr.t("recordings_in", name=name), recs) or tr.t("no_recordings", name=name)
+        consent_md = tr.t("consent_given") if v.has_consent else tr.t("consent_missing", consent=tr.t("consent"))
+        return (v.has_consent, f"**{name}** — {consent_md}", listing, log_rows(services.log_rows(name), tr),
                 gr.update(choices=recs, value=[]), False)
 
     outputs = [consent, status, recordings, log, doomed, sure]
@@ -72,7 +83,7 @@ def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     @guarded
     def do_create(name: str):
         created = services.create_voice(name)
-        gr.Info(f"Voice {created!r} created. Next: give consent and add recordings.")
+        gr.Info(tr.t("vd_created", name=created))
         return gr.update(choices=services.voice_names(), value=created), ""
 
     @guarded
@@ -83,17 +94,17 @@ def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     @guarded
     def do_delete(current: str | None, sure: bool):
         if not sure:
-            raise gr.Error("Tick the box to confirm that the voice and all its files should be deleted.")
+            raise gr.Error(tr.t("vd_confirm_delete"))
         services.delete_voice(current)
         names = services.voice_names()
-        gr.Info(f"Voice {current!r} deleted.")
+        gr.Info(tr.t("vd_deleted", name=current))
         return gr.update(choices=names, value=names[0] if names else None), False
 
     @guarded
     def do_consent(name: str | None, given: bool):
         if not name:
             if given:
-                gr.Warning("Create or choose a voice first; consent is stored with the voice.")
+                gr.Warning(tr.t("vd_consent_needs_voice"))
             return (False, *refresh(name)[1:])
         services.set_consent(name, given)
         return refresh(name)
@@ -101,12 +112,11 @@ def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     @guarded
     def do_remove(name: str | None, chosen: list[str], confirmed: bool):
         if not chosen:
-            raise gr.Error("Choose the recordings to remove in the list first.")
+            raise gr.Error(tr.t("vd_choose_recordings"))
         if not confirmed:
-            raise gr.Error(f"Tick the box to confirm that {len(chosen)} recording(s) and their clips should be "
-                           "deleted.")  # fmt: skip
+            raise gr.Error(tr.t("vd_confirm_recordings", n=len(chosen)))
         recs, clips = services.delete_recordings(name, chosen)
-        gr.Info(f"Removed {len(recs)} recording(s) and {len(clips)} clip(s).")
+        gr.Info(tr.t("vd_removed", recordings=len(recs), clips=len(clips)))
         return refresh(name)
 
     @guarded
@@ -116,26 +126,27 @@ def build_voice_data_tab(services: StudioServices, tr: Translator, voice: gr.Dro
             return "", None, None
         texts, first = [], None
         for i, path in enumerate(paths):
-            progress(i / len(paths), desc=f"Checking {path.name}")
+            progress(i / len(paths), desc=tr.t("vd_checking", name=path.name))
             try:
                 report, audio = services.analyse_recording(path)
             except StudioError as e:  # one bad file must not hide the others' reports
-                texts.append(f"**{path.name}**: ❌ {e}")
+                texts.append(f"**{path.name}**: ❌ {tr.error(e)}")
                 continue
-            texts.append(_quality_text(path.name, report))
+            texts.append(_quality_text(path.name, report, tr))
             first = first if first is not None else audio
         if first is None:
             return "\n\n".join(texts), None, None
-        fig = waveform_figure([("first usable recording", first)], PREVIEW_SAMPLE_RATE_HZ)
+        fig = waveform_figure([(tr.plot_text("plot_first_recording"), first)], PREVIEW_SAMPLE_RATE_HZ,
+                              seconds=tr.plot_text("plot_seconds"))
         return "\n\n".join(texts), audio_value(first, PREVIEW_SAMPLE_RATE_HZ), fig
 
-    create.click(do_create, new_name, [voice, new_name])
-    new_name.submit(do_create, new_name, [voice, new_name])
-    rename.click(do_rename, [voice, rename_to], [voice, rename_to])
-    delete.click(do_delete, [voice, confirm], [voice, confirm])
-    consent.input(do_consent, [voice, consent], outputs)
-    remove.click(do_remove, [voice, doomed, sure], outputs)
-    files.change(do_analyse, [files, mic], [quality, preview, waveform])
-    mic.change(do_analyse, [files, mic], [quality, preview, waveform])
+    tr.listen(create.click, do_create, new_name, [voice, new_name])
+    tr.listen(new_name.submit, do_create, new_name, [voice, new_name])
+    tr.listen(rename.click, do_rename, [voice, rename_to], [voice, rename_to])
+    tr.listen(delete.click, do_delete, [voice, confirm], [voice, confirm])
+    tr.listen(consent.input, do_consent, [voice, consent], outputs)
+    tr.listen(remove.click, do_remove, [voice, doomed, sure], outputs)
+    tr.listen(files.change, do_analyse, [files, mic], [quality, preview, waveform])
+    tr.listen(mic.change, do_analyse, [files, mic], [quality, preview, waveform])
     return guarded(refresh), outputs, (files, mic)
 
