@@ -197,6 +197,12 @@ def test_models_and_settings(page, studio):
     expect_text(page, "#settings-status", "设置已保存")  # the status in the page's language
     assert "ui_language: zh" in (studio.root / "settings.yaml").read_text(encoding="utf-8")
     shot(page, "settings-zh")
+    page.get_by_label("预训练模型文件夹").fill("")
+    page.get_by_role("button", name="保存设置").click()
+    assert "两个文件夹都需要填写路径" in expect_toast(page, "两个文件夹")  # errors in the page's language too
+    open_tab(page, "声音数据")
+    expect_text(page, "#voice-status", "已确认授权")  # the statuses are said again in the new language
+    open_tab(page, "设置")
     page.get_by_role("radio", name="English").check()
     page.get_by_role("tab", name="Synthesize", exact=True).wait_for(timeout=30_000)
     page.get_by_label("Pretrained models folder").fill("")
