@@ -1,7 +1,8 @@
 """End-to-end synthesis speed at the official v2 sizes with random weights (run by hand).
 
     PYTHONPATH=. .venv/bin/python bench/bench_inference.py [--tokens 250] [--device cpu|cuda] [--threads 2]
-        [--precision fast|exact] [--gpt-precision fp32|bf16|fp16|int8] [--models DIR]
+        [--precision fast|exact] [--gpt-precision fp32|bf16|fp16|int8] [--models DIR] [--upstream-work]
+        [--cpu-matmul auto|onednn|mkl]
 
 Builds official-size GPT, SoVITS, HuBERT and BERT with random weights in a temporary
 pretrained folder, then measures with a fixed number of generated tokens per piece
@@ -63,6 +64,21 @@ def ensure_official_pretrained(folder: Path) -> tuple[Path, Path]:
     return folder / "gpt.ckpt", folder / "s2G.pth"
 
 
+def use_cpu_matmul(choice: str) -> None:
+    """Make every loader in this process take ``choice`` for float32 CPU products (a bench-only override)."""
+    import gpt_sovits.features.bert as bert
+    import gpt_sovits.features.hubert as hubert
+    import gpt_sovits.models.cpu_matmul as cpu_matmul
+
+    decide = cpu_matmul.packing_wanted
+
+    def forced(device, dtype=torch.float32, _choice="auto"):
+        return decide(device, dtype, choice)
+
+    for module in (cpu_matmul, bert, hubert):
+        module.packing_wanted = forced
+
+
 def peak_rss_gib() -> float:
     scale = 1 if sys.platform == "darwin" else 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**30
@@ -82,9 +98,14 @@ def main() -> None:
     parser.add_argument("--upstream-work", action="store_true",
                         help="upstream's benchmark definition: EOS banned (exactly --tokens per piece), a 6 s "
                              "reference (150 prompt tokens) analysed anew in the timed request (features included)")
+    parser.add_argument("--cpu-matmul", default="auto", choices=["auto", "onednn", "mkl"],
+                        help="float32 products on a CPU: the studio's choice (auto), packed oneDNN, or PyTorch's MKL")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.cpu_matmul != "auto":
+        use_cpu_matmul(args.cpu_matmul)
 
+    import gpt_sovits.models.cpu_matmul as cpu_matmul
     from gpt_sovits.inference import SynthesisRequest, Synthesizer
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -155,6 +176,8 @@ def main() -> None:
             long_runs[batch] = synth.synthesize_all(long_request)
         audio_s = len(result.audio) / result.sample_rate
         rows = [
+            ("float32 CPU products (--cpu-matmul)",
+             f"{args.cpu_matmul}: {'packed oneDNN' if cpu_matmul.packing_wanted('cpu') else 'MKL'}"),
             ("device / threads / mode / GPT precision",
              f"{args.device} / {args.threads} / {args.precision} / {synth.precisions.gpt}"),
             ("SoVITS vocoder precision", str(getattr(synth.sovits, "inference_dtype", "fp32"))),
