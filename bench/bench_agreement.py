@@ -1,7 +1,7 @@
 """Does a reduced-precision GPT say what the exact (float32) GPT says? Token agreement per piece.
 
     PYTHONPATH=. .venv/bin/python bench/bench_agreement.py [--models 20] [--sentences 20]
-        [--variants int8,int8-g64,bf16,fp16] [--official 1] [--threads 2]
+        [--variants int8,int8-g64,bf16,fp16,fp32-onednn] [--official 1] [--threads 2]
 
 Random GPTs of several sizes and seeds (tiny to the official 24 layers), made as upstream's init makes them
 (fp16-rounded, as a user loads them), none of them the models in ../shared/golden. For each model, each
@@ -10,9 +10,10 @@ prompt of 60-150 tokens) is decoded greedily (top-k 1) and sampled (top-k 15, a 
 model and by each variant, with the synthesizer's runaway limit (8 tokens per phone + 25). A piece agrees
 when its tokens are identical; "longer" counts pieces more than 10% longer than exact's (a missed EOS).
 
-Variants: ``int8`` (the fast mode's weight-only int8, one scale per row, bf16 cache), ``int8-g64`` (the same
-weights quantised with one scale per 64 weights, run through float32 matmuls: what group-wise scales would
-give), ``bf16`` and ``fp16`` (the linear layers in that precision).
+Variants: ``int8`` (the fast mode's weight-only int8, one scale per row, float32 cache), ``int8-g64`` (the
+same weights quantised with one scale per 64 weights, run through float32 matmuls: what group-wise scales
+would give), ``bf16`` and ``fp16`` (the linear layers in that precision), and ``fp32-onednn`` (float32 with
+the weights packed for oneDNN, as the exact mode runs on CPUs that are not Intel's: models/cpu_matmul.py).
 """
 
 from __future__ import annotations
@@ -86,6 +87,13 @@ def variant(model, name: str):
 
     if name == "int8-g64":
         return _fake_group_int8(model, 64)
+    if name == "fp32-onednn":  # the exact mode where float32 products go through packed oneDNN weights
+        from gpt_sovits.models.t2s.quantize import pack_float32
+
+        packed = copy.deepcopy(model)
+        if not pack_float32(packed):
+            raise SystemExit("oneDNN packing does not run on this machine")
+        return packed
     return to_reduced_precision(model, name)
 
 

@@ -469,9 +469,11 @@ class Synthesizer:
             torch.manual_seed(seed)
             noise = torch.randn_like(m_p)
         frames = m_p.shape[-1]
-        parts = [decode_chunk(self.sovits, m_p, logs_p, ge, start, min(frames, start + DECODE_WINDOW_FRAMES),
+        # equal windows: one input shape for the vocoder (its kernels are built once per shape) and no short tail
+        size = -(-frames // -(-frames // DECODE_WINDOW_FRAMES)) if frames else 1
+        parts = [decode_chunk(self.sovits, m_p, logs_p, ge, start, min(frames, start + size),
                               noise_scale=noise_scale, noise=noise)
-                 for start in range(0, frames, DECODE_WINDOW_FRAMES)]
+                 for start in range(0, frames, size)]
         return torch.cat(parts)
 
     def token_limit(self, n_phones: int) -> int:
