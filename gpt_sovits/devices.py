@@ -132,7 +132,7 @@ def cpu_has_fast_bf16() -> bool:
 PRECISION_MODES = ("exact", "fast")
 DEFAULT_PRECISION = "exact"
 PRECISION_HELP = ("exact (default): float32 everywhere, upstream's numbers; fast: int8 GPT weights on a CPU "
-                  "(the GPT 1.6-2.4x as fast, but other tokens than exact on many pieces of test models: see README), "
+                  "(about 1.8x as fast end to end, but other tokens than exact on most pieces of test models: see README), "
                   "a float16 vocoder on CUDA")
 GPT_PRECISIONS = ("fp32", "bf16", "fp16", "int8")
 VOCODER_PRECISIONS = ("fp32", "bf16", "fp16")

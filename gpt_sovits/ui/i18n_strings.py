@@ -119,9 +119,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "precision": ("Synthesis precision (applies to the next synthesis)", "合成精度（下次合成时生效）"),
     "precision_exact": ("Exact: float32, the same numbers as upstream (default)",
                         "精确：全部 float32，与上游数值一致（默认）"),
-    "precision_fast": ("Fast: int8 GPT on the CPU (GPT 1.6-2.4x faster, but said the same tokens as Exact on only 13-30% of "
-                       "test sentences); float16 vocoder on the GPU",
-                       "快速：CPU 上 GPT 用 int8（GPT 快 1.6-2.4 倍，但在测试句子上只有 13-30% 与精确模式的 token 完全相同）；"
+    "precision_fast": ("Fast: int8 GPT on the CPU (about 1.8x faster end to end, but said the same tokens as Exact on only "
+                       "17-30% of test sentences); float16 vocoder on the GPU",
+                       "快速：CPU 上 GPT 用 int8（整体约快 1.8 倍，但在测试句子上只有 17-30% 与精确模式的 token 完全相同）；"
                        "GPU 上声码器用 float16"),
     "pretrained_dir": ("Pretrained models folder", "预训练模型文件夹"),
     "workspace_dir": ("Workspace folder (voices and outputs)", "工作区文件夹（声音与输出）"),
