@@ -9,12 +9,13 @@ those small products. Both compute in float32 (oneDNN's default strict math), so
 MKL's to rounding (about 1e-6 relative), as MKL's own results differ between CPUs.
 
 The choice is fixed per machine, never timed at run time (a choice that flipped with the machine's
-load would change outputs between runs): ``"auto"`` packs on every CPU that is not Intel's.
+load would change outputs between runs): ``"auto"`` packs on every x86 CPU not made by Intel.
 """
 
 from __future__ import annotations
 
 import logging
+import platform
 
 import torch
 import torch.nn.functional as F
@@ -46,7 +47,11 @@ def packing_wanted(device: torch.device | str, dtype: torch.dtype = torch.float3
         raise ValueError(f"unknown CPU matmul choice {choice!r}; choose one of {', '.join(MATMUL_CHOICES)}")
     if torch.device(device).type != "cpu" or dtype != torch.float32 or choice == "mkl" or not onednn_available():
         return False
-    return choice == "onednn" or cpu_vendor() != "GenuineIntel"
+    if choice == "onednn":
+        return True
+    # "auto": x86 CPUs not made by Intel, where PyTorch's default is MKL on its slow path (elsewhere, e.g. on
+    # ARM, PyTorch does not use MKL, and nothing was measured)
+    return platform.machine().lower() in ("x86_64", "amd64") and cpu_vendor() != "GenuineIntel"
 
 
 def pack_weight(weight: torch.Tensor) -> torch.Tensor:

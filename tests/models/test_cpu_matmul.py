@@ -34,6 +34,11 @@ def test_cpu_vendor_is_read_from_cpuinfo(tmp_path):
 @pytest.mark.parametrize("vendor, wanted", [("AuthenticAMD", True), ("HygonGenuine", True), ("GenuineIntel", False)])
 def test_auto_packs_where_mkl_is_not_at_home(monkeypatch, vendor, wanted):
     monkeypatch.setattr(devices, "cpu_vendor", lambda: vendor)
+    monkeypatch.setattr(cpu_matmul.platform, "machine", lambda: "x86_64")
+    assert packing_wanted("cpu") is wanted
+    monkeypatch.setattr(cpu_matmul.platform, "machine", lambda: "aarch64")  # no MKL there: auto leaves it alone
+    assert not packing_wanted("cpu")
+    monkeypatch.setattr(cpu_matmul.platform, "machine", lambda: "AMD64")  # Windows' name for x86-64
     assert packing_wanted("cpu") is wanted
     assert packing_wanted("cpu", choice="onednn") and not packing_wanted("cpu", choice="mkl")
     assert not packing_wanted("cpu", torch.bfloat16, "onednn")  # float32 only
