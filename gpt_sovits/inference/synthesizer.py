@@ -469,11 +469,12 @@ class Synthesizer:
             torch.manual_seed(seed)
             noise = torch.randn_like(m_p)
         frames = m_p.shape[-1]
-        # equal windows: one input shape for the vocoder (its kernels are built once per shape) and no short tail
-        size = -(-frames // -(-frames // DECODE_WINDOW_FRAMES)) if frames else 1
-        parts = [decode_chunk(self.sovits, m_p, logs_p, ge, start, min(frames, start + size),
-                              noise_scale=noise_scale, noise=noise)
-                 for start in range(0, frames, size)]
+        # windows within one frame of each other in size: few vocoder input shapes (its kernels are built once
+        # per shape) and no short tail
+        n = max(1, -(-frames // DECODE_WINDOW_FRAMES))
+        bounds = [k * frames // n for k in range(n + 1)]
+        parts = [decode_chunk(self.sovits, m_p, logs_p, ge, start, end, noise_scale=noise_scale, noise=noise)
+                 for start, end in zip(bounds, bounds[1:], strict=False)]
         return torch.cat(parts)
 
     def token_limit(self, n_phones: int) -> int:

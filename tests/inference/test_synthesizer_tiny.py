@@ -306,3 +306,30 @@ def test_text_with_nothing_to_speak_is_a_text_error(synth, speech_wav, text):
     with pytest.raises(TextError) as info:
         synth.synthesize_all(_req(speech_wav, text=text, language="auto"))
     assert str(info.value) == "Nothing to speak: the text has no words, only punctuation, symbols or emoji."
+
+
+@pytest.mark.parametrize("window", [7, 13, 30])
+def test_decode_windows_are_equal_and_join_into_the_one_window_decode(synth, speech_wav, monkeypatch, window):
+    """A piece longer than DECODE_WINDOW_FRAMES is decoded in windows of equal size (one vocoder input shape,
+    no short tail), and the joined audio is the audio of a decode in one window."""
+    import gpt_sovits.inference.synthesizer as synthesizer
+    import gpt_sovits.models.sovits.streaming as streaming
+
+    request = _req(speech_wav, text="今天天气很好，我们去公园散步吧。", top_k=1, seed=5)
+    whole = synth.synthesize_all(request).audio
+    spans = []
+    original = streaming.decode_chunk
+
+    def spy(model, m_p, logs_p, ge, start, end=None, **kw):
+        spans.append((start, end, m_p.shape[-1]))
+        return original(model, m_p, logs_p, ge, start, end, **kw)
+
+    monkeypatch.setattr(streaming, "decode_chunk", spy)
+    monkeypatch.setattr(synthesizer, "DECODE_WINDOW_FRAMES", window)
+    windowed = synth.synthesize_all(request).audio
+    frames = spans[0][2]
+    assert frames > window, "the piece must need several windows"
+    sizes = [end - start for start, end, _ in spans]
+    assert sum(sizes) == frames and max(sizes) <= window and max(sizes) - min(sizes) <= 1
+    assert windowed.shape == whole.shape
+    np.testing.assert_allclose(windowed, whole, atol=1e-4 * float(np.abs(whole).max()), rtol=0)
