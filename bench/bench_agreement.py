@@ -1,7 +1,7 @@
 """Does a reduced-precision GPT say what the exact (float32) GPT says? Token agreement per piece.
 
     PYTHONPATH=. .venv/bin/python bench/bench_agreement.py [--models 20] [--sentences 20]
-        [--variants int8,int8-g64,bf16,fp16,fp32-onednn] [--official 1] [--threads 2]
+        [--variants int8,int8-g64,bf16,fp16,fp32-onednn,fp32-compiled] [--official 1] [--threads 2]
 
 Random GPTs of several sizes and seeds (tiny to the official 24 layers), made as upstream's init makes them
 (fp16-rounded, as a user loads them), none of them the models in ../shared/golden. For each model, each
@@ -12,8 +12,9 @@ when its tokens are identical; "longer" counts pieces more than 10% longer than 
 
 Variants: ``int8`` (the fast mode's weight-only int8, one scale per row, float32 cache), ``int8-g64`` (the
 same weights quantised with one scale per 64 weights, run through float32 matmuls: what group-wise scales
-would give), ``bf16`` and ``fp16`` (the linear layers in that precision), and ``fp32-onednn`` (float32 with
-the weights packed for oneDNN, as the exact mode runs on CPUs that are not Intel's: models/cpu_matmul.py).
+would give), ``bf16`` and ``fp16`` (the linear layers in that precision), ``fp32-onednn`` (float32 with
+the weights packed for oneDNN: models/cpu_matmul.py) and ``fp32-compiled`` (float32 through the compiled
+decoding step, as the exact mode runs on x86 CPUs that are not Intel's: models/t2s/cpu_step.py).
 """
 
 from __future__ import annotations
@@ -87,12 +88,13 @@ def variant(model, name: str):
 
     if name == "int8-g64":
         return _fake_group_int8(model, 64)
-    if name == "fp32-onednn":  # the exact mode where float32 products go through packed oneDNN weights
+    if name in ("fp32-onednn", "fp32-compiled"):  # the exact mode's CPU paths where MKL is slow
         from gpt_sovits.models.t2s.quantize import pack_float32
 
         packed = copy.deepcopy(model)
-        if not pack_float32(packed):
-            raise SystemExit("oneDNN packing does not run on this machine")
+        compiled = name == "fp32-compiled"
+        if not pack_float32(packed, compiled=compiled) or (packed.step_kernel is not None) != compiled:
+            raise SystemExit(f"{name} does not run on this machine")
         return packed
     return to_reduced_precision(model, name)
 

@@ -66,6 +66,15 @@ def packed_linear(x: torch.Tensor, packed: torch.Tensor, bias: torch.Tensor | No
     return out.view(*x.shape[:-1], out.shape[-1])
 
 
+def plain_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """``F.linear`` through oneDNN on an unpacked float32 weight (many rows: a prefill; MKL elsewhere)."""
+    if not onednn_available():
+        return F.linear(x, weight, bias)
+    flat = x.reshape(-1, x.shape[-1])
+    out = torch.ops.mkldnn._linear_pointwise(flat.contiguous(), weight, bias, "none", [], "")
+    return out.view(*x.shape[:-1], out.shape[-1])
+
+
 def packs_correctly(weight: torch.Tensor, bias: torch.Tensor | None) -> bool:
     """Run one packed product against F.linear; False (and a log line) if oneDNN fails or disagrees."""
     x = torch.randn(3, weight.shape[1], generator=torch.Generator().manual_seed(0))

@@ -39,6 +39,7 @@ class Text2SemanticModel(nn.Module):
         self.step_linear = F.linear
         self.cache_dtype: torch.dtype | None = None  # None: the weights' dtype
         self.static_steps = None  # a pool of static decode steps (CUDA graphs): see t2s/static_step.py
+        self.step_kernel = None  # a compiled float32 CPU step (t2s/cpu_step.py) for batches of up to MAX_ROWS
 
     # ----------------------------------------------------------------- embeddings
     def embed_text(self, phone_ids: torch.Tensor, bert: torch.Tensor) -> torch.Tensor:
@@ -117,6 +118,8 @@ class Text2SemanticModel(nn.Module):
         It attends to every cached position, or only where ``key_mask`` [B, 1, 1, length + 1] is True.
         """
         b, _, d = x.shape
+        if self.step_kernel is not None and b <= self.step_kernel.max_rows:
+            return self.step_kernel(x, cache, key_mask)
         h = self.config.n_head
         pos = cache.length
         if pos + 1 > cache.capacity:

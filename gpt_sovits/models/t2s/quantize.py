@@ -84,15 +84,29 @@ def to_reduced_precision(model: Text2SemanticModel, precision: str) -> Text2Sema
     return out
 
 
-def pack_float32(model: Text2SemanticModel) -> bool:
-    """In place: decode the float32 CPU ``model`` through oneDNN-packed weights (models/cpu_matmul.py),
-    freeing its plain transformer linears, so the model is for decoding only from then on.
+def pack_float32(model: Text2SemanticModel, compiled: bool = True) -> bool:
+    """In place: decode the float32 CPU ``model`` through faster CPU code, freeing its plain transformer
+    linears, so the model is for decoding only from then on.
 
-    True when it did; False (model unchanged) when oneDNN fails its self-test here."""
-    from gpt_sovits.models.cpu_matmul import pack_weight, packed_linear, packs_correctly
+    With ``compiled``, the decoding step runs as one compiled function (t2s/cpu_step.py) for batches of up to
+    4 sequences, with the layers' weights stacked; the prefill and larger batches use oneDNN products on those
+    same weights. Otherwise, or where the compiled step fails its check here, the products run through
+    oneDNN-packed weights (models/cpu_matmul.py). True when the model changed; False (model unchanged) when
+    neither passes its self-test here."""
+    from gpt_sovits.models.cpu_matmul import pack_weight, packed_linear, packs_correctly, plain_linear
 
     if model.step_weights is not None:
         return False  # already decoding through its own weights
+    if compiled:
+        from gpt_sovits.models.t2s.cpu_step import compiled_step_for
+
+        step = compiled_step_for(model)
+        if step is not None:
+            model.step_weights = step.layers
+            model.step_linear = plain_linear
+            model.step_kernel = step
+            _drop_float_linears(model)
+            return True
     layers = model.packed_layers()
     if not packs_correctly(layers[0][0], layers[0][1]):
         return False

@@ -1,0 +1,167 @@
+"""The float32 GPT decoding step as one compiled CPU function (numba), for CPUs where PyTorch's products are slow.
+
+A decoding step multiplies one row (or a few, for a batch) by every weight of the 24 layers: 302 MB per
+token at the official size, read once. PyTorch hands each of those 96 products to a BLAS (MKL, or oneDNN
+with packed weights, see models/cpu_matmul.py); on an AMD EPYC those read the weights at 11-16 GB/s where
+the memory gives about 30, and each of the ~400 operators of a step costs some microseconds of dispatch.
+Here the whole step (products, attention over the KV cache, residuals, LayerNorm) is one function compiled
+by numba (LLVM, for this CPU's vector width), with the products as plain dot products over contiguous weight
+rows split across threads: it reads the weights close to the memory's speed (bench/bench_cpu_matmul.py,
+bench/RESULTS.md).
+
+Same arithmetic as the PyTorch step, in float32; only the order of additions inside each sum differs (as it
+does between MKL and oneDNN, or between CPUs), so tokens agree with the PyTorch step's and upstream's
+(bench/bench_agreement.py, tests/models/test_cpu_step.py). numba comes with librosa; if it cannot compile
+or its result disagrees with PyTorch's at load, the model keeps PyTorch's step.
+
+The compiled function is cached on disk by numba (next to this file, or in the user's cache folder when
+that is read-only), so only the first load on a machine pays the compilation (a few seconds).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+
+logger = logging.getLogger(__name__)
+
+# Rows per product handled by the compiled step: a decoding step has one per sequence of a batch. Larger
+# batches go through PyTorch's step: beyond 4 rows the compiled products fall behind oneDNN's
+# (bench/bench_cpu_matmul.py), as their rows no longer fit the core's first cache.
+MAX_ROWS = 4
+# The step's output may differ from PyTorch's by rounding only; more than this (relative to the output's
+# scale) at load means something is wrong, and the model keeps PyTorch's step.
+SELF_TEST_TOLERANCE = 1e-3
+
+_kernel = None
+_kernel_error: str | None = None
+
+
+def kernel():
+    """The compiled step function, or None (with the reason in :func:`unavailable_reason`) where numba fails."""
+    global _kernel, _kernel_error
+    if _kernel is None and _kernel_error is None:
+        try:
+            from gpt_sovits.models.t2s.cpu_step_kernels import step
+
+            _kernel = step
+        except Exception as e:  # ImportError, or a numba/LLVM failure on this machine
+            _kernel_error = f"{type(e).__name__}: {e}"
+    return _kernel
+
+
+def unavailable_reason() -> str | None:
+    return _kernel_error
+
+
+def _threads() -> int:
+    import numba
+
+    return max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
+
+
+class CompiledStep:
+    """A float32 CPU model's decoding step through the compiled function; ``model.step`` calls it.
+
+    The layers' weights are stacked into one array per kind ([n_layer, out, in] and so on); ``layers``
+    gives per-layer views of them in ``packed_layers()`` order, for the prefill's PyTorch products.
+    """
+
+    def __init__(self, layers: list[tuple[torch.Tensor, ...]], n_head: int, eps: float):
+        def stack(i: int) -> np.ndarray:
+            # numpy's own allocation: numpy asks Linux for huge pages on large arrays (where transparent huge
+            # pages are on "madvise", the common default), and the weights then stream about 20% faster
+            # than from PyTorch's allocation (fewer TLB misses over 300 MB per token).
+            return np.stack([layer[i].detach().float().contiguous().numpy() for layer in layers])
+
+        self.arrays = [stack(i) for i in range(12)]  # W_qkv, b_qkv, W_o, b_o, W_1, b_1, W_2, b_2, g_1, beta_1, g_2, beta_2
+        self.n_head = n_head
+        self.eps = float(eps)
+        self.dim = self.arrays[2].shape[1]
+        self.ffn = self.arrays[4].shape[1]
+        self.max_rows = MAX_ROWS
+        self.layers = [tuple(torch.from_numpy(a[i]) for a in self.arrays) for i in range(len(layers))]
+        self._all_valid = np.ones((1, 1), dtype=np.bool_)
+        self._scratch: dict[int, tuple[np.ndarray, ...]] = {}
+
+    def _buffers(self, rows: int, positions: int) -> tuple[np.ndarray, ...]:
+        have = self._scratch.get(rows)
+        if have is None or have[-1].shape[1] < positions:
+            d = self.dim
+            capacity = max(positions, 2 * have[-1].shape[1] if have is not None else 512)
+            have = (np.empty((rows, 3 * d), np.float32), np.empty((rows, d), np.float32),
+                    np.empty((rows, d), np.float32), np.empty((rows, self.ffn), np.float32),
+                    np.empty((rows * self.n_head, capacity), np.float32))
+            self._scratch[rows] = have
+        return have
+
+    def _valid(self, rows: int, positions: int, key_mask: torch.Tensor | None) -> np.ndarray:
+        if key_mask is not None:
+            return np.ascontiguousarray(key_mask.reshape(rows, -1)[:, :positions].cpu().numpy())
+        if self._all_valid.shape[0] < rows or self._all_valid.shape[1] < positions:
+            self._all_valid = np.ones((max(rows, self._all_valid.shape[0]),
+                                       max(positions, 2 * self._all_valid.shape[1])), dtype=np.bool_)
+        return self._all_valid
+
+    def __call__(self, x: torch.Tensor, cache, key_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """x [B, 1, d] float32 -> [B, 1, d]; writes this position's keys and values into ``cache``."""
+        import numba
+
+        b, _, d = x.shape
+        pos = cache.length
+        if pos + 1 > cache.capacity:
+            cache.reserve(pos + 1)
+        out = x.detach().reshape(b, d).float().clone()
+        torch_threads = torch.get_num_threads()
+        numba.set_num_threads(_threads())
+        kernel()(out.numpy(), *self.arrays, cache.k.numpy(), cache.v.numpy(), pos,
+                 self._valid(b, pos + 1, key_mask), self.n_head, self.eps, *self._buffers(b, pos + 1))
+        if torch.get_num_threads() != torch_threads:
+            # On Linux numba's OpenMP pool is PyTorch's (one libgomp per process); its first start sets the
+            # pool to all cores, which would undo the studio's thread setting for everything else.
+            torch.set_num_threads(torch_threads)
+        cache.length = pos + 1
+        return out.view(b, 1, d)
+
+
+def compiled_step_for(model) -> CompiledStep | None:
+    """A :class:`CompiledStep` for a float32 CPU ``model`` that matches PyTorch's step here, or None (logged)."""
+    if kernel() is None:
+        logger.warning("The compiled CPU decoding step is not available (%s); using PyTorch's.", _kernel_error)
+        return None
+    cfg = model.config
+    compiled = CompiledStep(model.packed_layers(), cfg.n_head, cfg.layer_norm_eps)
+    try:
+        error = _self_test(model, compiled)
+    except Exception as e:  # a numba compilation or run failure on this machine
+        logger.warning("The compiled CPU decoding step fails here (%s: %s); using PyTorch's.", type(e).__name__, e)
+        return None
+    if not error <= SELF_TEST_TOLERANCE:
+        logger.warning("The compiled CPU decoding step disagrees with PyTorch's (relative error %.1e); using "
+                       "PyTorch's.", error)
+        return None
+    return compiled
+
+
+@torch.inference_mode()
+def _self_test(model, compiled: CompiledStep) -> float:
+    """Two rows, 5 cached positions (one masked): the compiled step against PyTorch's; relative max error."""
+    g = torch.Generator().manual_seed(0)
+    d = model.config.hidden_dim
+    results = []
+    for step in (None, compiled):
+        cache = model.new_cache(batch=2, capacity=8)
+        cache.k.copy_(torch.randn(cache.k.shape, generator=g))
+        cache.v.copy_(torch.randn(cache.v.shape, generator=g))
+        cache.length = 5
+        mask = torch.ones(2, 1, 1, 6, dtype=torch.bool)
+        mask[1, ..., 0] = False
+        x = torch.randn(2, 1, d, generator=torch.Generator().manual_seed(1))
+        out = (model.step(x, cache, key_mask=mask) if step is None else step(x, cache, key_mask=mask))
+        results.append((out, cache.k[:, :, :, :6].clone()))
+        g.manual_seed(0)
+    (want, want_k), (got, got_k) = results
+    scale = max(float(want.abs().max()), 1e-12)
+    return max(float((got - want).abs().max()) / scale, float((got_k - want_k).abs().max()) / scale)

@@ -1,0 +1,96 @@
+"""The compiled float32 CPU decoding step (models/t2s/cpu_step.py) against PyTorch's step.
+
+Random models of other sizes and seeds than ../shared/golden, including head widths that are not powers of
+two; the step's hidden state and cache within rounding, and the same tokens when decoding (greedy, sampled,
+batches within and beyond what the compiled step takes).
+"""
+
+import copy
+
+import pytest
+import torch
+
+from gpt_sovits.models.cpu_matmul import packed_linear, plain_linear
+from gpt_sovits.models.t2s import cpu_step
+from gpt_sovits.models.t2s.quantize import pack_float32
+from tests.models.tiny_gpt import assert_decodes_alike, random_gpt
+
+pytestmark = [
+    pytest.mark.usefixtures("one_torch_thread"),
+    pytest.mark.skipif(cpu_step.kernel() is None, reason=f"numba cannot compile here: {cpu_step.unavailable_reason()}"),
+]
+
+
+def compiled_copy(model):
+    out = copy.deepcopy(model)
+    assert pack_float32(out)
+    assert isinstance(out.step_kernel, cpu_step.CompiledStep) and out.step_linear is plain_linear
+    assert out.h.layers[0].linear1.weight.numel() == 0  # the plain linears were freed
+    return out
+
+
+@pytest.mark.parametrize("seed, dim, layers, heads", [(31, 64, 2, 4), (32, 48, 3, 4), (33, 40, 2, 5)])
+def test_compiled_step_matches_pytorch_step(seed, dim, layers, heads):
+    """Batches of 1 and 3 rows, one row with masked keys, over a cache that grows mid-way."""
+    plain = random_gpt(seed, dim, layers, heads)
+    compiled = compiled_copy(plain)
+    g = torch.Generator().manual_seed(seed)
+    for rows in (1, 3):
+        caches = [m.new_cache(batch=rows, capacity=4) for m in (plain, compiled)]
+        start = torch.randn(rows, 3, dim, generator=g)
+        allowed = torch.ones(3, 3, dtype=torch.bool).tril()
+        for m, cache in zip((plain, compiled), caches, strict=True):
+            m.prefill(start, allowed, cache)
+        mask = torch.ones(rows, 1, 1, 12, dtype=torch.bool)
+        mask[-1, ..., 0] = False  # the last row's first key is padding
+        for _ in range(8):  # past the capacity of 4: the cache grows
+            x = torch.randn(rows, 1, dim, generator=g)
+            n = caches[0].length + 1
+            want = plain.step(x, caches[0], key_mask=mask[..., :n] if rows > 1 else None)
+            got = compiled.step(x, caches[1], key_mask=mask[..., :n] if rows > 1 else None)
+            torch.testing.assert_close(got, want, atol=2e-5, rtol=2e-5)
+        assert caches[0].length == caches[1].length == 11
+        torch.testing.assert_close(caches[1].k[:, :, :, :11], caches[0].k[:, :, :, :11], atol=2e-5, rtol=2e-5)
+        torch.testing.assert_close(caches[1].v[:, :, :, :11], caches[0].v[:, :, :, :11], atol=2e-5, rtol=2e-5)
+
+
+@pytest.mark.parametrize("seed, dim, layers, heads", [(41, 64, 3, 4), (42, 96, 2, 8), (43, 48, 4, 2)])
+def test_compiled_gpt_decodes_the_tokens_of_the_plain_one(seed, dim, layers, heads):
+    plain = random_gpt(seed, dim, layers, heads)
+    compiled = compiled_copy(plain)
+    # a batch the compiled step takes (3 rows) and one beyond MAX_ROWS (PyTorch's step on the stacked weights)
+    assert_decodes_alike(plain, compiled, seed, batch_sizes=(3, cpu_step.MAX_ROWS + 2))
+
+
+def test_without_numba_the_onednn_packing_is_used(monkeypatch):
+    monkeypatch.setattr(cpu_step, "kernel", lambda: None)
+    model = random_gpt(5, 32, 2, 4)
+    assert pack_float32(model)
+    assert model.step_kernel is None and model.step_linear is packed_linear
+
+
+def test_a_disagreeing_compiled_step_is_refused(monkeypatch):
+    monkeypatch.setattr(cpu_step, "_self_test", lambda model, compiled: 0.5)
+    model = random_gpt(6, 32, 2, 4)
+    assert cpu_step.compiled_step_for(model) is None
+    assert pack_float32(model) and model.step_kernel is None and model.step_linear is packed_linear
+
+
+def test_a_nan_input_stays_visible():
+    """No fast-math assumption hides a NaN: it comes out as NaN, as from PyTorch's step."""
+    model = compiled_copy(random_gpt(7, 32, 2, 4))
+    cache = model.new_cache(batch=1, capacity=4)
+    model.prefill(torch.randn(1, 2, 32), torch.ones(2, 2, dtype=torch.bool).tril(), cache)
+    x = torch.randn(1, 1, 32)
+    x[0, 0, 3] = float("nan")
+    assert torch.isnan(model.step(x, cache)).all()
+
+
+def test_numba_threads_follow_torch_threads():
+    import numba
+
+    model = compiled_copy(random_gpt(8, 32, 2, 4))
+    cache = model.new_cache(batch=1, capacity=4)
+    model.prefill(torch.randn(1, 2, 32), torch.ones(2, 2, dtype=torch.bool).tril(), cache)
+    model.step(torch.randn(1, 1, 32), cache)  # under the one_torch_thread fixture
+    assert numba.get_num_threads() == 1 and torch.get_num_threads() == 1  # numba did not reset torch's pool
