@@ -52,9 +52,27 @@ def decode_step_rows(repeats: int) -> list[tuple[str, str, str, str]]:
         for (w, _), (p, b) in zip(weights, packed, strict=True):
             packed_linear(x[w.shape[1]], p, b)
 
+    cases = [("memory read (sum), floor", flat.sum), ("MKL F.linear", mkl), ("oneDNN packed", onednn)]
+    try:  # the products of the GPT's compiled step (models/t2s/cpu_step.py), on numpy-allocated weights
+        import numba
+        import numpy as np
+
+        from gpt_sovits.models.t2s.cpu_step_kernels import linear_rows
+
+        numba.set_num_threads(torch.get_num_threads())
+        arrays = [(np.array(w.numpy()), b.numpy(), np.empty((1, w.shape[0]), np.float32)) for w, b in weights]
+        x_np = {k: v.numpy() for k, v in x.items()}
+
+        def compiled():
+            for w, b, out in arrays:
+                linear_rows(x_np[w.shape[1]], w, b, out, False)
+
+        cases.append(("compiled step (numba)", compiled))
+    except ImportError:
+        pass
     rows = []
     with torch.inference_mode():
-        for name, fn in (("memory read (sum), floor", flat.sum), ("MKL F.linear", mkl), ("oneDNN packed", onednn)):
+        for name, fn in cases:
             s = best_seconds(fn, repeats, 5)
             rows.append((f"decode step, 24 layers x 4 products, 1 row: {name}", f"{s * 1e3:.2f} ms",
                          f"{n_bytes / s / 1e9:.1f} GB/s", ""))

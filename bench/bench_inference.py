@@ -2,7 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python bench/bench_inference.py [--tokens 250] [--device cpu|cuda] [--threads 2]
         [--precision fast|exact] [--gpt-precision fp32|bf16|fp16|int8] [--models DIR] [--upstream-work]
-        [--cpu-matmul auto|onednn|mkl]
+        [--cpu-matmul auto|compiled|onednn|mkl]
 
 Builds official-size GPT, SoVITS, HuBERT and BERT with random weights in a temporary
 pretrained folder, then measures with a fixed number of generated tokens per piece
@@ -65,11 +65,19 @@ def ensure_official_pretrained(folder: Path) -> tuple[Path, Path]:
 
 
 def use_cpu_matmul(choice: str) -> None:
-    """Make every loader in this process take ``choice`` for float32 CPU products (a bench-only override)."""
+    """Make every loader in this process take ``choice`` for float32 CPU products (a bench-only override):
+    "compiled" = the GPT's compiled step (models/t2s/cpu_step.py) and packed oneDNN for BERT/HuBERT,
+    "onednn" = packed oneDNN for all three, "mkl" = PyTorch's default."""
+    import os
+
     import gpt_sovits.features.bert as bert
     import gpt_sovits.features.hubert as hubert
     import gpt_sovits.models.cpu_matmul as cpu_matmul
+    from gpt_sovits.models.t2s.cpu_step import DISABLE_ENV
 
+    if choice == "onednn":
+        os.environ[DISABLE_ENV] = "0"
+    choice = "onednn" if choice == "compiled" else choice
     decide = cpu_matmul.packing_wanted
 
     def forced(device, dtype=torch.float32, _choice="auto"):
@@ -98,8 +106,9 @@ def main() -> None:
     parser.add_argument("--upstream-work", action="store_true",
                         help="upstream's benchmark definition: EOS banned (exactly --tokens per piece), a 6 s "
                              "reference (150 prompt tokens) analysed anew in the timed request (features included)")
-    parser.add_argument("--cpu-matmul", default="auto", choices=["auto", "onednn", "mkl"],
-                        help="float32 products on a CPU: the studio's choice (auto), packed oneDNN, or PyTorch's MKL")
+    parser.add_argument("--cpu-matmul", default="auto", choices=["auto", "compiled", "onednn", "mkl"],
+                        help="float32 products on a CPU: the studio's choice (auto), the GPT's compiled step, "
+                             "packed oneDNN, or PyTorch's MKL")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.cpu_matmul != "auto":
@@ -177,7 +186,9 @@ def main() -> None:
         audio_s = len(result.audio) / result.sample_rate
         rows = [
             ("float32 CPU products (--cpu-matmul)",
-             f"{args.cpu_matmul}: {'packed oneDNN' if cpu_matmul.packing_wanted('cpu') else 'MKL'}"),
+             f"{args.cpu_matmul}: GPT step "
+             f"{'compiled' if synth.gpt.step_kernel is not None else 'PyTorch'}, other products "
+             f"{'packed oneDNN' if cpu_matmul.packing_wanted('cpu') else 'MKL'}"),
             ("device / threads / mode / GPT precision",
              f"{args.device} / {args.threads} / {args.precision} / {synth.precisions.gpt}"),
             ("SoVITS vocoder precision", str(getattr(synth.sovits, "inference_dtype", "fp32"))),

@@ -126,14 +126,17 @@ def cpu_has_fast_bf16() -> bool:
 
 # ----- precision policy: the one place that decides what "exact" and "fast" mean -----------------
 # A user sees one knob. "exact": float32 everywhere, upstream's numbers (the golden tests check this
-# mode), and the default. "fast": the quickest precisions we have that stay close to float32; on a CPU
-# the GPT's weights become int8, which says other tokens than float32 on many pieces of random test
-# models (bench/bench_agreement.py, bench/RESULTS.md), so it is an option, labelled with that number.
+# mode), and the default. "fast": the GPT stays float32 on every device, so fast says exact's tokens (the
+# same words, pauses and length); only the vocoder (and on CUDA HuBERT and BERT) runs in 16-bit floats,
+# which changes the samples slightly. An int8 GPT was faster on some CPUs but said other tokens than
+# float32 on most pieces of random test models (17-30%, bench/bench_agreement.py, bench/RESULTS.md), and on
+# x86 CPUs not made by Intel the compiled float32 step (models/t2s/cpu_step.py) is faster than it; int8
+# stays available to benchmarks (GPT_PRECISIONS) but no mode uses it.
 PRECISION_MODES = ("exact", "fast")
 DEFAULT_PRECISION = "exact"
-PRECISION_HELP = ("exact (default): float32 everywhere, upstream's numbers; fast: int8 GPT weights on a CPU "
-                  "(about 1.8x as fast end to end, but other tokens than exact on most pieces of test models: see README), "
-                  "a float16 vocoder on CUDA")
+PRECISION_HELP = ("exact (default): float32 everywhere, upstream's numbers; fast: the same float32 GPT (the same "
+                  "tokens as exact) with a bfloat16 vocoder on CPUs with AVX512-BF16 or AMX and a float16 vocoder, "
+                  "HuBERT and BERT on CUDA (slightly different samples); on other CPUs fast equals exact")
 GPT_PRECISIONS = ("fp32", "bf16", "fp16", "int8")
 VOCODER_PRECISIONS = ("fp32", "bf16", "fp16")
 
@@ -172,9 +175,10 @@ def check_precision_mode(mode: str) -> str:
 def precision_plan(mode: str, device: str) -> PrecisionPlan:
     """The precisions of ``mode`` ("exact" or "fast") on ``device`` ("cpu", "cuda", "cuda:N", "mps").
 
-    On CUDA the fast mode keeps the GPT in float32: with CUDA graphs its decode step is bound by kernel
-    latency, not by weight bytes (H200: 399 tokens/s float32 against 348 float16, bench/RESULTS.md), so
-    float16 weights would only cost agreement. The vocoder runs in float16 there.
+    The fast mode keeps the GPT in float32 everywhere, so it says exact's tokens. On CUDA its decode step
+    with CUDA graphs is bound by kernel latency, not by weight bytes (H200: 399 tokens/s float32 against 348
+    float16, bench/RESULTS.md); on a CPU the int8 GPT said other tokens on most test pieces (module note
+    above). The vocoder runs in float16 on CUDA and in bfloat16 on CPUs that compute it natively.
     """
     check_precision_mode(mode)
     on_cuda = device.startswith("cuda")
@@ -182,8 +186,5 @@ def precision_plan(mode: str, device: str) -> PrecisionPlan:
         return PrecisionPlan(mode, "fp32", "fp32", False, on_cuda)
     if on_cuda:
         return PrecisionPlan(mode, "fp32", "fp16", True, True)
-    import torch
-
-    gpt = "int8" if device == "cpu" and hasattr(torch, "_weight_int8pack_mm") else "fp32"
     vocoder = "bf16" if device == "cpu" and cpu_has_fast_bf16() else "fp32"
-    return PrecisionPlan(mode, gpt, vocoder, False, False)
+    return PrecisionPlan(mode, "fp32", vocoder, False, False)

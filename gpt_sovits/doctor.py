@@ -82,16 +82,22 @@ def check_torch() -> list[Check]:
 
 
 def check_cpu_speed() -> Check:
-    """What the CPU offers the "fast" precision mode (int8 GPT, bf16 vocoder)."""
+    """How this CPU runs synthesis: the float32 GPT's decoding step, and the "fast" mode's vocoder."""
     import torch
 
     from gpt_sovits.devices import cpu_has_fast_bf16
+    from gpt_sovits.models.cpu_matmul import packing_wanted
 
-    int8 = hasattr(torch, "_weight_int8pack_mm")
+    if not packing_wanted("cpu"):
+        step = "float32 GPT through PyTorch's products"
+    else:
+        from gpt_sovits.models.t2s import cpu_step
+
+        step = ("float32 GPT through the compiled step" if cpu_step.kernel() is not None
+                else f"float32 GPT through packed oneDNN products (no compiled step: {cpu_step.unavailable_reason()})")
     bf16 = cpu_has_fast_bf16()
-    parts = [f"{torch.get_num_threads()} threads",
-             "int8 GPT" if int8 else "float32 GPT (this PyTorch has no int8 kernel)",
-             "bf16 vocoder (AMX/AVX512-BF16)" if bf16 else "float32 vocoder (no native bf16 on this CPU)"]
+    parts = [f"{torch.get_num_threads()} threads", step,
+             "fast mode: bf16 vocoder (AMX/AVX512-BF16)" if bf16 else "fast mode equals exact (no native bf16 on this CPU)"]
     return Check("CPU synthesis", True, ", ".join(parts), required=False)
 
 

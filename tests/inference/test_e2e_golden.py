@@ -73,9 +73,8 @@ def test_case_matches_golden(synth, e2e, case):
 
 
 def test_fast_mode_keeps_upstreams_tokens(e2e, golden_dir):
-    """The "fast" mode (int8 GPT with a bf16 cache, bf16 vocoder where the CPU has it) on the same cases:
-    every piece has upstream's token count, and the audio stays within bf16 distance of upstream's. (On
-    other random models it does not always keep the tokens: bench/bench_agreement.py.)"""
+    """The "fast" mode (the float32 GPT, a bf16 vocoder where the CPU has it) on the same cases: every piece
+    has upstream's token count, and the audio stays within bf16 distance of upstream's."""
     folder, io, _ = e2e
     fast = Synthesizer.from_files(folder / "gpt_v2_tiny.ckpt", golden_dir / "sovits_v2_tiny.pth", folder, device="cpu",
                                   precision="fast")

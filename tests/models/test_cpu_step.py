@@ -94,3 +94,24 @@ def test_numba_threads_follow_torch_threads():
     model.prefill(torch.randn(1, 2, 32), torch.ones(2, 2, dtype=torch.bool).tril(), cache)
     model.step(torch.randn(1, 1, 32), cache)  # under the one_torch_thread fixture
     assert numba.get_num_threads() == 1 and torch.get_num_threads() == 1  # numba did not reset torch's pool
+
+
+def test_the_switch_keeps_pytorch_s_step(monkeypatch):
+    monkeypatch.setenv(cpu_step.DISABLE_ENV, "0")
+    model = random_gpt(9, 32, 2, 4)
+    assert cpu_step.compiled_step_for(model) is None
+    assert pack_float32(model) and model.step_kernel is None and model.step_linear is packed_linear
+
+
+def test_two_threads_decode_with_one_model():
+    """Each thread has its own working memory: decoding at once gives what decoding alone gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.models.tiny_gpt import gpt_inputs
+
+    model = compiled_copy(random_gpt(10, 48, 2, 4))
+    inputs = [gpt_inputs(100 + i, 9 + 4 * i, 20 + 7 * i) for i in range(4)]
+    alone = [model.generate(*x, top_k=1, early_stop_num=60)[0] for x in inputs]
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(lambda x: model.generate(*x, top_k=1, early_stop_num=60)[0], inputs))
+    assert all(torch.equal(a, b) for a, b in zip(alone, together, strict=True))

@@ -22,7 +22,7 @@ from gpt_sovits.ui.services import StudioServices
 ALLOWED = {"GPT", "SoVITS", "GPT-SoVITS", "BERT", "HuBERT", "WAV", "MP3", "FLAC", "OGG", "M4B", "SRT", "VTT", "ACX",
            "LUFS", "RMS", "dB", "dBFS", "dBTP", "Hz", "kHz", "MB", "GB", "kbps", "CBR", "URL", "CPU", "GPU", "CUDA",
            "ID",
-           "HuggingFace", "HF-Mirror", "lj1995", "float32", "float16", "int8", "token", "Top-k", "Top-p", "ARPAbet",
+           "HuggingFace", "HF-Mirror", "lj1995", "float32", "float16", "bfloat16", "int8", "AVX512-BF16", "AMX", "token", "Top-k", "Top-p", "ARPAbet",
            "faster-whisper", "FunASR", "NaN", "ERes2NetV2", "NLTK", "CMU", "EPUB", "DRM", "ZIP", "UTF-8", "ASR"}
 FORMATS = {"wav", "mp3", "flac", "ogg", "m4b", "srt", "vtt", "txt", "md", "epub", "jpg", "jpeg", "png"}
 # stripped before looking for words: code spans, HTML tags, markup examples, placeholders, file and domain names,

@@ -21,6 +21,9 @@ that is read-only), so only the first load on a machine pays the compilation (a 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 
 import numpy as np
 import torch
@@ -34,6 +37,8 @@ MAX_ROWS = 4
 # The step's output may differ from PyTorch's by rounding only; more than this (relative to the output's
 # scale) at load means something is wrong, and the model keeps PyTorch's step.
 SELF_TEST_TOLERANCE = 1e-3
+# Setting this to 0 keeps PyTorch's step (an escape hatch, e.g. where numba's threads would fight PyTorch's).
+DISABLE_ENV = "GPT_SOVITS_COMPILED_STEP"
 
 _kernel = None
 _kernel_error: str | None = None
@@ -84,26 +89,29 @@ class CompiledStep:
         self.max_rows = MAX_ROWS
         self.layers = [tuple(torch.from_numpy(a[i]) for a in self.arrays) for i in range(len(layers))]
         self._all_valid = np.ones((1, 1), dtype=np.bool_)
-        self._scratch: dict[int, tuple[np.ndarray, ...]] = {}
+        # working memory per (thread, rows): two threads decoding with one model never share it
+        self._scratch: dict[tuple[int, int], tuple[np.ndarray, ...]] = {}
 
     def _buffers(self, rows: int, positions: int) -> tuple[np.ndarray, ...]:
-        have = self._scratch.get(rows)
+        key = (threading.get_ident(), rows)
+        have = self._scratch.get(key)
         if have is None or have[-1].shape[1] < positions:
             d = self.dim
             capacity = max(positions, 2 * have[-1].shape[1] if have is not None else 512)
             have = (np.empty((rows, 3 * d), np.float32), np.empty((rows, d), np.float32),
                     np.empty((rows, d), np.float32), np.empty((rows, self.ffn), np.float32),
                     np.empty((rows * self.n_head, capacity), np.float32))
-            self._scratch[rows] = have
+            self._scratch[key] = have
         return have
 
     def _valid(self, rows: int, positions: int, key_mask: torch.Tensor | None) -> np.ndarray:
         if key_mask is not None:
             return np.ascontiguousarray(key_mask.reshape(rows, -1)[:, :positions].cpu().numpy())
-        if self._all_valid.shape[0] < rows or self._all_valid.shape[1] < positions:
-            self._all_valid = np.ones((max(rows, self._all_valid.shape[0]),
-                                       max(positions, 2 * self._all_valid.shape[1])), dtype=np.bool_)
-        return self._all_valid
+        have = self._all_valid  # read-only, replaced (never changed) when too small: safe across threads
+        if have.shape[0] < rows or have.shape[1] < positions:
+            have = np.ones((max(rows, have.shape[0]), max(positions, 2 * have.shape[1])), dtype=np.bool_)
+            self._all_valid = have
+        return have
 
     def __call__(self, x: torch.Tensor, cache, key_mask: torch.Tensor | None = None) -> torch.Tensor:
         """x [B, 1, d] float32 -> [B, 1, d]; writes this position's keys and values into ``cache``."""
@@ -128,13 +136,17 @@ class CompiledStep:
 
 def compiled_step_for(model) -> CompiledStep | None:
     """A :class:`CompiledStep` for a float32 CPU ``model`` that matches PyTorch's step here, or None (logged)."""
+    if os.environ.get(DISABLE_ENV, "").strip() in ("0", "off", "no", "false"):
+        logger.info("The compiled CPU decoding step is off (%s); using PyTorch's.", DISABLE_ENV)
+        return None
     if kernel() is None:
         logger.warning("The compiled CPU decoding step is not available (%s); using PyTorch's.", _kernel_error)
         return None
     cfg = model.config
     compiled = CompiledStep(model.packed_layers(), cfg.n_head, cfg.layer_norm_eps)
+    started = time.perf_counter()
     try:
-        error = _self_test(model, compiled)
+        error = _self_test(model, compiled)  # compiles on the first use on this machine (then read from disk)
     except Exception as e:  # a numba compilation or run failure on this machine
         logger.warning("The compiled CPU decoding step fails here (%s: %s); using PyTorch's.", type(e).__name__, e)
         return None
@@ -142,6 +154,10 @@ def compiled_step_for(model) -> CompiledStep | None:
         logger.warning("The compiled CPU decoding step disagrees with PyTorch's (relative error %.1e); using "
                        "PyTorch's.", error)
         return None
+    seconds = time.perf_counter() - started
+    if seconds > 2:
+        logger.info("Compiled the CPU decoding step for this machine in %.1f s (kept on disk for the next start).",
+                    seconds)
     return compiled
 
 
