@@ -120,10 +120,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "precision_exact": ("Exact: float32, the same numbers as upstream (default)",
                         "精确：全部 float32，与上游数值一致（默认）"),
     "precision_fast": ("Fast: the same GPT and words as Exact, with a 16-bit vocoder (bfloat16 on CPUs with "
-                       "AVX512-BF16 or AMX, float16 on the GPU): slightly different samples, the vocoder about 2x "
+                       "AVX512-BF16 or AMX, float16 on the GPU): slightly different samples, the vocoder about 1.7x "
                        "faster; on other CPUs the same as Exact",
                        "快速：GPT 与精确模式相同（说出的 token 完全一致），声码器用 16 位浮点（支持 AVX512-BF16 或 AMX 的 CPU 上"
-                       "用 bfloat16，GPU 上用 float16）：采样值略有不同，声码器约快 2 倍；其他 CPU 上与精确模式相同"),
+                       "用 bfloat16，GPU 上用 float16）：采样值略有不同，声码器约快 1.7 倍；其他 CPU 上与精确模式相同"),
     "pretrained_dir": ("Pretrained models folder", "预训练模型文件夹"),
     "workspace_dir": ("Workspace folder (voices and outputs)", "工作区文件夹（声音与输出）"),
     "save_settings": ("Save settings", "保存设置"),
