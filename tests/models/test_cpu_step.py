@@ -115,3 +115,10 @@ def test_two_threads_decode_with_one_model():
     with ThreadPoolExecutor(2) as pool:
         together = list(pool.map(lambda x: model.generate(*x, top_k=1, early_stop_num=60)[0], inputs))
     assert all(torch.equal(a, b) for a, b in zip(alone, together, strict=True))
+
+
+def test_one_numba_thread_where_numba_and_pytorch_have_separate_thread_pools(monkeypatch):
+    monkeypatch.setattr(cpu_step.sys, "platform", "win32")
+    assert cpu_step._threads() == 1
+    monkeypatch.setattr(cpu_step.sys, "platform", "linux")
+    assert cpu_step._threads() == min(torch.get_num_threads(), __import__("numba").config.NUMBA_NUM_THREADS)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 
@@ -62,8 +63,19 @@ def unavailable_reason() -> str | None:
 
 
 def _threads() -> int:
+    """numba threads for a step: PyTorch's count on Linux, 1 elsewhere.
+
+    On Linux numba's OpenMP calls resolve to the libgomp PyTorch loaded first, so both use one pool of
+    threads (measured: 11.2 ms per step with 2 threads, 12.6 ms with 1). Elsewhere (Windows: PyTorch
+    brings Intel's OpenMP, numba Microsoft's) there would be two pools whose idle threads spin on the same
+    cores: both such cases measured here were several times slower (OpenBLAS's pool beside PyTorch's: the
+    step 7x; numba's own "workqueue" pool: 3x; bench/RESULTS.md). One thread costs little, as a step is
+    bound by memory bandwidth.
+    """
     import numba
 
+    if not sys.platform.startswith("linux"):
+        return 1
     return max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
 
 
