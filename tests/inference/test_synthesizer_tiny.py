@@ -236,6 +236,25 @@ def test_precision_modes(tiny_v2):
     assert switched.precisions == fast.precisions and type(switched.gpt.step_linear) is type(fast.gpt.step_linear)
 
 
+def test_fast_mode_says_the_tokens_of_exact(tiny_v2, speech_wav):
+    """Fast changes the vocoder's precision only: every piece of Chinese, English and mixed text, greedy and
+    sampled, gets the tokens exact gets (the same float32 GPT, compiled or not)."""
+    exact = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu", warm_up=False)
+    fast = Synthesizer.from_files(tiny_v2 / TINY_GPT, tiny_v2 / TINY_SOVITS, tiny_v2, device="cpu",
+                                  precision="fast", warm_up=False)
+    texts = [("今天下雨了，我们在家看书。明天见！", "zh"), ("The river was quiet this morning.", "en"),
+             ("我们用 GPU 来训练 model 吧。", "auto")]
+    for i, (text, language) in enumerate(texts):
+        for top_k in (1, 15):
+            request = _req(speech_wav, text=text, language=language, cut_method="cut5", seed=40 + i, top_k=top_k)
+            want, got = exact.synthesize_all(request), fast.synthesize_all(request)
+            assert [c.tokens for c in got.chunks] == [c.tokens for c in want.chunks], (text, top_k)
+            # other tokens would make other audio; the same tokens through a 16-bit vocoder stay close
+            error = got.audio - want.audio
+            snr = 10 * np.log10(np.sum(want.audio**2) / max(float(np.sum(error**2)), 1e-20))
+            assert snr > 20, (text, top_k, snr)
+
+
 def test_plain_pieces_share_a_gpt_batch_with_the_same_result(synth, speech_wav):
     """Without streaming, consecutive plain pieces go through the GPT together; every piece keeps its
     own seed, so the audio equals one-by-one rendering (and a sentence redone alone matches it)."""
