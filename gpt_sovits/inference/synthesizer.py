@@ -48,6 +48,11 @@ MAX_TOKENS_PER_PHONE = 8
 MAX_TOKENS_SLACK = 25
 DECODE_WINDOW_FRAMES = 400  # 8 s: most pieces decode in one window; longer ones in bounded memory
 SV_RATE_HZ = 16000
+# Streaming: confirmed tokens per part (the last size repeats). A short first part starts playback soon; the
+# second is short too, so it is ready before the first has played on a CPU that decodes near real time
+# (with 25 there, 2 AMD EPYC cores left 0.5 s of silence after the first 0.32 s); later parts are longer, as
+# each part re-decodes some context and fewer parts cost less.
+STREAM_PART_TOKENS = (12, 12, 25)
 
 
 @dataclass
@@ -401,13 +406,13 @@ class Synthesizer:
                               time.perf_counter() - start, reference, self.last_cut_pieces, part=part, final=final)
 
     def stream_piece(self, features: TextFeatures, reference: ReferencePrompt, request: SynthesisRequest,
-                     seed: int, first_tokens: int = 12, chunk_tokens: int = 25) -> Iterator[tuple[np.ndarray, int, bool]]:
+                     seed: int, part_tokens: tuple[int, ...] = STREAM_PART_TOKENS) -> Iterator[tuple[np.ndarray, int, bool]]:
         """Render one piece while the GPT runs: yields (audio part [N] float32, tokens so far, final).
 
-        The GPT runs token by token in this thread; every ``chunk_tokens`` confirmed tokens
-        (``first_tokens`` for the first part) it pauses while the SoVITS stream decoder turns the new
-        frames into audio. The parts joined equal a whole-piece decode up to small seams. Closing
-        the iterator early (a client that hung up) stops the GPT there.
+        The GPT runs token by token in this thread; after ``part_tokens[0]`` confirmed tokens, then
+        ``part_tokens[1]`` more and so on (the last size repeats), it pauses while the SoVITS stream
+        decoder turns the new frames into audio. The parts joined equal a whole-piece decode up to small
+        seams. Closing the iterator early (a client that hung up) stops the GPT there.
         """
         from gpt_sovits.models.sovits.streaming import StreamDecoder
 
@@ -424,6 +429,8 @@ class Synthesizer:
         steps = self.gpt.iter_generate(phone_ids, bert, prompt, sampling=request.sampling, early_stop_num=limit,
                                        seed=seed)
         seen: list[int] = []
+        sizes = list(part_tokens)
+        next_part = sizes[0]
         try:
             while True:
                 try:
@@ -432,8 +439,9 @@ class Synthesizer:
                     tokens = done.value[0]
                     break
                 confirmed = len(seen) - 1  # a step's token is kept once decoding goes on after it
-                if confirmed == first_tokens or (confirmed > first_tokens
-                                                 and (confirmed - first_tokens) % chunk_tokens == 0):
+                if confirmed == next_part:
+                    sizes = sizes[1:] or sizes
+                    next_part += sizes[0]
                     codes = torch.tensor(seen[:confirmed], device=self.device).view(1, 1, -1)
                     with torch.inference_mode():
                         audio = decoder.push(codes)

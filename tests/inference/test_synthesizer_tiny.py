@@ -155,6 +155,18 @@ def test_streaming_parts_join_to_the_whole_piece(synth, speech_wav):
     assert snr > 15, f"streamed audio differs from the whole decode (SNR {snr:.1f} dB)"
 
 
+def test_streamed_parts_follow_the_part_schedule(synth, speech_wav, monkeypatch):
+    """Parts come after 12, then 12 more, then every 25 confirmed tokens (STREAM_PART_TOKENS)."""
+    import gpt_sovits.models.t2s.decoding as decoding
+    from gpt_sovits.inference.synthesizer import STREAM_PART_TOKENS
+
+    assert STREAM_PART_TOKENS == (12, 12, 25)
+    monkeypatch.setattr(decoding, "MIN_STEPS_BEFORE_EOS", 10**9)  # no end of speech: the limit decides
+    monkeypatch.setattr(synth, "token_limit", lambda n_phones: 80)
+    parts = list(synth.synthesize(_req(speech_wav, text="今天我们一起去公园散步。", seed=5), stream=True))
+    assert [p.tokens for p in parts[:-1]] == [12, 24, 49, 74] and parts[-1].final
+
+
 def test_streaming_runs_in_the_callers_thread_and_stops_when_closed(synth, speech_wav):
     """No second thread (it would start a second OpenMP team and halve the GPT's speed), and a
     listener that goes away stops the GPT instead of leaving it running to the end."""

@@ -14,6 +14,7 @@ import torch
 from gpt_sovits.models.checkpoint import load_sovits
 from gpt_sovits.models.sovits import build_sovits
 from gpt_sovits.models.sovits.inference_opt import (
+    STREAM_BUCKET_FRAMES,
     VOCODER_BUCKET_FRAMES,
     FastVocoder,
     cpu_flags,
@@ -229,8 +230,16 @@ def test_bucketed_passes_run_at_few_shapes(golden):
         for frames in (5, 17, 31):
             vocoder(torch.randn(1, model.config.inter_channels, frames), None)
     assert seen == [32, 32, 32]
+    # streamed parts round to a finer bucket (their lengths repeat), and the output is the same
+    assert [vocoder.padded_length(n, STREAM_BUCKET_FRAMES) for n in (1, 24, 74)] == [8, 24, 80]
+    z = torch.randn(1, model.config.inter_channels, 21, generator=torch.Generator().manual_seed(4))
+    with torch.inference_mode():
+        coarse, fine = vocoder(z, None), vocoder(z, None, finer_bucket=STREAM_BUCKET_FRAMES)
+    assert seen[-2:] == [32, 24]
+    np.testing.assert_allclose(fine.numpy(), coarse.numpy(), atol=1e-5 * float(coarse.abs().max()), rtol=0)
     vocoder.set_window(40, bucket=32)
     assert [vocoder.padded_length(n) for n in (1, 33, 40)] == [32, 40, 40]
+    assert vocoder.padded_length(20, STREAM_BUCKET_FRAMES) == 32  # fixed windows (AMX) keep their shapes
 
 
 @pytest.mark.parametrize("flags", [{"avx512_bf16"}, {"avx512_bf16", "amx_bf16"}])

@@ -41,6 +41,10 @@ VOCODER_WINDOW_FRAMES = 128
 # Otherwise a pass runs at its length rounded up to 32 frames (0.64 s): at most 31 frames of padding, and
 # about 30 shapes up to a 20 s piece whose kernels are built once each.
 VOCODER_BUCKET_FRAMES = 32
+# Streamed parts (models/sovits/streaming.py) round to 8 frames instead: their lengths repeat from part to part
+# (the first part, the middle ones, a few last ones), so the finer rounding adds few shapes, and a part's
+# padding is a larger share of its work (a middle part of 74 frames ran at 96).
+STREAM_BUCKET_FRAMES = 8
 DTYPE_NAMES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
 
@@ -254,19 +258,24 @@ class FastVocoder(nn.Module):
         self.bucket_frames = bucket
         return self
 
-    def padded_length(self, frames: int) -> int:
-        """The frames a pass of ``frames`` input frames runs at (see :meth:`set_window`)."""
-        if self.bucket_frames is None:
+    def padded_length(self, frames: int, finer: int | None = None) -> int:
+        """The frames a pass of ``frames`` input frames runs at (see :meth:`set_window`); ``finer``: a
+        smaller bucket for this pass, used where passes are bucketed without windows."""
+        bucket = self.bucket_frames
+        if bucket is None:
             return frames
-        padded = -(-frames // self.bucket_frames) * self.bucket_frames
+        if finer is not None and self.window_frames is None:
+            bucket = min(bucket, finer)
+        padded = -(-frames // bucket) * bucket
         return padded if self.window_frames is None else min(padded, max(frames, self.window_frames))
 
-    def forward(self, x: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, g: torch.Tensor | None = None, finer_bucket: int | None = None) -> torch.Tensor:
+        """``finer_bucket``: see :meth:`padded_length` (streamed parts pass STREAM_BUCKET_FRAMES)."""
         size, total = self.window_frames, x.shape[-1]
         if x.shape[0] != 1:
             return self._run(x, g)
         if size is None or total <= size:
-            return self._run_padded(x, g)
+            return self._run_padded(x, g, finer_bucket)
         ctx = self.context_frames
         hop = math.prod(up.stride[-1] for up in self.ups)
         parts = []
@@ -280,10 +289,10 @@ class FastVocoder(nn.Module):
             start = end
         return torch.cat(parts, dim=-1)
 
-    def _run_padded(self, x: torch.Tensor, g: torch.Tensor | None) -> torch.Tensor:
+    def _run_padded(self, x: torch.Tensor, g: torch.Tensor | None, finer: int | None = None) -> torch.Tensor:
         """One pass over x [1, C, T] at :meth:`padded_length` (T); returns the samples of the T frames."""
         frames = x.shape[-1]
-        padded = self.padded_length(frames)
+        padded = self.padded_length(frames, finer)
         if padded == frames:
             return self._run(x, g)
         hop = math.prod(up.stride[-1] for up in self.ups)

@@ -22,6 +22,7 @@ import math
 import torch
 from torch.nn import functional as F
 
+from gpt_sovits.models.sovits.inference_opt import STREAM_BUCKET_FRAMES, FastVocoder
 from gpt_sovits.models.sovits.model import SoVITSGenerator
 
 # Reach of the reverse flow: 4 couplings x 4 WaveNet layers x kernel 5 (dilation 1) = 32 frames a side.
@@ -110,7 +111,10 @@ def decode_chunk(model: SoVITSGenerator, m_p: torch.Tensor, logs_p: torch.Tensor
         z_p = m + noise[..., flow_lo:flow_hi].to(m) * torch.exp(logs) * noise_scale
     mask = torch.ones_like(z_p[:, :1])
     z = model.flow(z_p, mask, g=ge, reverse=True)[..., dec_lo - flow_lo : dec_hi - flow_lo]
-    wav = model.dec(z, g=ge)[0, 0]
+    if isinstance(model.dec, FastVocoder):
+        wav = model.dec(z, g=ge, finer_bucket=STREAM_BUCKET_FRAMES)[0, 0]
+    else:
+        wav = model.dec(z, g=ge)[0, 0]
     first = (start_frame - dec_lo) * hop
     return wav[first : first + (end_frame - start_frame) * hop].float()
 
