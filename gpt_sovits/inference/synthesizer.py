@@ -50,7 +50,7 @@ DECODE_WINDOW_FRAMES = 400  # 8 s: most pieces decode in one window; longer ones
 SV_RATE_HZ = 16000
 # Streaming: confirmed tokens per part (the last size repeats). A short first part starts playback soon; the
 # second is short too, so it is ready before the first has played on a CPU that decodes near real time
-# (with 25 there, 2 AMD EPYC cores left 0.5 s of silence after the first 0.32 s); later parts are longer, as
+# (with 25 there, 2 AMD EPYC cores left 0.4-0.5 s of silence after the first 0.32 s); later parts are longer, as
 # each part re-decodes some context and fewer parts cost less.
 STREAM_PART_TOKENS = (12, 12, 25)
 

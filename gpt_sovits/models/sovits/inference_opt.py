@@ -43,7 +43,7 @@ VOCODER_WINDOW_FRAMES = 128
 VOCODER_BUCKET_FRAMES = 32
 # Streamed parts (models/sovits/streaming.py) round to 8 frames instead: their lengths repeat from part to part
 # (the first part, the middle ones, a few last ones), so the finer rounding adds few shapes, and a part's
-# padding is a larger share of its work (a middle part of 74 frames ran at 96).
+# padding is a larger share of its work (a middle part of 70 frames ran at 96).
 STREAM_BUCKET_FRAMES = 8
 DTYPE_NAMES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
