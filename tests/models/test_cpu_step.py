@@ -29,7 +29,7 @@ def compiled_copy(model):
     return out
 
 
-@pytest.mark.parametrize("seed, dim, layers, heads", [(31, 64, 2, 4), (32, 48, 3, 4), (33, 40, 2, 5)])
+@pytest.mark.parametrize("seed, dim, layers, heads", [(31, 64, 2, 4), (32, 48, 3, 4), (33, 40, 2, 5), (34, 64, 2, 2)])
 def test_compiled_step_matches_pytorch_step(seed, dim, layers, heads):
     """Batches of 1 and 3 rows, one row with masked keys, over a cache that grows mid-way."""
     plain = random_gpt(seed, dim, layers, heads)
