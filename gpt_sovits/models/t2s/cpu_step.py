@@ -31,9 +31,10 @@ import torch
 
 logger = logging.getLogger(__name__)
 
-# Rows per product handled by the compiled step: a decoding step has one per sequence of a batch. Larger
-# batches go through PyTorch's step: beyond 4 rows the compiled products fall behind oneDNN's
-# (bench/bench_cpu_matmul.py), as their rows no longer fit the core's first cache.
+# Rows per product handled by the compiled step: a decoding step has one per sequence of a batch (the book
+# renderer's default batch is 4). Larger batches go through PyTorch's step: from 6 rows on the compiled
+# products fell behind oneDNN's (37 ms against 18 for a step's products, bench/RESULTS.md), as the rows no
+# longer fit the core's first cache.
 MAX_ROWS = 4
 # The step's output may differ from PyTorch's by rounding only; more than this (relative to the output's
 # scale) at load means something is wrong, and the model keeps PyTorch's step.
