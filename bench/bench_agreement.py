@@ -10,7 +10,8 @@ prompt of 60-150 tokens) is decoded greedily (top-k 1) and sampled (top-k 15, a 
 model and by each variant, with the synthesizer's runaway limit (8 tokens per phone + 25). A piece agrees
 when its tokens are identical; "longer" counts pieces more than 10% longer than exact's (a missed EOS).
 
-Variants: ``int8`` (the fast mode's weight-only int8, one scale per row, float32 cache), ``int8-g64`` (the
+Variants: ``int8`` (weight-only int8, one scale per row, float32 cache: the fast mode on a CPU until the fifth
+session), ``int8-g64`` (the
 same weights quantised with one scale per 64 weights, run through float32 matmuls: what group-wise scales
 would give), ``bf16`` and ``fp16`` (the linear layers in that precision), ``fp32-onednn`` (float32 with
 the weights packed for oneDNN: models/cpu_matmul.py) and ``fp32-compiled`` (float32 through the compiled
