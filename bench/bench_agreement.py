@@ -11,9 +11,8 @@ model and by each variant, with the synthesizer's runaway limit (8 tokens per ph
 when its tokens are identical; "longer" counts pieces more than 10% longer than exact's (a missed EOS).
 
 Variants: ``int8`` (weight-only int8, one scale per row, float32 cache: the fast mode on a CPU until the fifth
-session), ``int8-g64`` (the
-same weights quantised with one scale per 64 weights, run through float32 matmuls: what group-wise scales
-would give), ``bf16`` and ``fp16`` (the linear layers in that precision), ``fp32-onednn`` (float32 with
+session), ``int8-g64`` (the same weights quantised with one scale per 64 weights, run through float32 matmuls:
+what group-wise scales would give), ``bf16`` and ``fp16`` (the linear layers in that precision), ``fp32-onednn`` (float32 with
 the weights packed for oneDNN: models/cpu_matmul.py) and ``fp32-compiled`` (float32 through the compiled
 decoding step, as the exact mode runs on x86 CPUs that are not Intel's: models/t2s/cpu_step.py).
 """
