@@ -87,6 +87,21 @@ def use_cpu_matmul(choice: str) -> None:
         module.packing_wanted = forced
 
 
+def time_stream(synth, request) -> tuple[float, float, float]:
+    """Stream ``request``: (seconds to the first part, seconds of silence a player hears that starts with the
+    first part and plays the parts in order, seconds to the last part)."""
+    start = time.perf_counter()
+    first = played_until = None
+    silence = 0.0
+    for chunk in synth.synthesize(request, stream=True):
+        now = time.perf_counter() - start
+        if first is None:
+            first = played_until = now
+        silence += max(0.0, now - played_until)
+        played_until = max(played_until, now) + len(chunk.audio) / chunk.sample_rate
+    return first, silence, time.perf_counter() - start
+
+
 def peak_rss_gib() -> float:
     scale = 1 if sys.platform == "darwin" else 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**30
@@ -167,16 +182,7 @@ def main() -> None:
         synth.token_limit = lambda n_phones: 100
         stream_request = SynthesisRequest(text="今天天气很好，我们一起去公园里散步吧。", language="zh", ref_audio=ref,
                                           ref_text="这是一段参考音频。", ref_language="zh", seed=1, cut_method="cut0")
-        t0 = time.perf_counter()
-        first_stream_s = None
-        played_until, silence = 0.0, 0.0  # a player that starts with the first part and plays parts in order
-        for chunk in synth.synthesize(stream_request, stream=True):
-            now = time.perf_counter() - t0
-            if first_stream_s is None:
-                first_stream_s = played_until = now
-            silence += max(0.0, now - played_until)
-            played_until = max(played_until, now) + len(chunk.audio) / chunk.sample_rate
-        stream_total_s = time.perf_counter() - t0
+        first_stream_s, silence, stream_total_s = time_stream(synth, stream_request)
         # a long text: 8 sentences of 100 tokens each, pieces one by one and in GPT batches of 4
         long_request = SynthesisRequest(
             text="今天天气很好，我们一起去公园散步。明天也许会下雨，记得带伞出门。他说这本书非常有意思，值得一读。"

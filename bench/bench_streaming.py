@@ -18,7 +18,6 @@ import argparse
 import functools
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +32,7 @@ def parse_setting(text: str) -> tuple[tuple[int, ...], int]:
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from bench.bench_inference import ensure_official_pretrained
+    from bench.bench_inference import ensure_official_pretrained, time_stream
     from bench.machine import machine_line
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -68,16 +67,7 @@ def main() -> None:
         def run(sizes: tuple[int, ...], bucket: int) -> tuple[float, float, float]:
             synth.stream_piece = functools.partial(original, part_tokens=sizes)
             streaming.STREAM_BUCKET_FRAMES = bucket
-            start = time.perf_counter()
-            first = played_until = None
-            silence = 0.0
-            for chunk in synth.synthesize(request, stream=True):
-                now = time.perf_counter() - start
-                if first is None:
-                    first = played_until = now
-                silence += max(0.0, now - played_until)
-                played_until = max(played_until, now) + len(chunk.audio) / chunk.sample_rate
-            return first, silence, time.perf_counter() - start
+            return time_stream(synth, request)
 
         for setting in settings:  # warm-up: each setting's vocoder shapes are built once
             run(*setting)
