@@ -52,16 +52,20 @@ class Upstream:
         stand_in.DiT = None  # v3 only
         sys.modules.setdefault("f5_tts", types.ModuleType("f5_tts"))
         sys.modules.setdefault("f5_tts.model", stand_in)
-        import AR.models.t2s_model as t2s_module
-        from AR.models.t2s_model import Text2SemanticDecoder
-        from module.mel_processing import spectrogram_torch
-        from module.models import SynthesizerTrn
+        try:
+            import AR.models.t2s_model as t2s_module
+            from module.mel_processing import spectrogram_torch
+            from module.models import SynthesizerTrn
+        except ModuleNotFoundError as e:
+            raise SystemExit(f"upstream's code needs {e.name!r}, which is not installed: pip install --target DIR "
+                             f"--no-deps {e.name} (torchmetrics also needs lightning-utilities), then pass "
+                             "--extra-path DIR") from e
         from transformers import AutoModelForMaskedLM, AutoTokenizer, HubertModel
 
         self.spectrogram = spectrogram_torch
         # the GPT, as TTS.init_t2s_weights (its Lightning wrapper only holds this module as .model)
         s1 = torch.load(gpt_path, map_location="cpu", weights_only=False)  # our own random file
-        self.gpt = Text2SemanticDecoder(config=s1["config"], top_k=3)
+        self.gpt = t2s_module.Text2SemanticDecoder(config=s1["config"], top_k=3)
         self.gpt.load_state_dict({k.removeprefix("model."): v for k, v in s1["weight"].items()})
         self.gpt.eval()
         # SoVITS, as TTS.init_vits_weights for v2
