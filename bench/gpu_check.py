@@ -3,8 +3,8 @@
     PYTHONPATH=. python bench/gpu_check.py [--models DIR] [--tokens 250] [--steps 20] [--pytest-summary FILE]
 
 Official v2 sizes with random weights (nothing is downloaded):
-- synthesis in the fast (float16) and exact (float32) modes: GPT tokens/s, real-time factor for 10 s of
-  audio, time to first audio (whole and streamed), peak VRAM;
+- synthesis in the fast (float32 GPT; float16 vocoder, HuBERT and BERT) and exact (float32) modes: GPT tokens/s,
+  real-time factor for 10 s of audio, time to first audio (whole and streamed), peak VRAM;
 - a 20-step SoVITS and GPT fine-tune with autocast at two batch sizes: s/step, peak VRAM, whether every
   loss was finite, and the VRAM pre-flight's estimate (training/preflight.MEMORY_MODEL) against the peak.
 Each part reports its own error in its row instead of stopping the others.
