@@ -122,3 +122,58 @@ def test_one_numba_thread_where_numba_and_pytorch_have_separate_thread_pools(mon
     assert cpu_step._threads() == 1
     monkeypatch.setattr(cpu_step.sys, "platform", "linux")
     assert cpu_step._threads() == min(torch.get_num_threads(), __import__("numba").config.NUMBA_NUM_THREADS)
+
+
+def half_valued_gpt(seed: int, dim: int, layers: int, heads: int):
+    """A random GPT whose weights are float16 numbers held in float32, as after loading a float16 checkpoint
+    (the official and exported ones)."""
+    model = random_gpt(seed, dim, layers, heads)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(p.half().float())
+    return model
+
+
+@pytest.mark.parametrize("seed, dim, layers, heads", [(51, 64, 2, 4), (52, 40, 3, 5)])
+def test_float16_weights_give_the_float32_kernel_s_bits(seed, dim, layers, heads):
+    """The kernel reading float16 bits computes exactly what it computes from the same numbers in float32:
+    outputs and caches equal bit for bit, 1 and 3 rows, masked keys, a growing cache."""
+    model = half_valued_gpt(seed, dim, layers, heads)
+    cfg = model.config
+    half = cpu_step.CompiledStep(model.packed_layers(), cfg.n_head, cfg.layer_norm_eps)
+    full = cpu_step.CompiledStep(model.packed_layers(), cfg.n_head, cfg.layer_norm_eps, half_weights=False)
+    assert half.half_weights and not full.half_weights
+    assert all(half.kernel_arrays[i].itemsize == 2 for i in cpu_step.WEIGHT_MATRICES)
+    g = torch.Generator().manual_seed(seed)
+    for rows in (1, 3):
+        caches = [model.new_cache(batch=rows, capacity=4) for _ in range(2)]
+        start = torch.randn(rows, 3, dim, generator=g)
+        for cache in caches:
+            model.prefill(start, torch.ones(3, 3, dtype=torch.bool).tril(), cache)
+        mask = torch.ones(rows, 1, 1, 12, dtype=torch.bool)
+        mask[-1, ..., 0] = False
+        for _ in range(8):
+            x = torch.randn(rows, 1, dim, generator=g)
+            n = caches[0].length + 1
+            key_mask = mask[..., :n] if rows > 1 else None
+            assert torch.equal(half(x, caches[0], key_mask), full(x, caches[1], key_mask))
+        assert torch.equal(caches[0].k[:, :, :, :11], caches[1].k[:, :, :, :11])
+        assert torch.equal(caches[0].v[:, :, :, :11], caches[1].v[:, :, :, :11])
+
+
+def test_a_float16_valued_gpt_decodes_the_plain_tokens_from_half_the_bytes():
+    plain = half_valued_gpt(53, 64, 3, 4)
+    compiled = compiled_copy(plain)
+    assert compiled.step_kernel.half_weights
+    assert_decodes_alike(plain, compiled, 53, batch_sizes=(3,))
+
+
+def test_weights_that_are_not_float16_numbers_stay_float32():
+    model = half_valued_gpt(54, 32, 2, 4)
+    with torch.no_grad():
+        model.h.layers[1].linear2.weight[3, 5] += 1e-6  # one weight no float16 number equals
+    assert not compiled_copy(model).step_kernel.half_weights
+    assert not compiled_copy(random_gpt(55, 32, 2, 4)).step_kernel.half_weights  # float32 random weights
+    broken = [torch.zeros(2, 3).numpy()]
+    broken[0][1, 1] = float("nan")
+    assert cpu_step._half_bits(broken) is None

@@ -1,20 +1,42 @@
-"""numba kernels of the compiled float32 CPU decoding step (see cpu_step.py); imported only when used."""
+"""numba kernels of the compiled float32 CPU decoding step (see cpu_step.py); imported only when used.
+
+The weight matrices come either as float32 or as the bits of float16 numbers (uint16): the official and
+exported checkpoints store every weight in float16, so their float32 values are float16 numbers widened, and
+reading the 16-bit form halves the bytes a step streams while every product computes the same float32 sums.
+"""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 # Only the additions of a sum may be reordered (what vectorising a dot product needs) and multiply-adds fused;
 # no assumptions about NaN or infinity, so a broken input still shows as NaN, as in PyTorch.
 FASTMATH = {"reassoc", "contract"}
 
 
+@intrinsic
+def as_float32(typingctx, value):
+    """A weight as float32: a float32 as it is, or float16 bits (uint16) widened exactly (LLVM's fpext from half,
+    which becomes the CPU's half-to-float instruction, vectorised like a plain load)."""
+    if value == types.float32:
+        return types.float32(value), lambda context, builder, signature, args: args[0]
+    if isinstance(value, types.Integer) and value.bitwidth == 16:
+        def widen(context, builder, signature, args):
+            return builder.fpext(builder.bitcast(args[0], ir.HalfType()), ir.FloatType())
+
+        return types.float32(value), widen
+    return None
+
+
 @njit(parallel=True, fastmath=FASTMATH, cache=True, nogil=True)
 def linear_rows(x, w, b, out, relu):
-    """out[r] = x[r] @ w.T + b (then max(0, .) with relu): rows split by output feature across threads."""
+    """out[r] = x[r] @ w.T + b (then max(0, .) with relu): rows split by output feature across threads.
+    ``w`` is float32 or float16 bits (uint16); both give the same sums in float32."""
     m, k = x.shape
     n = w.shape[0]
     for o in prange(n):
@@ -23,7 +45,7 @@ def linear_rows(x, w, b, out, relu):
             x_r = x[r]
             acc = np.float32(0.0)
             for i in range(k):
-                acc += w_o[i] * x_r[i]
+                acc += as_float32(w_o[i]) * x_r[i]
             v = acc + b[o]
             if relu and v < 0:
                 v = np.float32(0.0)
