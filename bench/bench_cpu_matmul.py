@@ -63,11 +63,18 @@ def decode_step_rows(repeats: int) -> list[tuple[str, str, str, str]]:
         arrays = [(np.array(w.numpy()), b.numpy(), np.empty((1, w.shape[0]), np.float32)) for w, b in weights]
         x_np = {k: v.numpy() for k, v in x.items()}
 
+        halves = [(w.astype(np.float16).view(np.uint16), b, out) for w, b, out in arrays]
+
         def compiled():
             for w, b, out in arrays:
                 linear_rows(x_np[w.shape[1]], w, b, out, False)
 
+        def compiled_half():  # checkpoints store float16 weights: the compiled step then reads 16-bit ones
+            for w, b, out in halves:
+                linear_rows(x_np[w.shape[1]], w, b, out, False)
+
         cases.append(("compiled step (numba)", compiled))
+        cases.append(("compiled step on float16-stored weights (reads half the bytes counted)", compiled_half))
     except ImportError:
         pass
     rows = []
