@@ -16,8 +16,10 @@ does between MKL and oneDNN, or between CPUs), so tokens agree with the PyTorch 
 The official checkpoints and every exported fine-tune store the GPT's weights in float16, so once loaded each
 float32 weight is a float16 number. When that holds for all of them, the kernel reads the weight matrices as
 float16 (151 MB a token instead of 302) and widens each to float32 as it multiplies: the same numbers and the
-same sums, bit for bit, in about half the time a step spends streaming weights. numba comes with librosa; if it cannot compile
-or its result disagrees with PyTorch's at load, the model keeps PyTorch's step.
+same sums, bit for bit, in about half the time a step spends streaming weights.
+
+numba comes with librosa; if it cannot compile or its result disagrees with PyTorch's at load, the model keeps
+PyTorch's step.
 
 The compiled function is cached on disk by numba (next to this file, or in the user's cache folder when
 that is read-only), so only the first load on a machine pays the compilation (a few seconds).
