@@ -168,8 +168,9 @@ def _half_bits(arrays: list[np.ndarray]) -> list[np.ndarray] | None:
     bits back gives exactly the same floats); None otherwise (a float32 checkpoint, or one fine-tuned further)."""
     bits = []
     for a in arrays:
-        h = a.astype(np.float16)
-        if not np.array_equal(h.astype(np.float32), a):  # also False for NaN
+        h = np.empty(a.shape, np.float16)  # numpy's allocation, for the huge pages (see CompiledStep)
+        torch.from_numpy(h).copy_(torch.from_numpy(a))  # PyTorch's conversion: 4x numpy's speed here
+        if not torch.equal(torch.from_numpy(h).float(), torch.from_numpy(a)):  # also False for NaN
             return None
         bits.append(h.view(np.uint16))
     return bits
