@@ -4,8 +4,8 @@
         [--tokens 250] [--runs 3] [--threads 2]
 
 ``--upstream``: a checkout of https://github.com/RVC-Boss/GPT-SoVITS (the folder that holds ``GPT_SoVITS/``).
-Its GPT module imports ``torchmetrics``; install it beside the studio without touching the studio's own packages,
-e.g. ``pip install --target /tmp/updeps --no-deps torchmetrics lightning-utilities`` and pass
+Its code imports ``torchmetrics`` and ``einops``; install them beside the studio without touching the studio's own packages,
+e.g. ``pip install --target /tmp/updeps --no-deps torchmetrics lightning-utilities einops`` and pass
 ``--extra-path /tmp/updeps``. Upstream's SoVITS module imports its v3 model (``f5_tts``, which needs
 ``x_transformers``) at the top; v2 never uses it, so the bench gives that import an empty stand-in.
 
@@ -58,7 +58,7 @@ class Upstream:
             from module.models import SynthesizerTrn
         except ModuleNotFoundError as e:
             raise SystemExit(f"upstream's code needs {e.name!r}, which is not installed: pip install --target DIR "
-                             f"--no-deps {e.name} (torchmetrics also needs lightning-utilities), then pass "
+                             f"--no-deps {e.name} (all it needs: torchmetrics lightning-utilities einops), then pass "
                              "--extra-path DIR") from e
         from transformers import AutoModelForMaskedLM, AutoTokenizer, HubertModel
 
