@@ -18,8 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
 import torch
 
 SENTENCES = ("今天天气很好，我们一起去公园散步。", "明天也许会下雨，记得带伞出门。", "他说这本书非常有意思，值得一读。",
@@ -27,14 +25,13 @@ SENTENCES = ("今天天气很好，我们一起去公园散步。", "明天也�
 
 
 def make_book(workspace: Path, models: tuple[Path, Path], lines: int):
+    from bench.bench_inference import write_reference
     from gpt_sovits.books.importing import pasted_text
     from gpt_sovits.books.project import BookStore
     from gpt_sovits.data.workspace import Workspace
 
     voice = Workspace(workspace).create_voice("bench")
-    t = np.arange(5 * 32000) / 32000
-    sf.write(voice.root / "references" / "ref.wav",
-             (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32), 32000)
+    write_reference(voice.root / "references" / "ref.wav", 5)
     voice.update_meta(reference={"audio": "references/ref.wav", "text": "这是一段参考音频。", "language": "zh"},
                       models={"gpt": str(models[0]), "sovits": str(models[1])})
     voice.give_consent()

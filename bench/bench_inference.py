@@ -50,6 +50,13 @@ def build_official_pretrained(folder: Path, seed: int = 0) -> tuple[Path, Path]:
     return gpt, sovits
 
 
+def write_reference(path: Path, seconds: float) -> Path:
+    """A voiced-like reference at 32 kHz: a 180 Hz tone with a 3 Hz swell, ``seconds`` long (random models need no speech)."""
+    t = np.arange(int(seconds * 32000)) / 32000
+    sf.write(path, (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32), 32000)
+    return path
+
+
 def ensure_official_pretrained(folder: Path) -> tuple[Path, Path]:
     """(gpt_path, sovits_path) of the random official-size models in ``folder``, built there first if missing,
     in a child process so that building does not count in this process's peak memory."""
@@ -137,9 +144,7 @@ def main() -> None:
         t0 = time.perf_counter()
         gpt, sovits = ensure_official_pretrained(folder)
         build_s = time.perf_counter() - t0
-        ref = folder / "ref.wav"
-        t = np.arange((6 if args.upstream_work else 5) * 32000) / 32000
-        sf.write(ref, (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32), 32000)
+        ref = write_reference(folder / "ref.wav", 6 if args.upstream_work else 5)
         t0 = time.perf_counter()
         plan = None
         if args.gpt_precision:

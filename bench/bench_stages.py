@@ -22,8 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
 import torch
 
 TEXTS = {
@@ -54,7 +52,7 @@ class Stages:
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from bench.bench_inference import ensure_official_pretrained
+    from bench.bench_inference import ensure_official_pretrained, write_reference
     from bench.machine import machine_line
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -75,9 +73,7 @@ def main() -> None:
     from gpt_sovits.inference.reference import ReferenceCache
 
     gpt, sovits = ensure_official_pretrained(args.models)
-    ref = args.models / "ref6s.wav"
-    t = np.arange(6 * 32000) / 32000
-    sf.write(ref, (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32), 32000)
+    ref = write_reference(args.models / "ref6s.wav", 6)
     synth = Synthesizer.from_files(gpt, sovits, args.models, device="cpu", precision=args.precision)
     whole_text, stream_text = TEXTS[args.language]
 

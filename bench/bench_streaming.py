@@ -20,8 +20,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
 import torch
 
 
@@ -32,7 +30,7 @@ def parse_setting(text: str) -> tuple[tuple[int, ...], int]:
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from bench.bench_inference import ensure_official_pretrained, time_stream
+    from bench.bench_inference import ensure_official_pretrained, time_stream, write_reference
     from bench.machine import machine_line
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -53,9 +51,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.models or Path(tmp)
         gpt, sovits = ensure_official_pretrained(folder)
-        ref = folder / "ref.wav"
-        t = np.arange(6 * 32000) / 32000
-        sf.write(ref, (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32), 32000)
+        ref = write_reference(folder / "ref.wav", 6)
         synth = Synthesizer.from_files(gpt, sovits, folder, device="cpu", precision=args.precision)
         synth.token_limit = lambda n_phones: args.tokens
         decoding.MIN_STEPS_BEFORE_EOS = 10**9  # EOS never allowed: the same work in every run

@@ -21,8 +21,6 @@ import time
 import traceback
 from pathlib import Path
 
-import numpy as np
-import soundfile as sf
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -54,10 +52,9 @@ def environment_rows() -> list[Row]:
 
 
 def _reference(folder: Path) -> Path:
-    ref = folder / "ref.wav"
-    t = np.arange(5 * 32000) / 32000
-    sf.write(ref, (0.3 * np.sin(2 * np.pi * 180 * t) * (1 + np.sin(2 * np.pi * 3 * t))).astype(np.float32), 32000)
-    return ref
+    from bench.bench_inference import write_reference
+
+    return write_reference(folder / "ref.wav", 5)
 
 
 def inference_rows(folder: Path, precision: str, tokens: int) -> list[Row]:
