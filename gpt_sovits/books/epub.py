@@ -12,6 +12,7 @@ import logging
 import posixpath
 import re
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gpt_sovits.books.imported import ImportedBook, ImportedChapter, clean_text
@@ -45,21 +46,33 @@ def read_epub(path: Path) -> ImportedBook:
     imported = ImportedBook(title=_meta(book, "title"), author=_meta(book, "creator"),
                             language=_meta(book, "language"))
     imported.cover, imported.cover_suffix = _cover(book, ebooklib)
-    titles = _toc_titles(book.toc)
+    entries = _toc_entries(book.toc)
     skipped = 0
     for idref, _linear in book.spine:
         item = book.get_item_with_id(idref)
         if item is None or item.get_type() != ebooklib.ITEM_DOCUMENT or isinstance(item, epub.EpubNav):
             continue
-        heading, text = xhtml_text(item.get_content())
-        if not is_speakable(text):
+        name = posixpath.normpath(item.get_name())
+        mine = [entry for entry in entries if entry.file == name]
+        anchors: dict[str, str] = {}
+        for entry in mine:  # every entry that points inside the file starts a chapter there
+            if entry.fragment:
+                anchors.setdefault(entry.fragment, entry.title)
+        sections = xhtml_sections(item.get_content(), set(anchors))
+        spoken = [s for s in sections if is_speakable(s.text)]
+        if not spoken:
             skipped += 1
             continue
-        title = titles.get(posixpath.normpath(item.get_name())) or heading
-        if title or not imported.chapters:
-            imported.chapters.append(ImportedChapter(title or imported.title or "Opening", text))
-        else:  # a file without a title of its own continues the chapter before it
-            imported.chapters[-1].text += "\n\n" + text
+        for section in spoken:
+            if section.anchor is not None:
+                title = anchors[section.anchor]
+            else:  # the file's start: a navigation entry for the whole file, else (when nothing split it) any entry
+                whole = next((e.title for e in mine if not e.fragment), "")
+                title = whole or (mine[0].title if mine and len(sections) == 1 else "") or section.heading
+            if title or not imported.chapters:
+                imported.chapters.append(ImportedChapter(title or imported.title or "Opening", section.text))
+            else:  # text without a title of its own continues the chapter before it
+                imported.chapters[-1].text += "\n\n" + section.text
     if not imported.chapters:
         raise StudioError(f"{path.name} contains no readable text (an EPUB of images, or an empty book).")
     if skipped:
@@ -111,28 +124,52 @@ def _cover(book, ebooklib) -> tuple[bytes, str]:
     return b"", ""
 
 
-def _toc_titles(toc, out: dict[str, str] | None = None) -> dict[str, str]:
-    """File name -> the first navigation title that points into it."""
-    out = {} if out is None else out
-    for entry in toc:
-        if isinstance(entry, tuple):  # (section, children)
-            section, children = entry
-            _add_title(out, section)
-            _toc_titles(children, out)
-        else:
-            _add_title(out, entry)
+@dataclass(frozen=True)
+class TocEntry:
+    """A navigation entry: the file and the anchor in it (empty: its start) it points at, and its title."""
+
+    file: str
+    fragment: str
+    title: str
+
+
+def _toc_entries(toc) -> list[TocEntry]:
+    """Every navigation entry with a file and a title, in reading order (nested entries after their parent)."""
+    out: list[TocEntry] = []
+    for node in toc:
+        section, children = node if isinstance(node, tuple) else (node, [])
+        href = getattr(section, "href", "") or ""
+        title = " ".join((getattr(section, "title", "") or "").split())
+        file, _, fragment = href.partition("#")
+        if file and title:
+            out.append(TocEntry(posixpath.normpath(file), fragment, title))
+        out += _toc_entries(children)
     return out
 
 
-def _add_title(out: dict[str, str], entry) -> None:
-    href = getattr(entry, "href", "") or ""
-    title = (getattr(entry, "title", "") or "").strip()
-    if href and title:
-        out.setdefault(posixpath.normpath(href.split("#", 1)[0]), title)
+@dataclass
+class Section:
+    """Text of an XHTML document from one navigation anchor (None: the document's start) to the next."""
+
+    anchor: str | None
+    heading: str = ""
+    blocks: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        paragraphs = (" ".join(b.split()) for b in self.blocks)
+        return clean_text("\n\n".join(p for p in paragraphs if p))
 
 
 def xhtml_text(content: bytes) -> tuple[str, str]:
     """(first heading, text) of an XHTML document: paragraphs separated by blank lines, no markup."""
+    (whole,) = xhtml_sections(content, set())
+    return whole.heading, whole.text
+
+
+def xhtml_sections(content: bytes, anchors: set[str]) -> list[Section]:
+    """The document cut where an element's ``id`` (or old-style ``name``) is one of ``anchors``: the part
+    before the first one (anchor None, possibly empty), then one section per anchor found, in document order."""
     from lxml import etree, html
 
     try:
@@ -141,37 +178,60 @@ def xhtml_text(content: bytes) -> tuple[str, str]:
         root = None
     if root is None:
         root = html.fromstring(content)
-    blocks: list[str] = []
-    heading = ""
-    current: list[str] = []
-    _walk(root, blocks, current)
-    blocks.append("".join(current))
-    for el in root.iter():
-        if _local(el) in _HEADINGS and not heading:
-            heading = " ".join("".join(el.itertext()).split())
-    paragraphs = [" ".join(b.split()) for b in blocks]
-    return heading, clean_text("\n\n".join(p for p in paragraphs if p))
+    walker = _Walker(anchors)
+    walker.walk(root)
+    walker.end_block()
+    return walker.sections
 
 
-def _walk(el, blocks: list[str], current: list[str]) -> None:
+class _Walker:
+    """Collects blocks of text, skipping notes and markup, into sections that start at the given anchors."""
+
+    def __init__(self, anchors: set[str]) -> None:
+        self.anchors = anchors
+        self.sections = [Section(None)]
+        self.current: list[str] = []
+
+    def end_block(self) -> None:
+        self.sections[-1].blocks.append("".join(self.current))
+        self.current.clear()
+
+    def walk(self, el) -> None:
+        tag = _local(el)
+        if tag is None or _skipped(el, tag):
+            if el.tail:
+                self.current.append(el.tail)
+            return
+        anchor = el.get("id") or el.get("name")
+        if anchor and anchor in self.anchors:
+            self.end_block()
+            self.sections.append(Section(anchor))
+        block = tag in BLOCK_TAGS
+        if block:
+            self.end_block()
+        if el.text:
+            self.current.append(el.text)
+        for child in el:
+            self.walk(child)
+        if tag in _HEADINGS and not self.sections[-1].heading:  # the section this heading ended in
+            self.sections[-1].heading = " ".join("".join(_spoken_text(el)).split())
+        if block:
+            self.end_block()
+        if el.tail:
+            self.current.append(el.tail)
+
+
+def _spoken_text(el):
+    """The text of ``el`` without its skipped parts (note markers inside a heading)."""
     tag = _local(el)
     if tag is None or _skipped(el, tag):
-        if el.tail:
-            current.append(el.tail)
         return
-    block = tag in BLOCK_TAGS
-    if block:
-        blocks.append("".join(current))
-        current.clear()
     if el.text:
-        current.append(el.text)
+        yield el.text
     for child in el:
-        _walk(child, blocks, current)
-    if block:
-        blocks.append("".join(current))
-        current.clear()
-    if el.tail:
-        current.append(el.tail)
+        yield from _spoken_text(child)
+        if child.tail:
+            yield child.tail
 
 
 def _local(el) -> str | None:

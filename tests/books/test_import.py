@@ -57,6 +57,70 @@ def test_epub_chapters_metadata_and_clean_text(tmp_path):
     assert not any("footnote" in t or "20" in t for c in book.chapters for t in (ln.text for ln in c.lines))
 
 
+def write_gutenberg_style_epub(path):
+    """Chapters that share files, found through anchors in the navigation (as Project Gutenberg's EPUBs are
+    made): a part heading with its chapters nested below it, an old-style ``<a name>`` anchor, an epigraph
+    before the first anchor, and a file of its own at the end."""
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("shared-files")
+    book.set_title("Shared Files")
+    book.set_language("en")
+    one = epub.EpubHtml(title="Part one", file_name="text/part1.xhtml", lang="en")
+    one.content = ("<html><body><p>An epigraph before any chapter.</p>"
+                   "<div><h2 id=\"part1\">PART ONE</h2></div>"
+                   "<div class=\"chapter\"><h2><a id=\"ch1\"></a>CHAPTER I<sup><a epub:type=\"noteref\" "
+                   "href=\"#n1\">1</a></sup></h2><p>The first chapter begins.</p><p>It ends.</p></div>"
+                   "<div class=\"chapter\"><a name=\"ch2\"></a><h2>CHAPTER II</h2><p>The second chapter.</p></div>"
+                   "<aside epub:type=\"footnote\" id=\"n1\">A note.</aside></body></html>")
+    two = epub.EpubHtml(title="Chapter three", file_name="text/part2.xhtml", lang="en")
+    two.content = "<html><body><h2 id=\"ch3\">CHAPTER III</h2><p>The third chapter, in a file of its own.</p></body></html>"
+    book.add_item(one)
+    book.add_item(two)
+    book.toc = [(epub.Section("Part One", href="text/part1.xhtml#part1"),
+                 [epub.Link("text/part1.xhtml#ch1", "Chapter I", "c1"),
+                  epub.Link("text/part1.xhtml#ch2", "Chapter II", "c2")]),
+                epub.Link("text/part2.xhtml#ch3", "Chapter III", "c3")]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", one, two]
+    epub.write_epub(str(path), book)
+    return path
+
+
+def test_epub_chapters_that_share_a_file_are_split_at_their_anchors(tmp_path):
+    imported = read_book_file(write_gutenberg_style_epub(tmp_path / "shared.epub"))
+    assert [c.title for c in imported.chapters] == ["Shared Files", "Part One", "Chapter I", "Chapter II",
+                                                    "Chapter III"]
+    texts = [c.text for c in imported.chapters]
+    assert texts[0] == "An epigraph before any chapter."
+    assert texts[1] == "PART ONE"
+    assert texts[2] == "CHAPTER I\n\nThe first chapter begins.\n\nIt ends."
+    assert texts[3] == "CHAPTER II\n\nThe second chapter."
+    assert texts[4] == "CHAPTER III\n\nThe third chapter, in a file of its own."
+
+
+def test_epub_anchor_missing_from_its_file_keeps_the_file_whole(tmp_path):
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("missing-anchor")
+    book.set_title("Missing")
+    book.set_language("en")
+    ch = epub.EpubHtml(title="One", file_name="one.xhtml", lang="en")
+    ch.content = "<html><body><h1>Heading</h1><p>All of it.</p><p>Still the same chapter.</p></body></html>"
+    book.add_item(ch)
+    book.toc = [epub.Link("one.xhtml#nowhere", "The Only Chapter", "c1")]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", ch]
+    epub.write_epub(str(tmp_path / "m.epub"), book)
+    imported = read_book_file(tmp_path / "m.epub")
+    assert [(c.title, c.text) for c in imported.chapters] == [
+        ("The Only Chapter", "Heading\n\nAll of it.\n\nStill the same chapter.")]
+
+
 def test_markdown_chapters_and_title(tmp_path):
     path = tmp_path / "story.md"
     path.write_text("---\nauthor: Bea Writer\n---\n# My Story\n\n## First Light\n\nIt was **very** dark. See "

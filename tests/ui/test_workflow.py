@@ -55,6 +55,11 @@ def test_every_tab_before_any_voice(page):
     for name, _, tab_id in TABS:
         open_tab(page, name)
         shot(page, f"empty-{tab_id}")
+        # a fresh page shows no field in the browser's invalid state (e.g. a number below its minimum)
+        invalid = [el.evaluate("e => e.closest('[id]')?.id || e.outerHTML") for el in page.locator("input:invalid").all()
+                   if el.is_visible()]
+        assert not invalid, f"{name}: {invalid}"
+    assert page.locator("#line-number input").input_value() == "1"
 
 
 def test_voice_data_create_consent_and_bad_names(page, studio):

@@ -101,7 +101,7 @@ def build_audiobook_tab(services, tr, voice: gr.Dropdown):
     lines = tr.reg(gr.Dataframe(headers=tr.headers("h_book_lines"), interactive=False, label=tr.t("lines"),
                                 elem_id="book-lines", wrap=True), "lines", headers="h_book_lines")
     with gr.Row():
-        line_no = tr.reg(gr.Number(label=tr.t("line_number"), precision=0, minimum=1, elem_id="line-number", scale=1),
+        line_no = tr.reg(gr.Number(1, label=tr.t("line_number"), precision=0, minimum=1, elem_id="line-number", scale=1),
                          "line_number")
         line_text = tr.reg(gr.Textbox(label=tr.t("line_text"), elem_id="line-text", scale=4), "line_text")
         takes = tr.reg(gr.Dropdown([], label=tr.t("takes"), elem_id="line-takes", scale=2), "takes")
