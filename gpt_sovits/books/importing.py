@@ -3,7 +3,7 @@
 Text files are decoded as UTF-8, UTF-16 (with a byte-order mark) or GB18030, and the result
 says which was used. Chapters start at headings: Markdown ``#`` lines, and lines such as
 "Chapter 12", "CHAPTER XII", "第十二章", "Prologue" or "序章". Page numbers and footnote
-markers are dropped.
+markers are dropped, and so are a plain text's table of contents and Project Gutenberg's header and licence.
 """
 
 from __future__ import annotations
@@ -82,8 +82,16 @@ def decode_text(data: bytes, name: str = "the text") -> tuple[str, str]:
 
 
 def parse_plain_text(text: str, title: str = "") -> ImportedBook:
-    """Chapters of a plain text: a new chapter at every heading line (kept as its first line)."""
-    text = clean_text(text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"))
+    """Chapters of a plain text: a new chapter at every heading line (kept as its first line).
+
+    A Project Gutenberg text loses its header and licence (the header's Title, Author and Language are
+    kept as metadata), ``[Illustration]`` marks are dropped, a table of contents (headings with no text
+    under them that come again later) is left out, and a short line right under a heading ("CHAPTER I." /
+    "Down the Rabbit-Hole") joins the chapter's title."""
+    book = ImportedBook(title=title)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = _ILLUSTRATION_RE.sub("", _without_gutenberg_frame(text, book))
+    text = clean_text(text)
     chapters: list[ImportedChapter] = []
     front: list[str] = []
     for line in text.split("\n"):
@@ -94,7 +102,89 @@ def parse_plain_text(text: str, title: str = "") -> ImportedBook:
             chapters[-1].text += line + "\n"
         else:
             front.append(line)
-    return _with_front_matter(ImportedBook(title=title), chapters, "\n".join(front))
+    chapters, front = _without_contents_list(chapters, front)
+    for chapter in chapters:
+        chapter.title = _with_subtitle(chapter)
+    return _with_front_matter(book, chapters, "\n".join(front))
+
+
+# Project Gutenberg's plain texts: the book sits between these two marks, under a header and above a licence.
+_GUTENBERG_START_RE = re.compile(r"^\*{3}\s*START OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK\b.*$",
+                                 re.IGNORECASE | re.MULTILINE)
+_GUTENBERG_END_RE = re.compile(r"^(?:\*{3}\s*END OF (?:THE|THIS) PROJECT GUTENBERG E-?BOOK\b|End of (?:the )?"
+                               r"Project Gutenberg(?:'s)?\b).*$", re.IGNORECASE | re.MULTILINE)
+_GUTENBERG_FIELD_RE = re.compile(r"^(title|author|language):[ \t]*(\S.*)$", re.IGNORECASE | re.MULTILINE)
+_LANGUAGE_NAMES = {"english": "en", "chinese": "zh", "japanese": "ja", "korean": "ko", "cantonese": "yue"}
+_ILLUSTRATION_RE = re.compile(r"\[(?:Illustration|Ilustraci[oó]n|插图)(?::[^\]]*)?\]", re.IGNORECASE)
+_CONTENTS_RE = re.compile(r"^\s*(?:(?:table of )?contents\.?|目\s*录)\s*$", re.IGNORECASE)
+_SENTENCE_END = tuple(".!?。！？…\"”’'」』)]:;；：,，")
+_CJK_HEADING_RE = re.compile(r"第\s*[0-9０-９零〇一二三四五六七八九十百千两]+\s*[章回节卷部篇集]")
+
+
+def _without_gutenberg_frame(text: str, book: ImportedBook) -> str:
+    """The book inside a Project Gutenberg text (unchanged when it is not one); metadata from its header."""
+    start = _GUTENBERG_START_RE.search(text)
+    if not start:
+        return text
+    for field, value in _GUTENBERG_FIELD_RE.findall(text[: start.start()]):
+        field, value = field.lower(), value.strip()
+        if field == "language":
+            value = _LANGUAGE_NAMES.get(value.lower(), value)
+        if not getattr(book, field):
+            setattr(book, field, value)
+    body = text[start.end():]
+    end = _GUTENBERG_END_RE.search(body)
+    book.notes.append("Project Gutenberg's header and licence were left out.")
+    return body[: end.start()] if end else body
+
+
+def _heading_key(title: str) -> str:
+    """What identifies a heading across a table of contents and the chapter itself: "chapter iv", "第四章"."""
+    cjk = _CJK_HEADING_RE.match(title.strip())
+    if cjk:
+        return re.sub(r"\s", "", cjk.group(0))
+    words = re.findall(r"\w+", title.lower())
+    return " ".join(words[:2] if words and words[0] in ("chapter", "part", "book", "volume") else words[:1])
+
+
+def _without_contents_list(chapters: list[ImportedChapter], front: list[str]):
+    """Drop the headings of a table of contents: no text under them, and the same heading comes again later
+    (with its "Contents" line, when that is the last line before them)."""
+    from gpt_sovits.books.lines import is_speakable
+
+    keys = [_heading_key(c.title) for c in chapters]
+    dropped = [i for i, c in enumerate(chapters)
+               if not is_speakable(c.text.partition("\n")[2]) and keys[i] and keys[i] in keys[i + 1:]]
+    if not dropped:
+        return chapters, front
+    first = dropped[0]
+    if first == 0:
+        while front and not front[-1].strip():
+            front.pop()
+        if front and _CONTENTS_RE.match(front[-1]):
+            front.pop()
+    else:
+        lines = chapters[first - 1].text.rstrip().split("\n")
+        if len(lines) > 1 and _CONTENTS_RE.match(lines[-1]):
+            chapters[first - 1].text = "\n".join(lines[:-1]) + "\n"
+    return [c for i, c in enumerate(chapters) if i not in dropped], front
+
+
+def _with_subtitle(chapter: ImportedChapter) -> str:
+    """The chapter's title with the short line just under its heading when that line is a subtitle: no
+    sentence punctuation at its end, and a blank line after it."""
+    lines = chapter.text.split("\n")[1:]
+    at = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if at is None or (at + 1 < len(lines) and lines[at + 1].strip()):
+        return chapter.title
+    subtitle = lines[at].strip()
+    if (len(subtitle) > MAX_HEADING_CHARS - len(chapter.title) or subtitle.endswith(_SENTENCE_END)
+            or HEADING_RE.match(subtitle) or subtitle.startswith(("“", '"', "「", "『", "‘", "'", "-", "—"))):
+        return chapter.title
+    if at + 1 >= len(lines) or not any(line.strip() for line in lines[at + 1:]):
+        return chapter.title  # the chapter's only line is its text, not a subtitle
+    joint = " " if chapter.title.endswith((".", ":", "。", "：")) or _CJK_HEADING_RE.match(chapter.title) else ": "
+    return chapter.title + joint + subtitle
 
 
 def _with_front_matter(book: ImportedBook, chapters: list[ImportedChapter], front: str) -> ImportedBook:

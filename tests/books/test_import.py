@@ -121,6 +121,86 @@ def test_epub_anchor_missing_from_its_file_keeps_the_file_whole(tmp_path):
         ("The Only Chapter", "Heading\n\nAll of it.\n\nStill the same chapter.")]
 
 
+GUTENBERG_TEXT = """The Project Gutenberg eBook of The Lantern Keeper
+
+This ebook is for the use of anyone anywhere at no cost.
+
+Title: The Lantern Keeper
+
+Author: Mara Quill
+
+Language: English
+
+
+*** START OF THE PROJECT GUTENBERG EBOOK THE LANTERN KEEPER ***
+
+THE LANTERN KEEPER
+
+by Mara Quill
+
+[Illustration]
+
+Contents
+
+ CHAPTER I.     The Tower on the Cliff
+ CHAPTER II.    A Storm Comes In
+
+
+CHAPTER I.
+The Tower on the Cliff
+
+[Illustration: The tower at dusk]
+
+The keeper climbed the stairs every evening.
+
+“Another night,” he said.
+
+
+CHAPTER II.
+A Storm Comes In
+
+The wind rose before midnight.
+
+*** END OF THE PROJECT GUTENBERG EBOOK THE LANTERN KEEPER ***
+
+Section 1. General Terms of Use of this licence, which nobody wants read aloud.
+"""
+
+
+def test_project_gutenberg_text_loses_its_frame_contents_and_illustration_marks(tmp_path):
+    path = tmp_path / "pg12345.txt"
+    path.write_text(GUTENBERG_TEXT, encoding="utf-8")
+    imported = read_book_file(path)
+    assert (imported.title, imported.author, imported.language) == ("The Lantern Keeper", "Mara Quill", "en")
+    assert "header and licence were left out" in " ".join(imported.notes)
+    assert [c.title for c in imported.chapters] == ["Opening", "CHAPTER I. The Tower on the Cliff",
+                                                    "CHAPTER II. A Storm Comes In"]
+    spoken = " ".join(" ".join(c.text.split()) for c in imported.chapters)
+    assert spoken == ("THE LANTERN KEEPER by Mara Quill CHAPTER I. The Tower on the Cliff The keeper climbed the "
+                      "stairs every evening. “Another night,” he said. CHAPTER II. A Storm Comes In The wind rose "
+                      "before midnight.")
+
+
+def test_plain_text_headings_without_text_stay_when_they_do_not_come_again():
+    from gpt_sovits.books.importing import parse_plain_text
+
+    book = parse_plain_text("A Book\n\nPART ONE\n\nChapter 1\nIt was late when we arrived.\nWe slept.\n\n"
+                            "Chapter 2\n\nDawn\n\nChapter 3\n目录\n")
+    assert [c.title for c in book.chapters] == ["PART ONE", "Chapter 1", "Chapter 2", "Chapter 3"]
+    assert book.title == "A Book"
+    # a short line under a heading is a subtitle only with a blank line after it and more text below
+    assert book.chapters[2].text.split() == ["Chapter", "2", "Dawn"]
+
+
+def test_chinese_contents_list_is_left_out_and_subtitles_join():
+    from gpt_sovits.books.importing import parse_plain_text
+
+    book = parse_plain_text("灯塔\n\n目录\n第一章 风起\n第二章\n\n第一章\n风起\n\n夜里起了大风。\n\n第二章\n\n天亮了。\n")
+    assert [c.title for c in book.chapters] == ["第一章 风起", "第二章"]
+    assert book.title == "灯塔"
+    assert "目录" not in "".join(c.text for c in book.chapters)
+
+
 def test_markdown_chapters_and_title(tmp_path):
     path = tmp_path / "story.md"
     path.write_text("---\nauthor: Bea Writer\n---\n# My Story\n\n## First Light\n\nIt was **very** dark. See "
