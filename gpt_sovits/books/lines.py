@@ -13,7 +13,7 @@ import re
 import unicodedata
 
 from gpt_sovits.books.model import PARAGRAPH_PAUSE_S, Line
-from gpt_sovits.text.segmentation import split_for_synthesis
+from gpt_sovits.text.segmentation import is_sentence_end, split_for_synthesis
 
 QUOTE_RE = re.compile(r"“[^“”]*”|「[^「」]*」|『[^『』]*』|\"[^\"\n]*\"")
 _CLAUSE_END = tuple(",.!?;:…，。！？；：—")
@@ -22,6 +22,7 @@ _MARKUP_RE = re.compile(r"\[[^\[\]]*\]|\*\*")
 _OVERRIDE_RE = re.compile(r"\{([^{}|]*)\|[^{}]*\}")
 _SPEAKABLE_RE = re.compile(r"[^\W_]")  # a letter or digit of any script
 _CJK_RE = re.compile(r"[\u3000-\u9fff\uf900-\ufaff]")
+WRAP_WIDTH = 80  # the widest line of a hard-wrapped text (Project Gutenberg wraps at about 70)
 
 
 def is_speakable(text: str) -> bool:
@@ -36,26 +37,38 @@ def normalise_line(text: str) -> str:
 
 
 def paragraphs(text: str) -> list[str]:
-    """Paragraphs of a chapter: blocks between blank lines; inside a block, a line that ends a
-    sentence ends a paragraph, other line breaks are hard wraps and are joined."""
+    """Paragraphs of a chapter: blocks between blank lines. Inside a block of a hard-wrapped text (lines cut
+    at a fixed width, as in Project Gutenberg's files) line breaks are joined; otherwise a line that ends a
+    sentence ends a paragraph (one paragraph per line) and other line breaks are joined."""
+    blocks = [[row.strip() for row in block.split("\n") if row.strip()]
+              for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n"))]
+    wrapped = _hard_wrapped(blocks)
     out: list[str] = []
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+    for rows in blocks:
         current = ""
-        for raw in block.split("\n"):
-            part = raw.strip()
-            if not part:
-                continue
+        for k, part in enumerate(rows):
             if current:
                 joiner = "" if _CJK_RE.match(part[0]) and _CJK_RE.match(current[-1]) else " "
                 current += joiner + part
             else:
                 current = part
-            if current.endswith(_SENTENCE_END):
+            following = rows[k + 1] if k + 1 < len(rows) else ""
+            if not wrapped and current.endswith(_SENTENCE_END) and (
+                    not current.endswith(".") or is_sentence_end(current + " " + following, len(current) - 1)):
                 out.append(current)
                 current = ""
         if current:
             out.append(current)
     return out
+
+
+def _hard_wrapped(blocks: list[list[str]]) -> bool:
+    """A text wrapped at a fixed width: at least two paragraphs of several lines between blank lines, no
+    line over WRAP_WIDTH characters, and the lines that a paragraph goes on after nearly all close to it."""
+    if sum(len(block) > 1 for block in blocks) < 2 or any(len(row) > WRAP_WIDTH for b in blocks for row in b):
+        return False
+    inner = [row for block in blocks for row in block[:-1]]
+    return sum(len(row) >= WRAP_WIDTH * 5 // 8 for row in inner) >= 0.75 * len(inner)
 
 
 def quote_segments(paragraph: str) -> list[tuple[str, bool]]:

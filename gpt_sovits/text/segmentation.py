@@ -3,7 +3,8 @@
 The cut functions return the pieces joined by "\\n", exactly as upstream's.
 ``split_for_synthesis`` is the default for long text: whole sentences are packed
 into pieces of at most ``max_chars`` characters, and text is never cut inside
-markup (a tag, an override, or an emphasised stretch).
+markup (a tag, an override, or an emphasised stretch), nor at a full stop that does not end a
+sentence (:func:`is_sentence_end`: "Mr. Darcy", "J. K.", "3.5", "e.g. this").
 """
 
 from __future__ import annotations
@@ -126,10 +127,37 @@ def _protected(text: str) -> list[bool]:
     return inside
 
 
+# Words that a full stop follows without ending the sentence (compared in lower case, without the stop).
+ABBREVIATIONS = frozenset(
+    "mr mrs ms messrs mme mlle dr st prof sr jr no nos vs mt capt col gen lt sgt cpl rev hon fig figs vol vols "
+    "pp cf viz approx ca dept esq gov pres sen rep".split())
+_WORD_BEFORE_RE = re.compile(r"([A-Za-z]+)$")
+
+
+def is_sentence_end(text: str, i: int) -> bool:
+    """Whether the mark ``text[i]`` ends a sentence. A full stop does not: between two digits (3.5),
+    before a lower-case letter (e.g. an hour), after an abbreviation that is not at the end of the
+    text (Mr. Darcy, St. James) or after a single capital letter (J. K., U.S.A.)."""
+    if text[i] != ".":
+        return text[i] in _SENTENCE_END
+    after = text[i + 1:].lstrip(" \t\n\"'”’)")
+    if not after:
+        return True
+    if 0 < i and text[i - 1].isdigit() and text[i + 1: i + 2].isdigit():
+        return False
+    if after[0].islower():
+        return False
+    word = _WORD_BEFORE_RE.search(text[max(0, i - 12): i])
+    if word is None:
+        return True
+    word = word.group(1)
+    return not (word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isupper()))
+
+
 def _cut_after(text: str, marks: frozenset[str], protected: list[bool]) -> list[str]:
     pieces, start = [], 0
     for i, ch in enumerate(text):
-        if ch in marks and not protected[i]:
+        if ch in marks and not protected[i] and (marks is not _SENTENCE_END or is_sentence_end(text, i)):
             pieces.append(text[start:i + 1])
             start = i + 1
     if start < len(text):

@@ -345,3 +345,22 @@ def test_a_line_edit_rewrites_one_chapter_file(tmp_path):
     assert store.open("b").book.chapters[1].lines[1].text == "Two, edited."
     project.merge_with_next(1)
     assert [f.name for f in (project.root / "chapters").glob("*.json")] == [f"{project.book.chapters[0].id}.json"]
+
+
+def test_hard_wrapped_paragraphs_stay_whole_and_one_line_paragraphs_stay_apart():
+    from gpt_sovits.books.lines import paragraphs
+
+    wrapped = ("The keeper climbed the stairs every evening, counting each one as he went.\n"
+               "He lit the lamp. Then he sat by the window and watched the dark sea, until Mr.\n"
+               "Hale came up with the tea.\n\n"
+               "The wind rose before midnight, and the shutters began to knock against the\n"
+               "stone walls of the old tower, one after another, all night long, all night.\n"
+               "Nobody slept.\n")
+    assert paragraphs(wrapped) == [
+        "The keeper climbed the stairs every evening, counting each one as he went. He lit the lamp. Then he sat "
+        "by the window and watched the dark sea, until Mr. Hale came up with the tea.",
+        "The wind rose before midnight, and the shutters began to knock against the stone walls of the old tower, "
+        "one after another, all night long, all night. Nobody slept."]
+    one_per_line = "He waited.\nShe came at last, as she had said she would, with Mr.\nHale.\n\nThe end.\n"
+    assert paragraphs(one_per_line) == ["He waited.", "She came at last, as she had said she would, with Mr. Hale.",
+                                        "The end."]

@@ -40,3 +40,19 @@ def test_length_aware_default_never_cuts_markup() -> None:
     assert split_for_synthesis("短句。") == ["短句。"]
     long_clause = "这是，" * 30
     assert all(len(p) <= 20 for p in split_for_synthesis(long_clause, 20))
+
+
+def test_length_aware_default_does_not_cut_after_abbreviations_decimals_or_initials() -> None:
+    from gpt_sovits.text.segmentation import is_sentence_end
+
+    text = ("Mr. Darcy looked at Mrs. Bennet and Dr. Jones, who lived at No. 4 St. James's Street. It was 3.5 "
+            "miles, i.e. far. He met J. K. Rowling in London. Then he left the U.S.A. for good.")
+    pieces = split_for_synthesis(text, 40)
+    assert " ".join(pieces) == text
+    assert [p for p in pieces if p.endswith(".")] == [
+        "who lived at No. 4 St. James's Street.", "It was 3.5 miles, i.e. far.", "He met J. K. Rowling in London.",
+        "Then he left the U.S.A. for good."]
+    ends = [i for i, ch in enumerate(text) if ch == "." and is_sentence_end(text, i)]
+    assert [text[: i + 1].split()[-1] for i in ends] == ["Street.", "far.", "London.", "good."]
+    assert is_sentence_end("He was a Dr.", 11)  # the end of the text ends the sentence
+    assert is_sentence_end("好。", 1) and not is_sentence_end("a, b", 1)
