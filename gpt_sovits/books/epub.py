@@ -25,12 +25,16 @@ logger = logging.getLogger(__name__)
 FONT_OBFUSCATION = ("http://www.idpf.org/2008/embedding", "http://ns.adobe.com/pdf/enc#RC")
 OPS_TYPE = "{http://www.idpf.org/2007/ops}type"
 SKIPPED_TYPES = {"footnote", "endnote", "endnotes", "footnotes", "rearnote", "rearnotes", "noteref", "pagebreak",
-                 "annoref"}
-SKIPPED_ROLES = {"doc-footnote", "doc-endnote", "doc-endnotes", "doc-noteref", "doc-pagebreak"}
+                 "annoref", "toc", "landmarks", "page-list", "loi", "lot", "index", "copyright-page"}
+SKIPPED_ROLES = {"doc-footnote", "doc-endnote", "doc-endnotes", "doc-noteref", "doc-pagebreak", "doc-toc",
+                 "doc-index"}
 SKIPPED_TAGS = {"script", "style", "head", "title", "sup", "rt", "rp", "nav", "svg", "math", "img"}
 BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "tr", "section", "article",
               "dd", "dt", "pre", "figcaption", "hr", "br", "table", "aside", "header", "footer"}
 _HEADINGS = ("h1", "h2", "h3")
+# A printed table of contents: at least this many blocks in a row that are each a link within the book.
+CONTENTS_MIN_ENTRIES = 3
+_CONTENTS_TITLE_RE = re.compile(r"^(?:(?:table of )?contents|目\s*录|目\s*次)\.?$", re.IGNORECASE)
 
 
 def read_epub(path: Path) -> ImportedBook:
@@ -41,8 +45,12 @@ def read_epub(path: Path) -> ImportedBook:
 
     try:
         book = epub.read_epub(str(path), options={"ignore_ncx": False})
-    except Exception as e:  # ebooklib raises many kinds (KeyError, EpubException, XML errors)
-        raise StudioError(f"{path.name} is a damaged EPUB and cannot be read ({type(e).__name__}: {e}).") from e
+    except Exception as first:  # ebooklib raises many kinds (KeyError, EpubException, XML errors)
+        try:  # a broken or missing NCX (EPUB 2's table of contents) where an EPUB 3 navigation document is enough
+            book = epub.read_epub(str(path), options={"ignore_ncx": True})
+        except Exception:
+            raise StudioError(f"{path.name} is a damaged EPUB and cannot be read ({type(first).__name__}: "
+                              f"{first}).") from first
     imported = ImportedBook(title=_meta(book, "title"), author=_meta(book, "creator"),
                             language=_meta(book, "language"))
     imported.cover, imported.cover_suffix = _cover(book, ebooklib)
@@ -76,7 +84,8 @@ def read_epub(path: Path) -> ImportedBook:
     if not imported.chapters:
         raise StudioError(f"{path.name} contains no readable text (an EPUB of images, or an empty book).")
     if skipped:
-        imported.notes.append(f"{skipped} part(s) without text (cover, images) were left out.")
+        imported.notes.append(f"{skipped} part(s) with nothing to read aloud (cover, images, table of contents, "
+                              "copyright page) were left out.")
     return imported
 
 
@@ -148,17 +157,58 @@ def _toc_entries(toc) -> list[TocEntry]:
 
 
 @dataclass
+class Block:
+    """A paragraph-like run of text, and how much of it is the text of links inside the book."""
+
+    text: str
+    linked_chars: int = 0
+
+    @property
+    def is_link(self) -> bool:
+        """Nothing but a link within the book: an entry of a printed table of contents."""
+        letters = len("".join(self.text.split()))
+        return letters > 0 and self.linked_chars >= 0.9 * letters
+
+
+@dataclass
 class Section:
     """Text of an XHTML document from one navigation anchor (None: the document's start) to the next."""
 
     anchor: str | None
-    heading: str = ""
-    blocks: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    headings: list[tuple[int, str]] = field(default_factory=list)  # (index of its block, text)
+
+    def _kept(self) -> list[int]:
+        filled = [k for k, b in enumerate(self.blocks) if b.text.strip()]
+        dropped = _contents_lists([self.blocks[k] for k in filled])
+        return [k for n, k in enumerate(filled) if n not in dropped]
+
+    @property
+    def heading(self) -> str:
+        kept = set(self._kept())
+        return next((text for k, text in self.headings if k in kept and text), "")
 
     @property
     def text(self) -> str:
-        paragraphs = (" ".join(b.split()) for b in self.blocks)
+        paragraphs = (" ".join(self.blocks[k].text.split()) for k in self._kept())
         return clean_text("\n\n".join(p for p in paragraphs if p))
+
+
+def _contents_lists(blocks: list[Block]) -> set[int]:
+    """Indices of printed tables of contents in ``blocks``: runs of at least CONTENTS_MIN_ENTRIES blocks that
+    are each a link within the book, with the "Contents" heading just before such a run."""
+    drop: set[int] = set()
+    i = 0
+    while i < len(blocks):
+        j = i
+        while j < len(blocks) and blocks[j].is_link:
+            j += 1
+        if j - i >= CONTENTS_MIN_ENTRIES:
+            drop.update(range(i, j))
+            if i > 0 and _CONTENTS_TITLE_RE.match(" ".join(blocks[i - 1].text.split())):
+                drop.add(i - 1)
+        i = max(j, i + 1)
+    return drop
 
 
 def xhtml_text(content: bytes) -> tuple[str, str]:
@@ -191,16 +241,24 @@ class _Walker:
         self.anchors = anchors
         self.sections = [Section(None)]
         self.current: list[str] = []
+        self.linked_chars = 0
+        self.in_link = 0
+
+    def add(self, text: str) -> None:
+        self.current.append(text)
+        if self.in_link:
+            self.linked_chars += len("".join(text.split()))
 
     def end_block(self) -> None:
-        self.sections[-1].blocks.append("".join(self.current))
+        self.sections[-1].blocks.append(Block("".join(self.current), self.linked_chars))
         self.current.clear()
+        self.linked_chars = 0
 
     def walk(self, el) -> None:
         tag = _local(el)
         if tag is None or _skipped(el, tag):
             if el.tail:
-                self.current.append(el.tail)
+                self.add(el.tail)
             return
         anchor = el.get("id") or el.get("name")
         if anchor and anchor in self.anchors:
@@ -209,16 +267,25 @@ class _Walker:
         block = tag in BLOCK_TAGS
         if block:
             self.end_block()
+        link = tag == "a" and _is_internal(el.get("href"))
+        self.in_link += link
         if el.text:
-            self.current.append(el.text)
+            self.add(el.text)
         for child in el:
             self.walk(child)
-        if tag in _HEADINGS and not self.sections[-1].heading:  # the section this heading ended in
-            self.sections[-1].heading = " ".join("".join(_spoken_text(el)).split())
+        self.in_link -= link
         if block:
+            if tag in _HEADINGS:  # in the section it ended in, with the index of the block it makes
+                section = self.sections[-1]
+                section.headings.append((len(section.blocks), " ".join("".join(_spoken_text(el)).split())))
             self.end_block()
         if el.tail:
-            self.current.append(el.tail)
+            self.add(el.tail)
+
+
+def _is_internal(href: str | None) -> bool:
+    """A link to a place in the book (not a web address or an e-mail)."""
+    return bool(href) and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href)
 
 
 def _spoken_text(el):

@@ -68,7 +68,11 @@ def write_gutenberg_style_epub(path):
     book.set_title("Shared Files")
     book.set_language("en")
     one = epub.EpubHtml(title="Part one", file_name="text/part1.xhtml", lang="en")
-    one.content = ("<html><body><p>An epigraph before any chapter.</p>"
+    one.content = ("<html><body><p>An epigraph before any chapter.</p><h2>CONTENTS</h2><table>"
+                   + "".join(f"<tr><td><a href=\"#ch{i}\">CHAPTER {n}</a></td></tr>" for i, n in ((1, "I"), (2, "II")))
+                   + "<tr><td><a href=\"part2.xhtml#ch3\">CHAPTER III</a></td></tr></table>"
+                   "<p>Read this on <a href=\"https://example.org\">the web</a>, <a href=\"https://example.org\">too"
+                   "</a> and <a href=\"https://example.org\">there</a>.</p>"
                    "<div><h2 id=\"part1\">PART ONE</h2></div>"
                    "<div class=\"chapter\"><h2><a id=\"ch1\"></a>CHAPTER I<sup><a epub:type=\"noteref\" "
                    "href=\"#n1\">1</a></sup></h2><p>The first chapter begins.</p><p>It ends.</p></div>"
@@ -76,6 +80,15 @@ def write_gutenberg_style_epub(path):
                    "<aside epub:type=\"footnote\" id=\"n1\">A note.</aside></body></html>")
     two = epub.EpubHtml(title="Chapter three", file_name="text/part2.xhtml", lang="en")
     two.content = "<html><body><h2 id=\"ch3\">CHAPTER III</h2><p>The third chapter, in a file of its own.</p></body></html>"
+    rights = epub.EpubHtml(title="Rights", file_name="text/rights.xhtml", lang="en")
+    rights.content = ("<html><body><section epub:type=\"copyright-page\"><p>Copyright 2026. All rights reserved."
+                      "</p></section></body></html>")
+    printed = epub.EpubHtml(title="Contents", file_name="text/contents.xhtml", lang="en")
+    printed.content = ("<html><body><h1>Table of Contents</h1><ul>"
+                       "<li><a href=\"part1.xhtml#part1\">Part One</a></li><li><a href=\"part1.xhtml#ch1\">Chapter I"
+                       "</a></li><li><a href=\"part1.xhtml#ch2\">Chapter II</a></li></ul></body></html>")
+    book.add_item(rights)
+    book.add_item(printed)
     book.add_item(one)
     book.add_item(two)
     book.toc = [(epub.Section("Part One", href="text/part1.xhtml#part1"),
@@ -84,7 +97,7 @@ def write_gutenberg_style_epub(path):
                 epub.Link("text/part2.xhtml#ch3", "Chapter III", "c3")]
     book.add_item(epub.EpubNcx())
     book.add_item(epub.EpubNav())
-    book.spine = ["nav", one, two]
+    book.spine = ["nav", rights, printed, one, two]
     epub.write_epub(str(path), book)
     return path
 
@@ -94,7 +107,8 @@ def test_epub_chapters_that_share_a_file_are_split_at_their_anchors(tmp_path):
     assert [c.title for c in imported.chapters] == ["Shared Files", "Part One", "Chapter I", "Chapter II",
                                                     "Chapter III"]
     texts = [c.text for c in imported.chapters]
-    assert texts[0] == "An epigraph before any chapter."
+    assert texts[0] == ("An epigraph before any chapter.\n\nRead this on the web, too and there.")  # web links stay
+    assert "2 part(s) with nothing to read aloud" in " ".join(imported.notes)  # the copyright page and the printed contents
     assert texts[1] == "PART ONE"
     assert texts[2] == "CHAPTER I\n\nThe first chapter begins.\n\nIt ends."
     assert texts[3] == "CHAPTER II\n\nThe second chapter."
@@ -364,3 +378,30 @@ def test_hard_wrapped_paragraphs_stay_whole_and_one_line_paragraphs_stay_apart()
     one_per_line = "He waited.\nShe came at last, as she had said she would, with Mr.\nHale.\n\nThe end.\n"
     assert paragraphs(one_per_line) == ["He waited.", "She came at last, as she had said she would, with Mr. Hale.",
                                         "The end."]
+
+
+def test_epub3_with_only_a_navigation_document_in_a_subfolder(tmp_path):
+    """No NCX although the spine names one (ebooklib writes such files; so do some shops): the EPUB 3
+    navigation document, whose links are relative to its own folder, gives the chapter titles."""
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("nav-only")
+    book.set_title("Nav Only")
+    book.set_language("en")
+    chapters = []
+    for i in (1, 2):
+        ch = epub.EpubHtml(title=f"T{i}", file_name=f"Text/ch{i}.xhtml", lang="en")
+        ch.content = f"<html><body><p>Body text number {i}, without a heading.</p></body></html>"
+        book.add_item(ch)
+        chapters.append(ch)
+    book.toc = [epub.Link(f"Text/ch{i}.xhtml", f"Real Title {i}", f"c{i}") for i in (1, 2)]
+    book.add_item(epub.EpubNav(file_name="Text/nav.xhtml"))
+    book.spine = ["nav", *chapters]
+    epub.write_epub(str(tmp_path / "nav.epub"), book)
+    with zipfile.ZipFile(tmp_path / "nav.epub") as archive:
+        assert not any(name.endswith(".ncx") for name in archive.namelist())
+    imported = read_book_file(tmp_path / "nav.epub")
+    assert [(c.title, c.text) for c in imported.chapters] == [
+        ("Real Title 1", "Body text number 1, without a heading."),
+        ("Real Title 2", "Body text number 2, without a heading.")]
