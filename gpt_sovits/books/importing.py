@@ -2,7 +2,8 @@
 
 Text files are decoded as UTF-8, UTF-16 (with a byte-order mark) or GB18030, and the result
 says which was used. Chapters start at headings: Markdown ``#`` lines, and lines such as
-"Chapter 12", "CHAPTER XII", "第十二章", "Prologue" or "序章". Page numbers and footnote
+"Chapter 12", "CHAPTER XII", "第十二章", "Prologue" or "序章" (in plain text also a Roman numeral alone
+between blank lines). Page numbers and footnote
 markers are dropped, and so are a plain text's table of contents and Project Gutenberg's header and licence.
 """
 
@@ -94,15 +95,17 @@ def parse_plain_text(text: str, title: str = "") -> ImportedBook:
     text = clean_text(text)
     chapters: list[ImportedChapter] = []
     front: list[str] = []
-    for line in text.split("\n"):
+    rows = text.split("\n")
+    for k, line in enumerate(rows):
         stripped = line.strip()
-        if stripped and len(stripped) <= MAX_HEADING_CHARS and HEADING_RE.match(stripped):
+        if stripped and len(stripped) <= MAX_HEADING_CHARS and HEADING_RE.match(stripped) or _numeral_heading(rows, k):
             chapters.append(ImportedChapter(stripped, stripped + "\n\n"))
         elif chapters:
             chapters[-1].text += line + "\n"
         else:
             front.append(line)
     chapters, front = _without_contents_list(chapters, front)
+    front = _without_front_contents(front) if chapters else front
     for chapter in chapters:
         chapter.title = _with_subtitle(chapter)
     return _with_front_matter(book, chapters, "\n".join(front))
@@ -136,6 +139,25 @@ def _without_gutenberg_frame(text: str, book: ImportedBook) -> str:
     end = _GUTENBERG_END_RE.search(body)
     book.notes.append("Project Gutenberg's header and licence were left out.")
     return body[: end.start()] if end else body
+
+
+_ROMAN_RE = re.compile(r"^(?=[IVXLC])(C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})\.?$")
+
+
+def _numeral_heading(rows: list[str], k: int) -> bool:
+    """A chapter number alone on its line ("IV", "XII."), with a blank line (or the text's edge) before and after."""
+    if not _ROMAN_RE.match(rows[k].strip()):
+        return False
+    return (k == 0 or not rows[k - 1].strip()) and (k + 1 == len(rows) or not rows[k + 1].strip())
+
+
+def _without_front_contents(front: list[str]) -> list[str]:
+    """The text before the first chapter without a table of contents at its end: a "Contents" line and, after it,
+    only short lines (entries), no paragraph of prose."""
+    at = next((k for k, line in enumerate(front) if _CONTENTS_RE.match(line)), None)
+    if at is None or any(len(line.strip()) > MAX_HEADING_CHARS + 20 for line in front[at + 1:]):
+        return front
+    return front[:at]
 
 
 def _heading_key(title: str) -> str:

@@ -405,3 +405,16 @@ def test_epub3_with_only_a_navigation_document_in_a_subfolder(tmp_path):
     assert [(c.title, c.text) for c in imported.chapters] == [
         ("Real Title 1", "Body text number 1, without a heading."),
         ("Real Title 2", "Body text number 2, without a heading.")]
+
+
+def test_roman_numeral_headings_and_a_contents_list_that_is_not_made_of_headings():
+    from gpt_sovits.books.importing import parse_plain_text
+
+    text = ("ALICE IN A DREAM\n\nby Someone\n\nCONTENTS\n\n     I. Down the Rabbit-Hole\n    II. The Pool of Tears\n\n\n"
+            "I.\n\nDOWN THE RABBIT-HOLE\n\nAlice was tired of sitting by her sister.\n\n"
+            "II\n\nTHE POOL OF TEARS\n\n“Curiouser and curiouser!” cried Alice.\nI\nthought so too.\n\nMIX\n\nNot a numeral.")
+    book = parse_plain_text(text)
+    assert book.title == "ALICE IN A DREAM"
+    assert [c.title for c in book.chapters] == ["Opening", "I. DOWN THE RABBIT-HOLE", "II: THE POOL OF TEARS"]
+    assert book.chapters[0].text.split() == ["by", "Someone"]  # the contents list is left out
+    assert "I\nthought so too." in book.chapters[2].text and "MIX" in book.chapters[2].text
