@@ -59,6 +59,7 @@ def load_recognizer(pretrained_dir: Path, device: str = "cpu", backend: str | No
 def scoring_units(text: str) -> list[str]:
     """``text`` as the units an error rate counts: Chinese characters and lower-case English words,
     after number/date/unit normalisation; punctuation and spacing are dropped."""
+    from gpt_sovits.text.en.casing import spoken_case
     from gpt_sovits.text.en.normalize import normalize_english
     from gpt_sovits.text.language import split_languages
     from gpt_sovits.text.zh.normalize import normalize_chinese
@@ -71,7 +72,9 @@ def scoring_units(text: str) -> list[str]:
         return WORD_RE.findall(text.lower())
     for run in runs:
         if run.lang == "en":
-            units += WORD_RE.findall(normalize_english(run.text.lower()).lower())  # "GPT" and "gpt" alike
+            # chapter numerals as the front end reads them ("CHAPTER IV" is "chapter four"); "GPT" and "gpt" alike
+            spoken = spoken_case(run.text, lambda _word: True)
+            units += WORD_RE.findall(normalize_english(spoken.lower()).lower())
         else:
             units += [ch for ch in normalize_chinese(run.text) if ch.isalnum()]
     return units

@@ -31,6 +31,7 @@ def test_normalisation_makes_numbers_and_punctuation_equal():
     assert error_rate("用GPT说hello，2024年。", "用 gpt 说 Hello 二零二四年") == 0.0
     assert error_rate("你好世界", "你好") == 0.5
     assert error_rate("one two three four", "one two four") == 0.25
+    assert error_rate("CHAPTER IV. DOWN THE RABBIT-HOLE", "Chapter 4: down the rabbit hole") == 0.0
 
 
 def test_round_trip_passes_matching_speech_and_flags_other_words():

@@ -50,6 +50,10 @@ def _g2p(nltk_data: Path | None, tagger: str, dictionary_folder: Path | None):
 
 def clean_english(text: str, user: Mapping[str, list[str]] | None = None, nltk_data: Path | None = None,
                   english_data: Path | None = None) -> tuple[str, list[str]]:
-    """(norm_text, phones [T]) of English ``text``, before upstream's short-result comma rule."""
-    norm = normalize_english(text)
-    return norm, english_g2p(nltk_data, english_data=english_data)(norm, user)
+    """(norm_text, phones [T]) of English ``text``, before upstream's short-result comma rule (headings in
+    capitals and chapter numerals are read as words first: ``casing``)."""
+    from gpt_sovits.text.en.casing import spoken_case
+
+    g2p = english_g2p(nltk_data, english_data=english_data)
+    norm = normalize_english(spoken_case(text, lambda word: word in g2p.lexicon or bool(user) and word in user))
+    return norm, g2p(norm, user)

@@ -73,6 +73,11 @@ def _words(n: int | str, **options: Any) -> str:
     return _inflect().number_to_words(n, **options)
 
 
+def number_words(n: int) -> str:
+    """A cardinal in words, as the normalisation spells other numbers ("one hundred twelve")."""
+    return _words(n, andword="")
+
+
 def _list_number(m: re.Match[str]) -> str:
     return _inflect().ordinal(m.group(1)) + ", "
 
