@@ -3,7 +3,7 @@
 A line is what one take speaks. Lines are cut with ``text.segmentation.split_for_synthesis``
 (the rule synthesis itself uses: whole sentences up to 80 characters, never inside markup), so a
 line is rendered as one piece, and markup (``[emph]``, ``[pause:N]``, ``{字|zi4}``) stays intact.
-Quoted speech that forms a clause (“…”, "…", 「…」, 『…』) becomes lines of its own marked
+Quoted speech that forms a clause (“…”, "…", ‘…’, 「…」, 『…』) becomes lines of its own marked
 ``quoted``, so a character voice can read it.
 """
 
@@ -15,7 +15,8 @@ import unicodedata
 from gpt_sovits.books.model import PARAGRAPH_PAUSE_S, Line
 from gpt_sovits.text.segmentation import is_sentence_end, split_for_synthesis
 
-QUOTE_RE = re.compile(r"“[^“”]*”|「[^「」]*」|『[^『』]*』|\"[^\"\n]*\"")
+# Quoted speech: “…”, 「…」, 『…』, "…" and ‘…’ (British), where a ’ between two letters is an apostrophe (don’t).
+QUOTE_RE = re.compile(r"“[^“”]*”|「[^「」]*」|『[^『』]*』|\"[^\"\n]*\"|‘(?:[^‘’\n]|’(?=[^\W\d_]))*’(?![^\W\d_])")
 _CLAUSE_END = tuple(",.!?;:…，。！？；：—")
 _SENTENCE_END = tuple(".!?…。！？”」』\"")
 _MARKUP_RE = re.compile(r"\[[^\[\]]*\]|\*\*")

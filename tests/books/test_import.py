@@ -418,3 +418,11 @@ def test_roman_numeral_headings_and_a_contents_list_that_is_not_made_of_headings
     assert [c.title for c in book.chapters] == ["Opening", "I. DOWN THE RABBIT-HOLE", "II: THE POOL OF TEARS"]
     assert book.chapters[0].text.split() == ["by", "Someone"]  # the contents list is left out
     assert "I\nthought so too." in book.chapters[2].text and "MIX" in book.chapters[2].text
+
+
+def test_british_single_quotes_are_speech_and_apostrophes_are_not():
+    lines = split_lines("‘I don’t know,’ said Alice, ‘what you mean.’ The girls’ books lay there.\n\n"
+                        "It’s the Queen’s croquet-ground, isn’t it?")
+    assert [(ln.text, ln.quoted) for ln in lines] == [
+        ("‘I don’t know,’", True), ("said Alice,", False), ("‘what you mean.’", True),
+        ("The girls’ books lay there.", False), ("It’s the Queen’s croquet-ground, isn’t it?", False)]
