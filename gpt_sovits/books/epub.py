@@ -222,6 +222,7 @@ def xhtml_sections(content: bytes, anchors: set[str]) -> list[Section]:
     before the first one (anchor None, possibly empty), then one section per anchor found, in document order."""
     from lxml import etree, html
 
+    content = _NAMED_ENTITY_RE.sub(_entity_character, content)
     try:
         root = etree.fromstring(content, etree.XMLParser(recover=True, resolve_entities=False, no_network=True))
     except etree.XMLSyntaxError:
@@ -232,6 +233,22 @@ def xhtml_sections(content: bytes, anchors: set[str]) -> list[Section]:
     walker.walk(root)
     walker.end_block()
     return walker.sections
+
+
+_NAMED_ENTITY_RE = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+
+
+def _entity_character(m: re.Match[bytes]) -> bytes:
+    """HTML's named entities (&nbsp; &mdash; &eacute;), which XML does not know, as the characters they stand for
+    (as a numeric reference: the document's encoding may not be UTF-8); XML's own five and unknown names stay."""
+    import html.entities
+
+    name = m.group(1)
+    if name in _XML_ENTITIES:
+        return m.group(0)
+    text = html.entities.html5.get(name.decode("ascii") + ";")
+    return "".join(f"&#{ord(c)};" for c in text).encode("ascii") if text else m.group(0)
 
 
 class _Walker:

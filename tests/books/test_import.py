@@ -426,3 +426,16 @@ def test_british_single_quotes_are_speech_and_apostrophes_are_not():
     assert [(ln.text, ln.quoted) for ln in lines] == [
         ("‘I don’t know,’", True), ("said Alice,", False), ("‘what you mean.’", True),
         ("The girls’ books lay there.", False), ("It’s the Queen’s croquet-ground, isn’t it?", False)]
+
+
+def test_html_named_entities_in_xhtml_become_their_characters():
+    from gpt_sovits.books.epub import xhtml_text
+
+    doctype = b'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" "http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">'
+    body = (b"<h1>Caf&eacute;</h1><p>Hello&nbsp;world &mdash; and&hellip; &amp; &#8220;quoted&#8221; &#x4E2D; "
+            b"&lt;tag&gt;</p>")
+    for head in (b'<?xml version="1.0" encoding="utf-8"?>' + doctype, b""):
+        content = head + b'<html xmlns="http://www.w3.org/1999/xhtml"><body>' + body + b"</body></html>"
+        assert xhtml_text(content) == ("Café", "Café\n\nHello world — and… & “quoted” 中 <tag>")
+    latin1 = (b'<?xml version="1.0" encoding="iso-8859-1"?><html><body><p>na\xefve &eacute;t&eacute;</p></body></html>')
+    assert xhtml_text(latin1) == ("", "naïve été")
