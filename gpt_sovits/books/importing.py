@@ -291,9 +291,11 @@ def _markdown_line(raw: str, heading: re.Match | None) -> str:
 
 
 def _markdown_inline(text: str) -> str:
+    import html
+
     for pattern, repl in _MD_INLINE:
         text = pattern.sub(repl, text)
-    return text.strip()
+    return html.unescape(text).strip()  # "&mdash;" and "&amp;" as the characters they stand for
 
 
 def pasted_text(text: str, title: str = "") -> ImportedBook:

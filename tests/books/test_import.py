@@ -439,3 +439,11 @@ def test_html_named_entities_in_xhtml_become_their_characters():
         assert xhtml_text(content) == ("Café", "Café\n\nHello world — and… & “quoted” 中 <tag>")
     latin1 = (b'<?xml version="1.0" encoding="iso-8859-1"?><html><body><p>na\xefve &eacute;t&eacute;</p></body></html>')
     assert xhtml_text(latin1) == ("", "naïve été")
+
+
+def test_markdown_entities_are_characters():
+    from gpt_sovits.books.importing import parse_markdown
+
+    book = parse_markdown("# Book\n\n## One &amp; Two\n\nHello&nbsp;there &mdash; <b>bold</b>, 5 &lt; 6.\n\n## Three\n\nText.")
+    assert [c.title for c in book.chapters] == ["One & Two", "Three"]
+    assert " ".join(book.chapters[0].text.split()) == "One & Two Hello there — bold, 5 < 6."
