@@ -1,7 +1,7 @@
 """Book files to chapters: plain text, Markdown and pasted text (EPUB lives in ``epub``).
 
-Text files are decoded as UTF-8, UTF-16 (with a byte-order mark) or GB18030, and the result
-says which was used. Chapters start at headings: Markdown ``#`` lines, and lines such as
+Text files are decoded as UTF-8, UTF-16 (with a byte-order mark), GB18030 or Windows-1252 (older
+Western texts), and the result says which was used. Chapters start at headings: Markdown ``#`` lines, and lines such as
 "Chapter 12", "CHAPTER XII", "第十二章", "Prologue" or "序章" (in plain text also a Roman numeral alone
 between blank lines). Page numbers and footnote
 markers are dropped, and so are a plain text's table of contents and Project Gutenberg's header and licence.
@@ -59,7 +59,8 @@ def read_book_file(path: Path) -> ImportedBook:
 
 
 def decode_text(data: bytes, name: str = "the text") -> tuple[str, str]:
-    """(text, encoding used): a BOM decides; else UTF-8, then GB18030 when it gives Chinese text."""
+    """(text, encoding used): a BOM decides; else UTF-8, then GB18030 when it gives Chinese text, then
+    Windows-1252 when it gives Western text."""
     for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                           (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
@@ -78,8 +79,30 @@ def decode_text(data: bytes, name: str = "the text") -> tuple[str, str]:
     letters = [c for c in text if c.isalpha()]
     if letters and sum("\u4e00" <= c <= "\u9fff" for c in letters) / len(letters) > 0.3:
         return text, "GB18030"
-    raise StudioError(f"Could not tell the encoding of {name}: it is not UTF-8, UTF-16 (with a byte-order mark) or "
-                      "GB18030 Chinese text. Save it as UTF-8 and import it again.")
+    western = _western_text(data)
+    if western is not None:
+        return western, "Windows-1252 (Western European)"
+    raise StudioError(f"Could not tell the encoding of {name}: it is not UTF-8, UTF-16 (with a byte-order mark), "
+                      "GB18030 Chinese or Western European (Windows-1252, Latin-1) text. Save it as UTF-8 and import "
+                      "it again.")
+
+
+def _western_text(data: bytes) -> str | None:
+    """``data`` as Windows-1252 (a superset of Latin-1's printable characters, the encoding of older Western
+    texts, Project Gutenberg's among them) when it reads as such: mostly ASCII, and every other byte a letter,
+    a punctuation mark or a symbol, never a control character."""
+    import unicodedata
+
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    high = [c for c in text if ord(c) > 127]
+    if len(high) > 0.3 * len(text) or any(unicodedata.category(c)[0] not in "LPSZN" for c in high):
+        return None
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t\f" for c in text):
+        return None
+    return text
 
 
 def parse_plain_text(text: str, title: str = "") -> ImportedBook:

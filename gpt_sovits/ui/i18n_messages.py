@@ -569,9 +569,10 @@ PATTERNS: list[tuple[str, str]] = [
     (r"(?P<name>.*): only \.txt, \.md and \.epub books can be imported\.", "{name}：只能导入 .txt、.md 和 .epub 格式的书。"),
     (r"(?P<name>.*) starts like (?P<enc>\S+) text but is damaged at byte (?P<at>\d+)\.",
      "{name} 看起来是 {enc} 文本，但在第 {at} 字节处已损坏。"),
-    (r"Could not tell the encoding of (?P<name>.*): it is not UTF-8, UTF-16 \(with a byte-order mark\) or GB18030 "
-     r"Chinese text\. Save it as UTF-8 and import it again\.",
-     "无法识别 {name} 的编码：它不是 UTF-8、UTF-16（带字节序标记）或 GB18030 中文文本。请另存为 UTF-8 后重新导入。"),
+    (r"Could not tell the encoding of (?P<name>.*): it is not UTF-8, UTF-16 \(with a byte-order mark\), GB18030 "
+     r"Chinese or Western European \(Windows-1252, Latin-1\) text\. Save it as UTF-8 and import it again\.",
+     "无法识别 {name} 的编码：它不是 UTF-8、UTF-16（带字节序标记）、GB18030 中文或西欧（Windows-1252、Latin-1）文本。"
+     "请另存为 UTF-8 后重新导入。"),
     (r"The text has nothing to speak: no letters or digits were found\.", "文本里没有可朗读的内容：没有找到任何文字或数字。"),
     (r"The pasted text is empty\.", "粘贴的文本是空的。"),
     (r"The pasted text is larger than (?P<max>\d+) MB; import it as a file in volumes instead\.",

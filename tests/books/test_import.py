@@ -241,8 +241,13 @@ def test_gb18030_text_with_chinese_and_english_headings(tmp_path):
 def test_encodings_are_detected_and_named():
     assert decode_text("Chapter 1\nHi.".encode("utf-16")) == ("Chapter 1\nHi.", "UTF-16")
     assert decode_text("héllo".encode())[1] == "UTF-8"
+    assert decode_text("“Café,” she said — crème brûlée.".encode("cp1252")) == (
+        "“Café,” she said — crème brûlée.", "Windows-1252 (Western European)")
+    assert decode_text("naïve".encode("latin-1"))[0] == "naïve"
     with pytest.raises(StudioError, match="Could not tell the encoding"):
-        decode_text("café crème brûlée".encode("cp1252"))
+        decode_text(bytes(range(256)) * 4)  # binary: control characters
+    with pytest.raises(StudioError, match="Could not tell the encoding"):
+        decode_text("Привет, как дела? Это текст по-русски.".encode("cp1251"))  # mostly high bytes, not Western
 
 
 def test_pasted_text():
