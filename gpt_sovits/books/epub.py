@@ -2,8 +2,9 @@
 
 Checked before ebooklib reads the file, each with its own message: not a zip archive, a zip
 that is not an EPUB (a renamed .zip), DRM (``META-INF/encryption.xml`` that encrypts more than
-fonts, or Adobe's ``rights.xml``), and no readable text. Footnotes, note markers, page breaks
-and page numbers are left out of the text.
+fonts, or Adobe's ``rights.xml``), and no readable text. Footnotes, note markers, page breaks,
+page numbers, printed tables of contents, copyright pages and Project Gutenberg's header and licence
+are left out of the text.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ SKIPPED_TYPES = {"footnote", "endnote", "endnotes", "footnotes", "rearnote", "re
                  "annoref", "toc", "landmarks", "page-list", "loi", "lot", "index", "copyright-page"}
 SKIPPED_ROLES = {"doc-footnote", "doc-endnote", "doc-endnotes", "doc-noteref", "doc-pagebreak", "doc-toc",
                  "doc-index"}
+# Project Gutenberg's EPUBs: its header, licence and page numbers (ebookmaker's names for them)
+GUTENBERG_IDS = {"pg-header", "pg-footer", "pg-start-separator", "pg-end-separator", "pg-smallprint",
+                 "pg-machine-header", "project-gutenberg-license"}
+SKIPPED_CLASSES = {"pg-boilerplate", "x-ebookmaker-pageno"}
 SKIPPED_TAGS = {"script", "style", "head", "title", "sup", "rt", "rp", "nav", "svg", "math", "img"}
 BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "tr", "section", "article",
               "dd", "dt", "pre", "figcaption", "hr", "br", "table", "aside", "header", "footer"}
@@ -56,6 +61,7 @@ def read_epub(path: Path) -> ImportedBook:
     imported.cover, imported.cover_suffix = _cover(book, ebooklib)
     entries = _toc_entries(book.toc)
     skipped = 0
+    gutenberg = False
     for idref, _linear in book.spine:
         item = book.get_item_with_id(idref)
         if item is None or item.get_type() != ebooklib.ITEM_DOCUMENT or isinstance(item, epub.EpubNav):
@@ -66,7 +72,10 @@ def read_epub(path: Path) -> ImportedBook:
         for entry in mine:  # every entry that points inside the file starts a chapter there
             if entry.fragment:
                 anchors.setdefault(entry.fragment, entry.title)
-        sections = xhtml_sections(item.get_content(), set(anchors))
+        content = item.get_content()
+        if b"pg-boilerplate" in content or b'id="pg-footer"' in content:
+            gutenberg = True
+        sections = xhtml_sections(content, set(anchors))
         spoken = [s for s in sections if is_speakable(s.text)]
         if not spoken:
             skipped += 1
@@ -83,6 +92,8 @@ def read_epub(path: Path) -> ImportedBook:
                 imported.chapters[-1].text += "\n\n" + section.text
     if not imported.chapters:
         raise StudioError(f"{path.name} contains no readable text (an EPUB of images, or an empty book).")
+    if gutenberg:
+        imported.notes.append("Project Gutenberg's header and licence were left out.")
     if skipped:
         imported.notes.append(f"{skipped} part(s) with nothing to read aloud (cover, images, table of contents, "
                               "copyright page) were left out.")
@@ -329,4 +340,6 @@ def _skipped(el, tag: str) -> bool:
     if tag in SKIPPED_TAGS:
         return True
     types = set((el.get(OPS_TYPE) or "").split())
-    return bool(types & SKIPPED_TYPES) or el.get("role") in SKIPPED_ROLES
+    if types & SKIPPED_TYPES or el.get("role") in SKIPPED_ROLES or el.get("id") in GUTENBERG_IDS:
+        return True
+    return bool(set((el.get("class") or "").split()) & SKIPPED_CLASSES)

@@ -68,7 +68,9 @@ def write_gutenberg_style_epub(path):
     book.set_title("Shared Files")
     book.set_language("en")
     one = epub.EpubHtml(title="Part one", file_name="text/part1.xhtml", lang="en")
-    one.content = ("<html><body><p>An epigraph before any chapter.</p><h2>CONTENTS</h2><table>"
+    one.content = ("<html><body><section class=\"pg-boilerplate pgheader\" id=\"pg-header\"><h2>The Project "
+                   "Gutenberg eBook of Shared Files</h2><p>This ebook is for the use of anyone anywhere.</p></section>"
+                   "<p>An epigraph before any chapter.</p><h2>CONTENTS</h2><table>"
                    + "".join(f"<tr><td><a href=\"#ch{i}\">CHAPTER {n}</a></td></tr>" for i, n in ((1, "I"), (2, "II")))
                    + "<tr><td><a href=\"part2.xhtml#ch3\">CHAPTER III</a></td></tr></table>"
                    "<p>Read this on <a href=\"https://example.org\">the web</a>, <a href=\"https://example.org\">too"
@@ -97,7 +99,12 @@ def write_gutenberg_style_epub(path):
                 epub.Link("text/part2.xhtml#ch3", "Chapter III", "c3")]
     book.add_item(epub.EpubNcx())
     book.add_item(epub.EpubNav())
-    book.spine = ["nav", rights, printed, one, two]
+    licence = epub.EpubHtml(title="Licence", file_name="text/licence.xhtml", lang="en")
+    licence.content = ("<html><body><section class=\"pg-boilerplate pgfooter\" id=\"pg-footer\"><p>*** END OF THE "
+                       "PROJECT GUTENBERG EBOOK ***</p><p>The full licence, not to be read aloud.</p></section>"
+                       "</body></html>")
+    book.add_item(licence)
+    book.spine = ["nav", rights, printed, one, two, licence]
     epub.write_epub(str(path), book)
     return path
 
@@ -108,7 +115,8 @@ def test_epub_chapters_that_share_a_file_are_split_at_their_anchors(tmp_path):
                                                     "Chapter III"]
     texts = [c.text for c in imported.chapters]
     assert texts[0] == ("An epigraph before any chapter.\n\nRead this on the web, too and there.")  # web links stay
-    assert "2 part(s) with nothing to read aloud" in " ".join(imported.notes)  # the copyright page and the printed contents
+    assert "3 part(s) with nothing to read aloud" in " ".join(imported.notes)  # copyright, printed contents, licence
+    assert "Project Gutenberg's header and licence were left out." in imported.notes
     assert texts[1] == "PART ONE"
     assert texts[2] == "CHAPTER I\n\nThe first chapter begins.\n\nIt ends."
     assert texts[3] == "CHAPTER II\n\nThe second chapter."
