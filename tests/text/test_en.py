@@ -104,3 +104,34 @@ def test_user_words_override_g2p(nltk_data_dir: Path) -> None:
 
 def test_short_english_gets_leading_comma(nltk_data_dir: Path) -> None:
     assert clean_text("Hi", "en", nltk_data=nltk_data_dir).phones == [",", "HH", "AY1"]
+
+
+def test_fallback_dictionary_carries_upstreams_readings() -> None:
+    """Without upstream's files, the PyPI release plus data/upstream_readings.tsv.gz is upstream's dictionary
+    (checked word for word against upstream's files when this was written: 143,197 words, all equal)."""
+    lex = cmu_lexicon()
+    assert len(lex) > 140_000
+    assert lex["office"] == "AO1 F AH0 S".split()  # the PyPI release reads "AO1 F IH0 S"
+    assert lex["government"] == "G AH1 V ER0 N M AH0 N T".split()
+    assert "aalborg" not in lex  # in the PyPI release, not in upstream's: upstream's neural model reads it
+
+
+def test_the_readings_file_is_written_from_upstreams_files(tmp_path: Path) -> None:
+    import gzip
+
+    from gpt_sovits.devtools.upstream_readings import main
+    from gpt_sovits.text.en.lexicon import UPSTREAM_FIRST_ENTRY_LINE
+
+    header = "".join(f";;; header line {n}\n" for n in range(1, UPSTREAM_FIRST_ENTRY_LINE))
+    (tmp_path / "cmudict.rep").write_text(header + "OFFICE  AO1 F AH0 S\nHELLO  HH AH0 - L OW1\nZYX  Z IH1 K S\n",
+                                          encoding="utf-8")
+    (tmp_path / "cmudict-fast.rep").write_text("HELLO HH EH1 L OW0\nWORLD W ER1 L D\n", encoding="utf-8")
+    out = tmp_path / "readings.tsv.gz"
+    assert main([str(tmp_path), "--out", str(out)]) == 0
+    lines = gzip.decompress(out.read_bytes()).decode("utf-8").splitlines()
+    assert "office\tAO1 F AH0 S" in lines and "zyx\tZ IH1 K S" in lines  # differs; missing from the release
+    assert not any(line.startswith(("hello\t", "world\t")) for line in lines)  # the same in both
+    assert "aalborg\t" in lines  # only in the release
+    first = out.read_bytes()
+    main([str(tmp_path), "--out", str(out)])
+    assert out.read_bytes() == first  # the same input gives the same bytes

