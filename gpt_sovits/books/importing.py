@@ -1,10 +1,10 @@
 """Book files to chapters: plain text, Markdown and pasted text (EPUB lives in ``epub``).
 
-Text files are decoded as UTF-8, UTF-16 (with a byte-order mark), GB18030 or Windows-1252 (older
-Western texts), and the result says which was used. Chapters start at headings: Markdown ``#`` lines, and lines such as
-"Chapter 12", "CHAPTER XII", "第十二章", "Prologue" or "序章" (in plain text also a Roman numeral alone
-between blank lines). Page numbers and footnote
-markers are dropped, and so are a plain text's table of contents and Project Gutenberg's header and licence.
+Text files are decoded as UTF-8, UTF-16 (with a byte-order mark), GB18030 or Windows-1252 (older Western
+texts), and the result says which was used. Chapters start at headings: Markdown ``#`` lines, and lines
+such as "Chapter 12", "CHAPTER XII", "第十二章", "Prologue" or "序章" (in plain text also a Roman numeral
+alone between blank lines). Page numbers and footnote markers are dropped, and so are a plain text's table
+of contents and Project Gutenberg's header and licence.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def parse_plain_text(text: str, title: str = "") -> ImportedBook:
     rows = text.split("\n")
     for k, line in enumerate(rows):
         stripped = line.strip()
-        if stripped and len(stripped) <= MAX_HEADING_CHARS and HEADING_RE.match(stripped) or _numeral_heading(rows, k):
+        if (stripped and len(stripped) <= MAX_HEADING_CHARS and HEADING_RE.match(stripped)) or _numeral_heading(rows, k):
             chapters.append(ImportedChapter(stripped, stripped + "\n\n"))
         elif chapters:
             chapters[-1].text += line + "\n"

@@ -127,17 +127,19 @@ def _protected(text: str) -> list[bool]:
     return inside
 
 
-# Words that a full stop follows without ending the sentence (compared in lower case, without the stop).
+# Words that a full stop follows without ending the sentence (compared in lower case, without the stop): titles
+# and the like, and abbreviations that stand before a number ("No. 4"; "No." before anything else may end one).
 ABBREVIATIONS = frozenset(
-    "mr mrs ms messrs mme mlle dr st prof sr jr no nos vs mt capt col gen lt sgt cpl rev hon fig figs vol vols "
-    "pp cf viz approx ca dept esq gov pres sen rep".split())
+    "mr mrs ms messrs mme mlle dr st prof sr jr vs mt capt col gen lt sgt cpl rev hon cf viz dept esq gov pres "
+    "sen rep".split())
+NUMBER_ABBREVIATIONS = frozenset("no nos fig figs vol vols pp ca approx".split())
 _WORD_BEFORE_RE = re.compile(r"([A-Za-z]+)$")
 
 
 def is_sentence_end(text: str, i: int) -> bool:
     """Whether the mark ``text[i]`` ends a sentence. A full stop does not: between two digits (3.5),
     before a lower-case letter (e.g. an hour), after an abbreviation that is not at the end of the
-    text (Mr. Darcy, St. James) or after a single capital letter (J. K., U.S.A.)."""
+    text (Mr. Darcy, St. James; No. 4 before a number only) or after a single capital letter (J. K., U.S.A.)."""
     if text[i] != ".":
         return text[i] in _SENTENCE_END
     after = text[i + 1:].lstrip(" \t\n\"'”’)")
@@ -151,6 +153,8 @@ def is_sentence_end(text: str, i: int) -> bool:
     if word is None:
         return True
     word = word.group(1)
+    if word.lower() in NUMBER_ABBREVIATIONS:
+        return not after[0].isdigit()
     return not (word.lower() in ABBREVIATIONS or (len(word) == 1 and word.isupper()))
 
 

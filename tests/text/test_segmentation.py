@@ -56,3 +56,4 @@ def test_length_aware_default_does_not_cut_after_abbreviations_decimals_or_initi
     assert [text[: i + 1].split()[-1] for i in ends] == ["Street.", "far.", "London.", "good."]
     assert is_sentence_end("He was a Dr.", 11)  # the end of the text ends the sentence
     assert is_sentence_end("好。", 1) and not is_sentence_end("a, b", 1)
+    assert not is_sentence_end("See No. 4 here.", 5) and is_sentence_end("He said no. Then he left.", 10)
