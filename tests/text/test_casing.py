@@ -42,6 +42,11 @@ def test_chapter_numerals_are_read_as_numbers():
     assert spoken_case("Part ii of the mix", known) == "Part ii of the mix"  # lower case: not a numeral
     assert spoken_case("Henry VIII was king.", known) == "Henry VIII was king."  # not after a chapter word
     assert spoken_case("I went home.", known) == "I went home."
+    assert spoken_case("Part I think so.", known) == "Part I think so."  # a lone I before a word is the pronoun
+    assert spoken_case("for my part I think", known) == "for my part I think"  # not capitalised: not a heading
+    assert spoken_case("Part I: the start", known) == "Part one: the start"
+    assert spoken_case("Section C.", known) == "Section C." and spoken_case("Book CD", known) == "Book CD"
+    assert spoken_case("Act III, Scene ii", known) == "Act three, Scene ii"
 
 
 def test_is_shouted():

@@ -9,8 +9,9 @@ that normalisation, and leaving ordinary mixed-case text (all of ../shared/golde
   letters in lower case): every
   word of capitals that the pronouncing dictionary knows is lower-cased and read as a word; words it does not
   know (GPU) stay in capitals and are spelled out as before.
-* **Chapter numerals**: a Roman numeral after "chapter", "part", "book", "volume", "act", "scene", "section",
-  "canto", "stave" or "letter", or alone as the whole text ("IV."), is read as a number ("four").
+* **Chapter numerals**: a Roman numeral after "Chapter", "Part", "Book", "Volume", "Act", "Scene", "Section",
+  "Canto" or "Stave" (capitalised or in capitals), or alone as the whole text ("IV."), is read as a number
+  ("four"); a lone I, V or X only before punctuation or the end ("Part I think" keeps its pronoun).
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ import re
 from collections.abc import Callable
 
 _WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
-_ROMAN_RE = r"(?=[IVXLCDM])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
-_NUMBERED_RE = re.compile(rf"\b((?:chapter|part|book|volume|act|scene|section|canto|stave|letter)\s+)({_ROMAN_RE})\b",
-                          re.IGNORECASE)
+# Chapter numerals up to 399 (no D or M: "CD" or "MD" are more often letters), of two letters or more, or I, V
+# or X alone when punctuation or the end follows ("Part I think" keeps its pronoun).
+_ROMAN_RE = r"(?:(?=[IVXLC]{2})C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})|[IVX](?=\s*(?:[.:,;)\]—–-]|$)))"
+_CHAPTER_WORDS = "chapter part book volume act scene section canto stave".split()
+_NUMBERED_RE = re.compile(rf"\b((?:{'|'.join(w for word in _CHAPTER_WORDS for w in (word.title(), word.upper()))})"
+                          rf"\s+)({_ROMAN_RE})\b")
 _ALONE_RE = re.compile(rf"^(\s*)({_ROMAN_RE})(\.?\s*)$")
 _VALUES = {"M": 1000, "D": 500, "C": 100, "L": 50, "X": 10, "V": 5, "I": 1}
 
@@ -43,10 +47,7 @@ def _in_words(numeral: str) -> str:
 
 
 def _numbered(m: re.Match[str]) -> str:
-    numeral = m.group(2)
-    if not numeral.isupper():  # "Part ii" or "book mix" are words, not numerals
-        return m.group(0)
-    return m.group(1) + _in_words(numeral)
+    return m.group(1) + _in_words(m.group(2))
 
 
 def is_shouted(text: str) -> bool:
