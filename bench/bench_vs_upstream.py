@@ -40,26 +40,32 @@ SENTENCE = "今天天气很好，我们去公园散步吧。"
 REF_TEXT = "这是一段参考音频。"
 
 
+def import_upstream(root: Path):
+    """(upstream's ``AR.models.t2s_model`` module, its ``SynthesizerTrn`` class) from a GPT-SoVITS checkout."""
+    code = root / "GPT_SoVITS"
+    if not (code / "AR" / "models" / "t2s_model.py").is_file():
+        raise SystemExit(f"{root} is not a GPT-SoVITS checkout (no GPT_SoVITS/AR/models/t2s_model.py)")
+    sys.path.insert(0, str(code))
+    stand_in = types.ModuleType("f5_tts.model")
+    stand_in.DiT = None  # v3 only
+    sys.modules.setdefault("f5_tts", types.ModuleType("f5_tts"))
+    sys.modules.setdefault("f5_tts.model", stand_in)
+    try:
+        import AR.models.t2s_model as t2s_module
+        from module.models import SynthesizerTrn
+    except ModuleNotFoundError as e:
+        raise SystemExit(f"upstream's code needs {e.name!r}, which is not installed: pip install --target DIR "
+                         f"--no-deps {e.name} (all it needs: torchmetrics lightning-utilities einops), then pass "
+                         "--extra-path DIR") from e
+    return t2s_module, SynthesizerTrn
+
+
 class Upstream:
     """Upstream's v2 inference pieces, loaded from its checkout and driven as its TTS class drives them."""
 
     def __init__(self, root: Path, folder: Path, gpt_path: Path, sovits_path: Path):
-        code = root / "GPT_SoVITS"
-        if not (code / "AR" / "models" / "t2s_model.py").is_file():
-            raise SystemExit(f"{root} is not a GPT-SoVITS checkout (no GPT_SoVITS/AR/models/t2s_model.py)")
-        sys.path.insert(0, str(code))
-        stand_in = types.ModuleType("f5_tts.model")
-        stand_in.DiT = None  # v3 only
-        sys.modules.setdefault("f5_tts", types.ModuleType("f5_tts"))
-        sys.modules.setdefault("f5_tts.model", stand_in)
-        try:
-            import AR.models.t2s_model as t2s_module
-            from module.mel_processing import spectrogram_torch
-            from module.models import SynthesizerTrn
-        except ModuleNotFoundError as e:
-            raise SystemExit(f"upstream's code needs {e.name!r}, which is not installed: pip install --target DIR "
-                             f"--no-deps {e.name} (all it needs: torchmetrics lightning-utilities einops), then pass "
-                             "--extra-path DIR") from e
+        t2s_module, SynthesizerTrn = import_upstream(root)
+        from module.mel_processing import spectrogram_torch
         from transformers import AutoModelForMaskedLM, AutoTokenizer, HubertModel
 
         self.spectrogram = spectrogram_torch

@@ -28,7 +28,6 @@ import argparse
 import copy
 import json
 import sys
-import types
 from pathlib import Path
 
 import torch
@@ -48,21 +47,6 @@ SOVITS_CASES = [  # (version, config file, model overrides, seed)
                                            upsample_initial_channel=64), 25),
 ]
 VERSION_BYTES = {"v2Pro": b"05", "v2ProPlus": b"06"}
-
-
-def load_upstream(root: Path):
-    code = root / "GPT_SoVITS"
-    if not (code / "AR" / "models" / "t2s_model.py").is_file():
-        raise SystemExit(f"{root} is not a GPT-SoVITS checkout (no GPT_SoVITS/AR/models/t2s_model.py)")
-    sys.path.insert(0, str(code))
-    stand_in = types.ModuleType("f5_tts.model")
-    stand_in.DiT = None  # v3 only
-    sys.modules.setdefault("f5_tts", types.ModuleType("f5_tts"))
-    sys.modules.setdefault("f5_tts.model", stand_in)
-    import AR.models.t2s_model as t2s_module
-    from module.models import SynthesizerTrn
-
-    return t2s_module, SynthesizerTrn
 
 
 def _noised(module: torch.nn.Module, seed: int, scale: float = 0.05) -> None:
@@ -161,6 +145,7 @@ def sovits_case(synthesizer_cls, work: Path, version: str, config_name: str, ove
 
 def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench.bench_vs_upstream import import_upstream
     from bench.machine import machine_line
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -172,7 +157,7 @@ def main() -> None:
         sys.path.insert(0, str(extra))
     torch.set_num_threads(2)
     args.work.mkdir(parents=True, exist_ok=True)
-    t2s_module, synthesizer_cls = load_upstream(args.upstream)
+    t2s_module, synthesizer_cls = import_upstream(args.upstream)
     print(machine_line(2))  # noqa: T201
     print("| GPT (upstream's classes, random) | upstream's greedy tokens | studio, PyTorch step | studio, compiled step |")  # noqa: T201
     print("| --- | --- | --- | --- |")  # noqa: T201
