@@ -97,7 +97,9 @@ ZH = """今天是2025年3月14日，星期五，天气晴。
 你吃饭了吗？我吃过了。
 谁知道呢？也许吧。
 哎呀，下雨了！
-嗯，我明白了。"""
+嗯，我明白了。
+价格是3.20元，温度是36.50度，读数为3.0，还有0.500和10.00。
+今天25摄氏度，昨天零下10摄氏度。"""
 
 EN = """I read the book yesterday, and I will read another one tomorrow.
 The lead singer wore a lead necklace.
