@@ -13,7 +13,7 @@ from gpt_sovits.ui.tabs.clean_slice import build_clean_slice_tab
 from gpt_sovits.ui.tabs.finetune import build_finetune_tab
 from gpt_sovits.ui.tabs.models import build_models_tab
 from gpt_sovits.ui.tabs.settings import build_settings_tab
-from gpt_sovits.ui.tabs.synthesize import build_synthesize_tab
+from gpt_sovits.ui.tabs.synthesize import REFERENCE_QUEUE, build_synthesize_tab
 from gpt_sovits.ui.tabs.transcripts import build_transcripts_tab
 from gpt_sovits.ui.tabs.voice_data import build_voice_data_tab
 
@@ -45,7 +45,7 @@ def build_app(services: StudioServices) -> gr.Blocks:
             voice = tr.reg(gr.Dropdown(names, value=names[0] if names else None, label=tr.t("current_voice"),
                                        elem_id="voice-select", scale=4), "current_voice")
             reload = tr.reg(gr.Button(tr.t("refresh"), scale=1, elem_id="voice-refresh"), "refresh", "value")
-        hooks = []  # (refresh function, its outputs, its tab): run when the voice changes or the tab opens
+        hooks = []  # (refresh function, its outputs, its tab, its queue): run when the voice changes or the tab opens
         tabs = {}
         for name, key, tab_id in TABS:
             with tr.reg(gr.Tab(tr.t(key), id=tab_id, elem_id=f"tab-{tab_id}"), key) as tab:
@@ -70,7 +70,7 @@ def build_app(services: StudioServices) -> gr.Blocks:
                 else:
                     build_settings_tab(services, tr)
                     continue
-                hooks.append((refresh, outputs, tab))
+                hooks.append((refresh, outputs, tab, REFERENCE_QUEUE if name == "Synthesize" else None))
         _wire(app, services, tr, voice, reload, hooks, (show_status, version, status_outputs))
     return app
 
@@ -93,11 +93,11 @@ def _wire(app: gr.Blocks, services: StudioServices, tr: Translator, voice: gr.Dr
 
     show_status, version, status_outputs = models
     relabel = tr.control.change(tr.updates, tr.control, tr.widgets)
-    for refresh, outputs, tab in hooks:
-        tr.listen(voice.change, refresh, voice, outputs)
-        tr.listen(tab.select, refresh, voice, outputs)
-        tr.listen(app.load, refresh, voice, outputs)
-        tr.listen(relabel.then, refresh, voice, outputs)  # after the new labels: tables keep the new headers
+    for refresh, outputs, tab, queue in hooks:
+        tr.listen(voice.change, refresh, voice, outputs, concurrency_id=queue)
+        tr.listen(tab.select, refresh, voice, outputs, concurrency_id=queue)
+        tr.listen(app.load, refresh, voice, outputs, concurrency_id=queue)
+        tr.listen(relabel.then, refresh, voice, outputs, concurrency_id=queue)  # tables keep the new headers
     tr.listen(relabel.then, show_status, version, status_outputs)
     tr.listen(reload.click, reload_voices, voice, voice)
     tr.listen(app.load, reload_voices, voice, voice)

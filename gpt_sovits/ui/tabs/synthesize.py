@@ -18,6 +18,9 @@ from gpt_sovits.ui.synthesis import AUTO_REFERENCE, SynthesisOutput, check_label
 
 LANGUAGES = [(f"textlang_{code}", code) for code in TEXT_LANGUAGE_MODES]  # (key, value) choices
 CUT_CHOICES = [(f"cut_{method}", method) for method in CUT_METHODS]
+# One queue for saving the chosen reference and its text and for the tab's refresh, which reads them back: a text
+# edited and left by a click on another tab is saved before that tab's refresh (and a later return) reads it.
+REFERENCE_QUEUE = "synthesize-reference"
 
 
 KEEP = (gr.skip(),) * 6  # every output but the status, left as it is
@@ -197,9 +200,12 @@ def build_synthesize_tab(services: StudioServices, tr: Translator, voice: gr.Dro
     tr.listen(regenerate.click, do_regenerate, [last, piece], outs)
     tr.listen(piece.change, do_piece, [last, piece], [piece_player, piece_checks])
     tr.listen(show.click, do_phonemes, [words, language, cut], phonemes)
-    tr.listen(reference.input, do_reference, [voice, reference], [ref_text, ref_language])
-    tr.listen(ref_text.blur, do_reference_text, [voice, reference, ref_text, ref_language], None)
-    tr.listen(ref_language.input, do_reference_text, [voice, reference, ref_text, ref_language], None)
+    tr.listen(reference.input, do_reference, [voice, reference], [ref_text, ref_language],
+              concurrency_id=REFERENCE_QUEUE)
+    tr.listen(ref_text.blur, do_reference_text, [voice, reference, ref_text, ref_language], None,
+              concurrency_id=REFERENCE_QUEUE)
+    tr.listen(ref_language.input, do_reference_text, [voice, reference, ref_text, ref_language], None,
+              concurrency_id=REFERENCE_QUEUE)
 
     def preload(name, gpt_path, sovits_path):
         synth.preload(name, gpt_path, sovits_path)
