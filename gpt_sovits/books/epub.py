@@ -16,7 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gpt_sovits.books.imported import ImportedBook, ImportedChapter, clean_text
+from gpt_sovits.books.imported import CONTENTS_TITLE_RE, ImportedBook, ImportedChapter, clean_text
 from gpt_sovits.books.lines import is_speakable
 from gpt_sovits.errors import StudioError
 
@@ -39,7 +39,6 @@ BLOCK_TAGS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote"
 _HEADINGS = ("h1", "h2", "h3")
 # A printed table of contents: at least this many blocks in a row that are each a link within the book.
 CONTENTS_MIN_ENTRIES = 3
-_CONTENTS_TITLE_RE = re.compile(r"^(?:(?:table of )?contents|目\s*录|目\s*次)\.?$", re.IGNORECASE)
 
 
 def read_epub(path: Path) -> ImportedBook:
@@ -216,7 +215,7 @@ def _contents_lists(blocks: list[Block]) -> set[int]:
             j += 1
         if j - i >= CONTENTS_MIN_ENTRIES:
             drop.update(range(i, j))
-            if i > 0 and _CONTENTS_TITLE_RE.match(" ".join(blocks[i - 1].text.split())):
+            if i > 0 and CONTENTS_TITLE_RE.match(" ".join(blocks[i - 1].text.split())):
                 drop.add(i - 1)
         i = max(j, i + 1)
     return drop

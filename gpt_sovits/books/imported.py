@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 PAGE_NUMBER_RE = re.compile(r"^\s*(?:[-–—]\s*)?(?:page\s+)?\d{1,4}(?:\s*[-–—])?\s*$", re.IGNORECASE)
 FOOTNOTE_MARK_RE = re.compile(r"(?<=\S)\[\d{1,3}\]|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\[\^[^\]]+\]")
+# The heading of a printed table of contents, in a text file or an EPUB.
+CONTENTS_TITLE_RE = re.compile(r"^\s*(?:(?:table of )?contents|目\s*[录次])\.?\s*$", re.IGNORECASE)
 
 
 @dataclass

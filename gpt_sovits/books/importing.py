@@ -13,7 +13,7 @@ import codecs
 import re
 from pathlib import Path
 
-from gpt_sovits.books.imported import ImportedBook, ImportedChapter, clean_text
+from gpt_sovits.books.imported import CONTENTS_TITLE_RE, ImportedBook, ImportedChapter, clean_text
 from gpt_sovits.errors import StudioError
 
 MAX_BOOK_BYTES = 16 * 1024 * 1024
@@ -142,7 +142,6 @@ _GUTENBERG_END_RE = re.compile(r"^(?:\*{3}\s*END OF (?:THE|THIS) PROJECT GUTENBE
 _GUTENBERG_FIELD_RE = re.compile(r"^(title|author|language):[ \t]*(\S.*)$", re.IGNORECASE | re.MULTILINE)
 _LANGUAGE_NAMES = {"english": "en", "chinese": "zh", "japanese": "ja", "korean": "ko", "cantonese": "yue"}
 _ILLUSTRATION_RE = re.compile(r"\[(?:Illustration|Ilustraci[oó]n|插图)(?::[^\]]*)?\]", re.IGNORECASE)
-_CONTENTS_RE = re.compile(r"^\s*(?:(?:table of )?contents\.?|目\s*录)\s*$", re.IGNORECASE)
 _SENTENCE_END = tuple(".!?。！？…\"”’'」』)]:;；：,，")
 _CJK_HEADING_RE = re.compile(r"第\s*[0-9０-９零〇一二三四五六七八九十百千两]+\s*[章回节卷部篇集]")
 
@@ -177,7 +176,7 @@ def _numeral_heading(rows: list[str], k: int) -> bool:
 def _without_front_contents(front: list[str]) -> list[str]:
     """The text before the first chapter without a table of contents at its end: a "Contents" line and, after it,
     only short lines (entries), no paragraph of prose."""
-    at = next((k for k, line in enumerate(front) if _CONTENTS_RE.match(line)), None)
+    at = next((k for k, line in enumerate(front) if CONTENTS_TITLE_RE.match(line)), None)
     if at is None or any(len(line.strip()) > MAX_HEADING_CHARS + 20 for line in front[at + 1:]):
         return front
     return front[:at]
@@ -206,11 +205,11 @@ def _without_contents_list(chapters: list[ImportedChapter], front: list[str]):
     if first == 0:
         while front and not front[-1].strip():
             front.pop()
-        if front and _CONTENTS_RE.match(front[-1]):
+        if front and CONTENTS_TITLE_RE.match(front[-1]):
             front.pop()
     else:
         lines = chapters[first - 1].text.rstrip().split("\n")
-        if len(lines) > 1 and _CONTENTS_RE.match(lines[-1]):
+        if len(lines) > 1 and CONTENTS_TITLE_RE.match(lines[-1]):
             chapters[first - 1].text = "\n".join(lines[:-1]) + "\n"
     return [c for i, c in enumerate(chapters) if i not in dropped], front
 
